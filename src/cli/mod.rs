@@ -1,0 +1,200 @@
+//! The command line: argument parsing, logging, exit codes.
+
+mod checks;
+mod scan;
+
+use crate::emit::Format;
+use crate::evaluate::Severity;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit codes, documented in `--help` and the README.
+pub mod exit {
+    /// Scan completed; nothing at or above `--fail-on` failed.
+    pub const OK: u8 = 0;
+    /// Runtime failure (no credentials, unreadable output path, ...).
+    pub const RUNTIME: u8 = 1;
+    /// Bad usage or configuration: flags, check files, snapshots.
+    pub const USAGE: u8 = 2;
+    /// A check at or above `--fail-on` failed.
+    pub const FAILED_CHECKS: u8 = 3;
+    /// With `--fail-on`: nothing failed, but some checks could not be evaluated (ERROR).
+    pub const INCOMPLETE: u8 = 4;
+}
+
+const AFTER_HELP: &str = "\
+Examples:
+  lockdown scan --demo                          evaluate the built-in demo account (no AWS needed)
+  lockdown scan --profile prod --fail-on high   scan the account of profile `prod`, exit 3 on high/critical FAIL
+  lockdown scan --output results.json           write JSON findings to a file, summary on stderr
+  lockdown collect -o snap.json                 save a snapshot; later: lockdown scan --snapshot snap.json
+  lockdown checks list                          the check catalog
+
+Exit codes: 0 ok · 1 runtime error · 2 usage or configuration error ·
+            3 a check at or above --fail-on failed · 4 (with --fail-on) some checks could not be evaluated
+
+Credentials come from the standard AWS chain (environment, profile, SSO, web identity,
+container or instance metadata). AWS_ENDPOINT_URL points lockdown at another endpoint.";
+
+/// Scan AWS accounts for misconfigurations and map results to compliance controls.
+#[derive(Debug, Parser)]
+#[command(name = "lockdown", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// No progress display and no summary on stderr.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(long, short, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Log line format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Collect from AWS (or read a snapshot) and evaluate the checks.
+    #[command(after_help = AFTER_HELP)]
+    Scan(scan::ScanArgs),
+    /// Collect from AWS and save a snapshot without evaluating it.
+    Collect(scan::CollectArgs),
+    /// Browse and test the check catalog.
+    #[command(subcommand)]
+    Checks(checks::ChecksCommand),
+}
+
+/// How to reach AWS for a live scan.
+#[derive(Debug, Clone, Args)]
+struct AwsArgs {
+    /// Named profile from ~/.aws/config (default: the standard credential chain).
+    #[arg(long, env = "AWS_PROFILE")]
+    profile: Option<String>,
+    /// Region for global-service endpoints (default: from the profile or AWS_REGION).
+    #[arg(long)]
+    region: Option<String>,
+    /// Role to assume before scanning (e.g. a read-only audit role in another account).
+    #[arg(long)]
+    role_arn: Option<String>,
+    /// External id required by the role's trust policy.
+    #[arg(long, requires = "role_arn")]
+    external_id: Option<String>,
+    /// Attempts per API call, first one included (retries use the SDK's backoff).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    max_attempts: u32,
+    /// Time limit per API call attempt, in seconds.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    timeout: u64,
+}
+
+/// Which checks run and how.
+#[derive(Debug, Clone, Args)]
+struct CheckArgs {
+    /// Only these checks: ids or prefixes ending in `*`, comma-separated (e.g. `iam_root_*`).
+    #[arg(long, value_delimiter = ',')]
+    checks: Vec<String>,
+    /// Only checks of at least this severity.
+    #[arg(long, value_enum)]
+    severity: Option<Severity>,
+    /// Also load check files (*.toml) from this directory; repeatable.
+    #[arg(long, value_name = "DIR")]
+    checks_dir: Vec<PathBuf>,
+    /// Override a check parameter, e.g. `--set iam_access_key_rotated.max_age_days=60`.
+    #[arg(long, value_name = "CHECK.PARAM=VALUE")]
+    set: Vec<String>,
+}
+
+/// Output options of a scan.
+#[derive(Debug, Clone, Args)]
+struct OutputArgs {
+    /// Write machine-readable results here (`-` for stdout). Without it, results go to stdout
+    /// when stdout is not a terminal.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Results format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+    /// Exit with code 3 when a check of this severity or higher fails (for CI gating).
+    #[arg(long, value_enum)]
+    fail_on: Option<Severity>,
+    /// Resources listed per failing check in the summary.
+    #[arg(long, default_value_t = 10)]
+    summary_limit: usize,
+}
+
+/// A user-facing failure with its exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    fn usage(message: impl std::fmt::Display) -> Self {
+        Self {
+            code: exit::USAGE,
+            message: message.to_string(),
+        }
+    }
+    fn runtime(message: impl std::fmt::Display) -> Self {
+        Self {
+            code: exit::RUNTIME,
+            message: message.to_string(),
+        }
+    }
+}
+
+/// Process-wide settings every command needs.
+#[derive(Debug, Clone, Copy)]
+struct Ui {
+    /// Progress and summary on stderr.
+    human: bool,
+}
+
+fn init_logging(cli: &Cli) {
+    let level = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LOCKDOWN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("lockdown={level}")));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match cli.log_format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Parses arguments, runs the command and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    let ui = Ui { human: !cli.quiet };
+    let result = match cli.command {
+        Command::Scan(args) => scan::scan(args, ui),
+        Command::Collect(args) => scan::collect(args, ui),
+        Command::Checks(command) => checks::run(command),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! `lockdown scan` and `lockdown collect`.
+
+use super::{AwsArgs, CheckArgs, Failure, OutputArgs, Ui, exit};
+use crate::collect::{self, CallRecorder, CollectOptions};
+use crate::emit::{self, Report, summary};
+use crate::evaluate::{self, Catalog, Selection, Status};
+use crate::inventory::Snapshot;
+use chrono::{DateTime, Utc};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The demo account shipped in the binary.
+const DEMO_SNAPSHOT: &str = include_str!("../../fixtures/demo-account.json");
+const DEMO_ORIGIN: &str = "fixtures/demo-account.json";
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Evaluate the demo account built into lockdown instead of calling AWS.
+    #[arg(long, conflicts_with = "snapshot")]
+    demo: bool,
+    /// Evaluate a saved snapshot (from `lockdown collect`) instead of calling AWS.
+    #[arg(long, value_name = "FILE")]
+    snapshot: Option<PathBuf>,
+    /// Also save the collected snapshot of a live scan to this file.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["demo", "snapshot"])]
+    save_snapshot: Option<PathBuf>,
+    /// Evaluate as of this time (RFC 3339). Default: when the snapshot was collected.
+    #[arg(long, value_parser = parse_time)]
+    now: Option<DateTime<Utc>>,
+    #[command(flatten)]
+    aws: AwsArgs,
+    #[command(flatten)]
+    checks: CheckArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Where to write the snapshot (JSON).
+    #[arg(long, short, value_name = "FILE")]
+    output: PathBuf,
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("{e}; expected RFC 3339, e.g. 2026-01-31T00:00:00Z"))
+}
+
+fn options(aws: &AwsArgs) -> CollectOptions {
+    CollectOptions {
+        profile: aws.profile.clone(),
+        region: aws.region.clone(),
+        role_arn: aws.role_arn.clone(),
+        external_id: aws.external_id.clone(),
+        max_attempts: aws.max_attempts,
+        attempt_timeout: Duration::from_secs(aws.timeout),
+    }
+}
+
+/// Collects a live snapshot, with a spinner on an interactive stderr.
+fn collect_live(aws: &AwsArgs, ui: Ui) -> Result<Snapshot, Failure> {
+    let interactive = ui.human && std::io::stderr().is_terminal();
+    let recorder = if interactive {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} collecting {msg} ({elapsed})")
+                .expect("valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        CallRecorder::with_progress(bar)
+    } else {
+        CallRecorder::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Failure::runtime)?;
+    let result = runtime.block_on(collect::collect(&options(aws), recorder.clone()));
+    recorder.finish();
+    let snapshot = result.map_err(Failure::runtime)?;
+    for error in &snapshot.errors {
+        tracing::warn!(action = %error.action, region = %error.region, kind = ?error.kind, "{}", error.message);
+    }
+    Ok(snapshot)
+}
+
+fn save(snapshot: &Snapshot, path: &Path) -> Result<(), Failure> {
+    snapshot.save(path).map_err(Failure::runtime)
+}
+
+/// `lockdown collect`.
+pub fn collect(args: CollectArgs, ui: Ui) -> Result<u8, Failure> {
+    let snapshot = collect_live(&args.aws, ui)?;
+    save(&snapshot, &args.output)?;
+    if ui.human {
+        eprintln!(
+            "saved {} resources ({} collection errors) of account {} to {}",
+            snapshot.resources.len(),
+            snapshot.errors.len(),
+            snapshot.account.id,
+            args.output.display()
+        );
+    }
+    Ok(exit::OK)
+}
+
+pub(super) fn load_catalog(args: &CheckArgs) -> Result<Catalog, Failure> {
+    let mut catalog = Catalog::load(&args.checks_dir).map_err(Failure::usage)?;
+    for assignment in &args.set {
+        catalog.set_param(assignment).map_err(Failure::usage)?;
+    }
+    Ok(catalog)
+}
+
+/// `lockdown scan`.
+pub fn scan(args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
+    // Everything that can be wrong with the command line is checked before calling AWS.
+    let catalog = load_catalog(&args.checks)?;
+    let selection = Selection {
+        patterns: args.checks.checks.clone(),
+        min_severity: args.checks.severity,
+    };
+    let checks = catalog.select(&selection).map_err(Failure::usage)?;
+
+    let (snapshot, source) = if args.demo {
+        let snapshot =
+            Snapshot::from_json(DEMO_SNAPSHOT, Path::new(DEMO_ORIGIN)).map_err(Failure::runtime)?;
+        (snapshot, "demo snapshot".to_owned())
+    } else if let Some(path) = &args.snapshot {
+        let snapshot = Snapshot::load(path).map_err(Failure::usage)?;
+        (snapshot, format!("snapshot {}", path.display()))
+    } else {
+        let snapshot = collect_live(&args.aws, ui)?;
+        if let Some(path) = &args.save_snapshot {
+            save(&snapshot, path)?;
+        }
+        (snapshot, "live scan".to_owned())
+    };
+
+    let now = args.now.unwrap_or(snapshot.collection.finished_at);
+    let findings = evaluate::evaluate(&snapshot, &checks, &catalog.env, now);
+    let report = Report::new(&snapshot, &findings, checks.len(), now);
+
+    let destination = args
+        .output
+        .output
+        .clone()
+        .or_else(|| (!std::io::stdout().is_terminal()).then(|| PathBuf::from("-")));
+    if let Some(path) = &destination {
+        emit::write_to(args.output.format, &report, path).map_err(|e| {
+            Failure::runtime(format!("cannot write results to {}: {e}", path.display()))
+        })?;
+    }
+    if ui.human {
+        eprint!(
+            "{}",
+            summary::render(&report, &source, args.output.summary_limit)
+        );
+        if destination.is_none() {
+            eprintln!(
+                "\n(results not written: stdout is a terminal; use --output FILE or --output -)"
+            );
+        }
+    }
+
+    let Some(threshold) = args.output.fail_on else {
+        return Ok(exit::OK);
+    };
+    let failed = findings
+        .iter()
+        .any(|f| f.status == Status::Fail && f.severity >= threshold);
+    let incomplete = findings.iter().any(|f| f.status == Status::Error);
+    Ok(if failed {
+        exit::FAILED_CHECKS
+    } else if incomplete {
+        exit::INCOMPLETE
+    } else {
+        exit::OK
+    })
+}

@@ -1,0 +1,73 @@
+//! Counts every API call the SDK clients send (retries included), per action, and shows the
+//! running total on the progress display.
+
+use aws_sdk_iam::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_iam::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use indicatif::ProgressBar;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// An SDK interceptor recording `service:Operation` for each request sent.
+#[derive(Debug, Clone, Default)]
+pub struct CallRecorder {
+    counts: Arc<Mutex<BTreeMap<String, u64>>>,
+    progress: Option<ProgressBar>,
+}
+
+impl CallRecorder {
+    /// A recorder that also reports progress on `bar`.
+    pub fn with_progress(bar: ProgressBar) -> Self {
+        Self {
+            counts: Default::default(),
+            progress: Some(bar),
+        }
+    }
+
+    /// Clears the progress display.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.progress {
+            bar.finish_and_clear();
+        }
+    }
+
+    /// Calls made so far per action.
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        self.counts.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+}
+
+/// The IAM-permission prefix of an SDK service name (`IAM` → `iam`).
+fn permission_prefix(service: &str) -> String {
+    service.to_ascii_lowercase()
+}
+
+impl Intercept for CallRecorder {
+    fn name(&self) -> &'static str {
+        "lockdown::CallRecorder"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(metadata) = cfg.load::<Metadata>() {
+            let action = format!(
+                "{}:{}",
+                permission_prefix(metadata.service()),
+                metadata.name()
+            );
+            if let Ok(mut counts) = self.counts.lock() {
+                *counts.entry(action).or_default() += 1;
+                if let Some(bar) = &self.progress {
+                    let total: u64 = counts.values().sum();
+                    bar.set_message(format!("{total} API calls"));
+                }
+            }
+        }
+        Ok(())
+    }
+}

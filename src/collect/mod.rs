@@ -1,0 +1,218 @@
+//! Collection: the only place AWS SDK types appear. Each service module turns SDK answers into
+//! inventory resources and failed calls into [`CollectionError`]s, and declares the API
+//! actions it calls.
+
+pub mod calls;
+pub mod iam;
+pub mod sts;
+
+use crate::inventory::{
+    Affected, CollectionError, CollectionInfo, ErrorKind, Resource, SCHEMA_VERSION, Snapshot,
+};
+use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+pub use calls::CallRecorder;
+
+/// How to reach AWS.
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    /// Named profile from the shared config files.
+    pub profile: Option<String>,
+    /// Region for global-service endpoints (and the default region).
+    pub region: Option<String>,
+    /// Role to assume before scanning.
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+    /// Attempts per call, including the first (the SDK's standard retry with backoff).
+    pub max_attempts: u32,
+    /// Time limit per attempt.
+    pub attempt_timeout: Duration,
+}
+
+/// A failure that stops collection altogether (no credentials, unknown account).
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error(
+        "cannot identify the AWS account ({0}). Check your credentials: set AWS_PROFILE or --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. To try lockdown without AWS, run `lockdown scan --demo`"
+    )]
+    NoIdentity(String),
+}
+
+/// A failed API call, before it is tied to the data it leaves unknown.
+#[derive(Debug, Clone)]
+pub struct CallError {
+    pub action: &'static str,
+    pub kind: ErrorKind,
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl CallError {
+    /// Classifies an SDK error: denied, throttled past retries, timeout, network, decode...
+    pub fn from_sdk<E, R>(action: &'static str, err: &SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let code = err.code().map(str::to_owned);
+        let kind = match err {
+            SdkError::TimeoutError(_) => ErrorKind::Timeout,
+            SdkError::DispatchFailure(d) if d.is_timeout() => ErrorKind::Timeout,
+            SdkError::DispatchFailure(_) => ErrorKind::Network,
+            SdkError::ResponseError(_) => ErrorKind::Decode,
+            _ => match code.as_deref() {
+                Some(
+                    "AccessDenied"
+                    | "AccessDeniedException"
+                    | "UnauthorizedOperation"
+                    | "AuthorizationError"
+                    | "UnauthorizedAccess",
+                ) => ErrorKind::AccessDenied,
+                Some(
+                    "Throttling"
+                    | "ThrottlingException"
+                    | "RequestLimitExceeded"
+                    | "TooManyRequestsException"
+                    | "SlowDown"
+                    | "RequestThrottled",
+                ) => ErrorKind::Throttled,
+                Some("OptInRequired") => ErrorKind::RegionDisabled,
+                _ => ErrorKind::Service,
+            },
+        };
+        let message = err
+            .message()
+            .map(str::to_owned)
+            .unwrap_or_else(|| DisplayErrorContext(err).to_string());
+        Self {
+            action,
+            kind,
+            code,
+            message,
+        }
+    }
+
+    /// A call that worked but whose answer lacks or garbles data.
+    pub fn data(action: &'static str, kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            action,
+            kind,
+            code: None,
+            message: message.into(),
+        }
+    }
+
+    /// Records what this failure leaves unknown.
+    pub fn affecting(&self, region: &str, affects: Vec<Affected>) -> CollectionError {
+        CollectionError {
+            action: self.action.to_owned(),
+            permission: self.action.to_owned(),
+            region: region.to_owned(),
+            kind: self.kind,
+            code: self.code.clone(),
+            message: self.message.clone(),
+            affects,
+        }
+    }
+}
+
+/// Data left unknown: `attributes` of resources of `resource_type` (all of them when empty).
+pub fn affects(resource_type: &str, attributes: &[&str]) -> Affected {
+    Affected {
+        resource_type: resource_type.to_owned(),
+        resource_arn: None,
+        attributes: attributes.iter().map(|a| (*a).to_owned()).collect(),
+    }
+}
+
+/// Resources and errors gathered by the collectors.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub resources: Vec<Resource>,
+    pub errors: Vec<CollectionError>,
+}
+
+/// Converts an SDK timestamp.
+pub fn utc(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+/// Loads the SDK configuration from the standard credential chain, with retries and timeouts.
+/// `AWS_ENDPOINT_URL` (used to point at an emulator) is honoured by the SDK itself.
+pub async fn sdk_config(options: &CollectOptions) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_attempt_timeout(options.attempt_timeout)
+                .connect_timeout(Duration::from_secs(5))
+                .build(),
+        );
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &options.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    let base = loader.load().await;
+    match &options.role_arn {
+        None => base,
+        Some(role_arn) => {
+            let mut assume = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+                .session_name("lockdown")
+                .configure(&base);
+            if let Some(external_id) = &options.external_id {
+                assume = assume.external_id(external_id);
+            }
+            let provider = assume.build().await;
+            base.into_builder()
+                .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(
+                    provider,
+                ))
+                .build()
+        }
+    }
+}
+
+/// Collects a snapshot of the account the credentials belong to.
+pub async fn collect(
+    options: &CollectOptions,
+    recorder: CallRecorder,
+) -> Result<Snapshot, CollectError> {
+    let started_at = Utc::now();
+    let config = sdk_config(options).await;
+    let account = sts::caller_account(&config, &recorder)
+        .await
+        .map_err(|e| CollectError::NoIdentity(format!("{}: {}", e.action, e.message)))?;
+    let mut collected = Collected::default();
+    iam::collect(&config, &recorder, &account, &mut collected).await;
+    let home_region = config
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "us-east-1".to_owned());
+    Ok(Snapshot {
+        schema_version: SCHEMA_VERSION,
+        account,
+        regions: vec![home_region],
+        collection: CollectionInfo {
+            started_at,
+            finished_at: Utc::now(),
+            lockdown_version: env!("CARGO_PKG_VERSION").to_owned(),
+            api_calls: recorder.counts(),
+        },
+        resources: collected.resources,
+        errors: collected.errors,
+    })
+}
+
+/// Every API action lockdown may call, per service module, in IAM permission form.
+pub fn all_actions() -> Vec<&'static str> {
+    let mut actions: Vec<_> = sts::ACTIONS.iter().chain(iam::ACTIONS).copied().collect();
+    actions.sort_unstable();
+    actions
+}

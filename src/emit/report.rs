@@ -1,0 +1,127 @@
+//! The native results document (JSON) and its NDJSON form. Schema: `docs/results-schema.md`.
+
+use crate::evaluate::{Finding, Severity, Status};
+use crate::inventory::{Account, CollectionError, CollectionInfo, Snapshot};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::Write;
+
+/// Identifies the results format and its version.
+pub const REPORT_SCHEMA: &str = "lockdown.report/1";
+
+/// Counts of a result set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub findings: usize,
+    pub checks: usize,
+    pub resources: usize,
+    pub by_status: BTreeMap<Status, usize>,
+    /// FAIL findings per severity.
+    pub failed_by_severity: BTreeMap<Severity, usize>,
+    pub collection_errors: usize,
+}
+
+impl Summary {
+    /// Counts the findings of one run.
+    pub fn new(
+        findings: &[Finding],
+        checks: usize,
+        resources: usize,
+        collection_errors: usize,
+    ) -> Self {
+        let mut summary = Summary {
+            findings: findings.len(),
+            checks,
+            resources,
+            collection_errors,
+            ..Default::default()
+        };
+        for finding in findings {
+            *summary.by_status.entry(finding.status).or_default() += 1;
+            if finding.status == Status::Fail {
+                *summary
+                    .failed_by_severity
+                    .entry(finding.severity)
+                    .or_default() += 1;
+            }
+        }
+        summary
+    }
+
+    /// Number of findings with `status`.
+    pub fn count(&self, status: Status) -> usize {
+        self.by_status.get(&status).copied().unwrap_or(0)
+    }
+}
+
+/// A complete scan result: what was scanned, the findings, and what could not be collected.
+#[derive(Debug, Serialize)]
+pub struct Report<'a> {
+    pub schema: &'static str,
+    pub lockdown_version: &'static str,
+    pub account: &'a Account,
+    pub regions: &'a [String],
+    pub collection: &'a CollectionInfo,
+    /// The clock checks were evaluated against.
+    pub evaluated_at: DateTime<Utc>,
+    pub summary: Summary,
+    pub findings: &'a [Finding],
+    pub collection_errors: &'a [CollectionError],
+}
+
+impl<'a> Report<'a> {
+    /// Assembles the report of evaluating `snapshot`.
+    pub fn new(
+        snapshot: &'a Snapshot,
+        findings: &'a [Finding],
+        checks: usize,
+        evaluated_at: DateTime<Utc>,
+    ) -> Self {
+        Report {
+            schema: REPORT_SCHEMA,
+            lockdown_version: env!("CARGO_PKG_VERSION"),
+            account: &snapshot.account,
+            regions: &snapshot.regions,
+            collection: &snapshot.collection,
+            evaluated_at,
+            summary: Summary::new(
+                findings,
+                checks,
+                snapshot.resources.len(),
+                snapshot.errors.len(),
+            ),
+            findings,
+            collection_errors: &snapshot.errors,
+        }
+    }
+
+    /// Writes the whole report as one JSON document.
+    pub fn write_json(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        out.write_all(b"\n")
+    }
+
+    /// Writes one finding per line, each self-contained for SIEM ingestion.
+    pub fn write_ndjson(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        for finding in self.findings {
+            #[derive(Serialize)]
+            struct Line<'f> {
+                schema: &'static str,
+                account_id: &'f str,
+                #[serde(flatten)]
+                finding: &'f Finding,
+            }
+            serde_json::to_writer(
+                &mut *out,
+                &Line {
+                    schema: REPORT_SCHEMA,
+                    account_id: &self.account.id,
+                    finding,
+                },
+            )?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,143 @@
+//! The human summary: counts by status and severity, then failing and erroring resources
+//! grouped by check, with the fix. Resource names are escaped so that hostile names cannot
+//! drive the terminal.
+
+use super::report::Report;
+use crate::evaluate::{Finding, Status};
+use std::fmt::Write as _;
+
+/// Escapes control characters (newlines, ANSI escapes) so text prints on one inert line.
+pub fn inert(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
+
+fn group_line(out: &mut String, findings: &[&Finding], limit: usize) {
+    let first = findings[0];
+    let _ = writeln!(
+        out,
+        "\n{:<5} {:<13} {}  {}  ({} resource{})",
+        first.status.as_str(),
+        first.severity.as_str(),
+        first.check_id,
+        inert(&first.title),
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" }
+    );
+    for finding in findings.iter().take(limit) {
+        let _ = writeln!(
+            out,
+            "      - {}  {}",
+            inert(&finding.resource.name),
+            inert(&finding.resource.arn)
+        );
+        if let Some(reason) = &finding.reason {
+            let _ = writeln!(out, "        {}", inert(reason));
+        }
+    }
+    if findings.len() > limit {
+        let _ = writeln!(
+            out,
+            "      ... and {} more (see the JSON output)",
+            findings.len() - limit
+        );
+    }
+    if first.status == Status::Fail {
+        let _ = writeln!(out, "      fix: {}", inert(&first.remediation.text));
+        if let Some(cli) = &first.remediation.cli {
+            let _ = writeln!(out, "           {}", inert(cli));
+        }
+    }
+}
+
+/// Renders the summary of a report; `limit` caps the resources listed per check.
+pub fn render(report: &Report<'_>, source: &str, limit: usize) -> String {
+    let s = &report.summary;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "lockdown {} · account {} · {} · {} checks on {} resources · evaluated at {}",
+        report.lockdown_version,
+        inert(&report.account.id),
+        source,
+        s.checks,
+        s.resources,
+        report.evaluated_at.format("%Y-%m-%dT%H:%M:%SZ")
+    );
+    let _ = writeln!(
+        out,
+        "  {} FAIL · {} PASS · {} ERROR · {} NOT_APPLICABLE",
+        s.count(Status::Fail),
+        s.count(Status::Pass),
+        s.count(Status::Error),
+        s.count(Status::NotApplicable)
+    );
+    if !s.failed_by_severity.is_empty() {
+        let by_severity: Vec<String> = s
+            .failed_by_severity
+            .iter()
+            .rev()
+            .map(|(severity, n)| format!("{n} {}", severity.as_str()))
+            .collect();
+        let _ = writeln!(out, "  failing: {}", by_severity.join(" · "));
+    }
+
+    for status in [Status::Fail, Status::Error] {
+        let mut matching: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.status == status)
+            .collect();
+        matching.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.check_id.cmp(&b.check_id))
+        });
+        for group in matching.chunk_by(|a, b| a.check_id == b.check_id) {
+            group_line(&mut out, group, limit);
+        }
+    }
+
+    if !report.collection_errors.is_empty() {
+        let _ = writeln!(
+            out,
+            "\ncould not collect (checks that need this data report ERROR):"
+        );
+        for error in report.collection_errors {
+            let _ = writeln!(
+                out,
+                "  - {} in {}: {} ({:?}); needs {}",
+                error.action,
+                error.region,
+                inert(&error.message),
+                error.kind,
+                error.permission
+            );
+        }
+    }
+    let calls = &report.collection.api_calls;
+    if !calls.is_empty() {
+        let total: u64 = calls.values().sum();
+        let _ = writeln!(out, "\n{total} API calls ({} actions)", calls.len());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(inert("evil\n\u{1b}[31mred"), "evil\\n\\u{1b}[31mred");
+        assert_eq!(inert("plain name"), "plain name");
+    }
+}

@@ -1,0 +1,174 @@
+//! The set of checks: those embedded in the binary plus any from `--checks-dir`.
+
+use super::check::{Check, CheckError, environment};
+use super::finding::Severity;
+use include_dir::{Dir, include_dir};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+static BUILTIN_CHECKS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/checks");
+
+/// All loaded checks, compiled, with unique ids.
+pub struct Catalog {
+    pub env: Arc<cel::Env>,
+    pub checks: Vec<Check>,
+}
+
+fn embedded_files<'a>(dir: &'a Dir<'a>, out: &mut Vec<(&'a Path, &'a str)>) {
+    for file in dir.files() {
+        if file.path().extension().is_some_and(|e| e == "toml")
+            && let Some(text) = file.contents_utf8()
+        {
+            out.push((file.path(), text));
+        }
+    }
+    for sub in dir.dirs() {
+        embedded_files(sub, out);
+    }
+}
+
+fn disk_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CheckError> {
+    let unreadable = |e: std::io::Error| CheckError {
+        file: dir.display().to_string(),
+        message: format!("cannot read directory: {e}"),
+    };
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        let path = entry.map_err(unreadable)?.path();
+        if path.is_dir() {
+            disk_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// What to run: ids or `prefix*` patterns, and a minimum severity.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub patterns: Vec<String>,
+    pub min_severity: Option<Severity>,
+}
+
+impl Selection {
+    fn matches(&self, check: &Check) -> bool {
+        let id = check.id();
+        let by_id = self.patterns.is_empty()
+            || self.patterns.iter().any(|p| match p.strip_suffix('*') {
+                Some(prefix) => id.starts_with(prefix),
+                None => p == id,
+            });
+        by_id
+            && self
+                .min_severity
+                .is_none_or(|min| check.def.severity >= min)
+    }
+}
+
+impl Catalog {
+    /// Loads the embedded checks and those under `extra_dirs` (in that order).
+    pub fn load(extra_dirs: &[PathBuf]) -> Result<Self, CheckError> {
+        let env = environment();
+        let mut checks = Vec::new();
+        let mut embedded = Vec::new();
+        embedded_files(&BUILTIN_CHECKS, &mut embedded);
+        for (path, text) in embedded {
+            let source = Path::new("checks").join(path);
+            checks.push(Check::from_toml(text, &source, &env)?);
+        }
+        for dir in extra_dirs {
+            let mut files = Vec::new();
+            disk_files(dir, &mut files)?;
+            files.sort();
+            for path in files {
+                let text = std::fs::read_to_string(&path).map_err(|e| CheckError {
+                    file: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                checks.push(Check::from_toml(&text, &path, &env)?);
+            }
+        }
+        let mut seen: HashMap<&str, &str> = HashMap::new();
+        for check in &checks {
+            if let Some(first) = seen.insert(check.id(), &check.source) {
+                return Err(CheckError {
+                    file: check.source.clone(),
+                    message: format!("duplicate check id `{}` (also in {first})", check.id()),
+                });
+            }
+        }
+        checks.sort_by(|a, b| a.id().cmp(b.id()));
+        Ok(Self { env, checks })
+    }
+
+    /// The checks a selection picks; an id that matches nothing is an error.
+    pub fn select(&self, selection: &Selection) -> Result<Vec<&Check>, String> {
+        for pattern in &selection.patterns {
+            let one = Selection {
+                patterns: vec![pattern.clone()],
+                min_severity: None,
+            };
+            if !self.checks.iter().any(|c| one.matches(c)) {
+                return Err(format!(
+                    "no check matches `{pattern}`; `lockdown checks list` shows them all"
+                ));
+            }
+        }
+        Ok(self
+            .checks
+            .iter()
+            .filter(|c| selection.matches(c))
+            .collect())
+    }
+
+    /// Finds a check by id.
+    pub fn get(&self, id: &str) -> Option<&Check> {
+        self.checks.iter().find(|c| c.id() == id)
+    }
+
+    /// Overrides a check parameter, as `--set check_id.param=value` does.
+    pub fn set_param(&mut self, assignment: &str) -> Result<(), String> {
+        let (key, value) = assignment
+            .split_once('=')
+            .ok_or_else(|| format!("`{assignment}`: expected CHECK_ID.PARAM=VALUE"))?;
+        let (check_id, param) = key
+            .split_once('.')
+            .ok_or_else(|| format!("`{assignment}`: expected CHECK_ID.PARAM=VALUE"))?;
+        let check = self
+            .checks
+            .iter_mut()
+            .find(|c| c.id() == check_id)
+            .ok_or_else(|| format!("`{assignment}`: no check `{check_id}`"))?;
+        let current = check.def.params.get(param).ok_or_else(|| {
+            let known: Vec<_> = check.def.params.keys().cloned().collect();
+            format!(
+                "`{assignment}`: check `{check_id}` has no parameter `{param}` (it has: {})",
+                if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                }
+            )
+        })?;
+        let parsed = match current {
+            toml::Value::Integer(_) => value
+                .parse()
+                .map(toml::Value::Integer)
+                .map_err(|e| e.to_string()),
+            toml::Value::Boolean(_) => value
+                .parse()
+                .map(toml::Value::Boolean)
+                .map_err(|e| e.to_string()),
+            toml::Value::Float(_) => value
+                .parse()
+                .map(toml::Value::Float)
+                .map_err(|e| e.to_string()),
+            _ => Ok(toml::Value::String(value.to_owned())),
+        }
+        .map_err(|e| format!("`{assignment}`: {e}"))?;
+        check.def.params.insert(param.to_owned(), parsed);
+        check.params = cel::to_value(&check.def.params).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}

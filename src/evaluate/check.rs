@@ -1,0 +1,227 @@
+//! Check files (TOML) and their compiled form.
+
+use super::finding::{Remediation, Severity, Status};
+use crate::inventory::ResourceData;
+use cel::common::ast::{EntryExpr, Expr, IdedExpr};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+
+/// A check as written in its TOML file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckFile {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    /// Resource type the check evaluates, e.g. `aws.iam.user`.
+    pub resource: String,
+    pub description: String,
+    pub risk: String,
+    /// CEL expression: true means PASS.
+    pub condition: String,
+    /// CEL expression: when false, the result is NOT_APPLICABLE.
+    #[serde(default)]
+    pub applies: Option<String>,
+    #[serde(default)]
+    pub not_applicable_reason: Option<String>,
+    pub remediation: Remediation,
+    /// Tunable values, readable as `params.<name>`, overridable with `--set`.
+    #[serde(default)]
+    pub params: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    pub refs: BTreeMap<String, Vec<String>>,
+    /// Where data for this check cannot come from the emulator used in tests.
+    #[serde(default)]
+    pub notes: Option<String>,
+    pub examples: Vec<Example>,
+}
+
+/// A resource and the status the check must give it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub expect: Status,
+    /// Attributes laid over the resource type's defaults.
+    pub resource: toml::Value,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A check file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid check file {file}: {message}")]
+pub struct CheckError {
+    pub file: String,
+    pub message: String,
+}
+
+/// A check ready to run: expressions compiled once, the attributes it reads known.
+pub struct Check {
+    pub def: CheckFile,
+    /// Where the check came from (embedded path or file on disk).
+    pub source: String,
+    pub condition: cel::Program,
+    pub applies: Option<cel::Program>,
+    /// `params` as a CEL map.
+    pub params: cel::Value,
+    pub uses_params: bool,
+    /// Resource attributes the expressions read; the evidence of each finding.
+    pub reads: BTreeSet<String>,
+    pub examples: Vec<(Status, ResourceData)>,
+}
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Check")
+            .field("id", &self.def.id)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+/// Collects `resource.<field>` selections from an expression.
+fn collect_reads(expr: &IdedExpr, reads: &mut BTreeSet<String>) {
+    match &expr.expr {
+        Expr::Select(select) => {
+            if matches!(&select.operand.expr, Expr::Ident(name) if name == "resource") {
+                reads.insert(select.field.clone());
+            } else {
+                collect_reads(&select.operand, reads);
+            }
+        }
+        Expr::Call(call) => {
+            if let Some(target) = &call.target {
+                collect_reads(target, reads);
+            }
+            call.args.iter().for_each(|a| collect_reads(a, reads));
+        }
+        Expr::Comprehension(c) => {
+            for e in [
+                &c.iter_range,
+                &c.accu_init,
+                &c.loop_cond,
+                &c.loop_step,
+                &c.result,
+            ] {
+                collect_reads(e, reads);
+            }
+        }
+        Expr::List(list) => list.elements.iter().for_each(|e| collect_reads(e, reads)),
+        Expr::Map(map) => map.entries.iter().for_each(|e| match &e.expr {
+            EntryExpr::MapEntry(entry) => {
+                collect_reads(&entry.key, reads);
+                collect_reads(&entry.value, reads);
+            }
+            EntryExpr::StructField(field) => collect_reads(&field.value, reads),
+        }),
+        Expr::Struct(s) => s.entries.iter().for_each(|e| {
+            if let EntryExpr::StructField(field) = &e.expr {
+                collect_reads(&field.value, reads);
+            }
+        }),
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+    }
+}
+
+fn toml_to_json(value: toml::Value) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+impl Check {
+    /// Validates and compiles a parsed check file.
+    pub fn compile(def: CheckFile, source: &str, env: &cel::Env) -> Result<Self, CheckError> {
+        let fail = |message: String| CheckError {
+            file: source.to_owned(),
+            message,
+        };
+        if def.id.is_empty()
+            || !def
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(fail(format!(
+                "id `{}` must be lowercase letters, digits and underscores",
+                def.id
+            )));
+        }
+        if !ResourceData::TYPES.contains(&def.resource.as_str()) {
+            return Err(fail(format!(
+                "unknown resource type `{}`; known types: {}",
+                def.resource,
+                ResourceData::TYPES.join(", ")
+            )));
+        }
+        let compile = |field: &str, source: &str| {
+            env.compile(source)
+                .map_err(|e| fail(format!("`{field}` is not a valid CEL expression: {e}")))
+        };
+        let condition = compile("condition", &def.condition)?;
+        let applies = def
+            .applies
+            .as_deref()
+            .map(|a| compile("applies", a))
+            .transpose()?;
+        let mut reads = BTreeSet::new();
+        collect_reads(condition.expression(), &mut reads);
+        if let Some(applies) = &applies {
+            collect_reads(applies.expression(), &mut reads);
+        }
+        let uses_params = std::iter::once(&condition)
+            .chain(&applies)
+            .any(|p| p.references().has_variable("params"));
+        let params = cel::to_value(&def.params)
+            .map_err(|e| fail(format!("`params` cannot be used in expressions: {e}")))?;
+
+        let mut examples = Vec::with_capacity(def.examples.len());
+        for (index, example) in def.examples.iter().enumerate() {
+            let data =
+                ResourceData::from_partial(&def.resource, toml_to_json(example.resource.clone()))
+                    .map_err(|e| fail(format!("examples[{index}].resource: {e}")))?;
+            examples.push((example.expect, data));
+        }
+        for needed in [Status::Pass, Status::Fail] {
+            if !examples.iter().any(|(expect, _)| *expect == needed) {
+                return Err(fail(format!(
+                    "needs at least one example with expect = \"{}\"",
+                    needed.as_str()
+                )));
+            }
+        }
+        Ok(Self {
+            def,
+            source: source.to_owned(),
+            condition,
+            applies,
+            params,
+            uses_params,
+            reads,
+            examples,
+        })
+    }
+
+    /// Parses and compiles the TOML text of a check file.
+    pub fn from_toml(text: &str, source: &Path, env: &cel::Env) -> Result<Self, CheckError> {
+        let source = source.display().to_string();
+        let def: CheckFile = toml::from_str(text).map_err(|e| CheckError {
+            file: source.clone(),
+            message: e.to_string(),
+        })?;
+        Self::compile(def, &source, env)
+    }
+
+    /// The check id.
+    pub fn id(&self) -> &str {
+        &self.def.id
+    }
+}
+
+/// The CEL environment checks are compiled against (standard library plus string extensions).
+pub fn environment() -> Arc<cel::Env> {
+    let mut env = cel::Env::stdlib();
+    env.add_extension(cel::extensions::strings)
+        .expect("the strings extension registers once");
+    Arc::new(env)
+}

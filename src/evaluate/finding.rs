@@ -1,0 +1,133 @@
+//! Results of evaluating a check against a resource.
+
+use crate::inventory::ErrorKind;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// How bad a failing check is. Ordered from least to most severe.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Informational,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// The lowercase name used in files and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Informational => "informational",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// Outcome of one check on one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// The data the check needs could not be collected or evaluated: never a PASS.
+    Error,
+    NotApplicable,
+}
+
+impl Status {
+    /// The upper-case name used in files and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Error => "ERROR",
+            Status::NotApplicable => "NOT_APPLICABLE",
+        }
+    }
+}
+
+/// The resource a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingResource {
+    pub arn: String,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub name: String,
+    pub region: String,
+    pub account_id: String,
+}
+
+/// The failed API call behind an ERROR finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionFailure {
+    pub action: String,
+    /// The IAM permission that lets lockdown make the call.
+    pub permission: String,
+    pub kind: ErrorKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    pub message: String,
+}
+
+/// How to fix a failing resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Remediation {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cli: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// One check evaluated on one resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable across runs: derived from check, account, region and resource.
+    pub id: String,
+    pub check_id: String,
+    pub title: String,
+    pub status: Status,
+    pub severity: Severity,
+    /// Why the status is what it is, for ERROR and NOT_APPLICABLE.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub resource: FindingResource,
+    /// The resource attributes the check read, as collected.
+    pub evidence: serde_json::Map<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<CollectionFailure>,
+    pub remediation: Remediation,
+    /// Benchmark ids, e.g. `cis_aws_3_0 = ["1.10"]`.
+    pub refs: BTreeMap<String, Vec<String>>,
+    pub evaluated_at: DateTime<Utc>,
+}
+
+/// The deterministic id of a finding: the same check on the same resource gives the same id.
+pub fn finding_id(check_id: &str, account_id: &str, region: &str, arn: &str) -> String {
+    let mut hasher = Sha256::new();
+    for part in [check_id, account_id, region, arn] {
+        hasher.update(part.as_bytes());
+        hasher.update([0u8]);
+    }
+    hex::encode(&hasher.finalize()[..16])
+}

@@ -1,0 +1,170 @@
+//! The normalized, serializable snapshot of an account: resources, the errors met while
+//! collecting them, and the API calls made. Independent of AWS SDK types.
+
+pub mod credential_report;
+pub mod iam;
+pub mod policy;
+pub mod snapshot;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub use snapshot::{SCHEMA_VERSION, Snapshot, SnapshotError};
+
+/// Region value used for global services such as IAM.
+pub const GLOBAL_REGION: &str = "global";
+
+/// The AWS account a snapshot describes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    pub id: String,
+    /// `aws`, `aws-us-gov` or `aws-cn`.
+    pub partition: String,
+}
+
+/// One collected resource: where it lives plus its typed attributes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    pub arn: String,
+    pub name: String,
+    pub region: String,
+    pub account_id: String,
+    #[serde(flatten)]
+    pub data: ResourceData,
+}
+
+impl Resource {
+    /// The resource type name, e.g. `aws.iam.user`.
+    pub fn resource_type(&self) -> &'static str {
+        self.data.type_name()
+    }
+}
+
+/// Declares every resource type once: the enum variant, its attribute struct and its name.
+macro_rules! resource_types {
+    ($($variant:ident($ty:ty) = $name:literal,)*) => {
+        /// Typed attributes of a resource, tagged by resource type name.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "type", content = "attributes")]
+        pub enum ResourceData {
+            $(#[serde(rename = $name)] $variant($ty),)*
+        }
+
+        impl ResourceData {
+            /// Every resource type name known to this build.
+            pub const TYPES: &'static [&'static str] = &[$($name,)*];
+
+            /// The resource type name of these attributes.
+            pub fn type_name(&self) -> &'static str {
+                match self { $(ResourceData::$variant(_) => $name,)* }
+            }
+
+            /// The attributes as a CEL value, converted once per resource.
+            pub fn to_cel(&self) -> Result<cel::Value, cel::SerializationError> {
+                match self { $(ResourceData::$variant(v) => cel::to_value(v),)* }
+            }
+
+            /// The default attributes of a type as JSON: the base that check examples override.
+            pub fn default_json(type_name: &str) -> Option<serde_json::Value> {
+                match type_name {
+                    $($name => serde_json::to_value(<$ty>::default()).ok(),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+resource_types! {
+    IamAccount(iam::Account) = "aws.iam.account",
+    IamRootUser(iam::RootUser) = "aws.iam.root_user",
+    IamUser(iam::User) = "aws.iam.user",
+    IamGroup(iam::Group) = "aws.iam.group",
+    IamRole(iam::Role) = "aws.iam.role",
+    IamManagedPolicy(iam::ManagedPolicy) = "aws.iam.managed_policy",
+    IamInlinePolicy(iam::InlinePolicy) = "aws.iam.inline_policy",
+    IamPasswordPolicy(iam::PasswordPolicy) = "aws.iam.password_policy",
+    IamServerCertificate(iam::ServerCertificate) = "aws.iam.server_certificate",
+}
+
+impl ResourceData {
+    /// Builds attributes of `type_name` from a partial JSON object laid over the type's
+    /// defaults. Unknown fields are rejected, so a misspelt example fails loudly.
+    pub fn from_partial(type_name: &str, partial: serde_json::Value) -> Result<Self, String> {
+        let mut base = Self::default_json(type_name)
+            .ok_or_else(|| format!("unknown resource type `{type_name}`"))?;
+        let serde_json::Value::Object(fields) = partial else {
+            return Err("an example resource must be a table of attributes".into());
+        };
+        let base_fields = base
+            .as_object_mut()
+            .expect("resource attributes are objects");
+        for (key, value) in fields {
+            if !base_fields.contains_key(&key) {
+                return Err(format!("`{type_name}` has no attribute `{key}`"));
+            }
+            base_fields.insert(key, value);
+        }
+        serde_json::from_value(serde_json::json!({ "type": type_name, "attributes": base }))
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Why a piece of data could not be collected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    AccessDenied,
+    Throttled,
+    RegionDisabled,
+    Timeout,
+    Network,
+    /// The service answered something lockdown could not read.
+    Decode,
+    /// The call worked but the answer lacks data a check needs.
+    MissingData,
+    Service,
+}
+
+/// Which data a collection error leaves unknown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Affected {
+    pub resource_type: String,
+    /// Only this resource, when the failed call was about one resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_arn: Option<String>,
+    /// The attributes left unknown; empty means the resources themselves could not be listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<String>,
+}
+
+/// A failed or incomplete API call, kept in the snapshot so checks report ERROR, not PASS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionError {
+    /// The API action in IAM permission form, e.g. `iam:GenerateCredentialReport`.
+    pub action: String,
+    /// The IAM permission that authorizes the action (usually the same string).
+    pub permission: String,
+    pub region: String,
+    pub kind: ErrorKind,
+    /// The service's error code, when it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    pub message: String,
+    pub affects: Vec<Affected>,
+}
+
+/// When and how a snapshot was collected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionInfo {
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub lockdown_version: String,
+    /// Calls made per API action (retries included).
+    pub api_calls: BTreeMap<String, u64>,
+}

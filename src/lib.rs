@@ -1,0 +1,11 @@
+//! lockdown: an AWS configuration scanner that maps every result to compliance controls.
+//!
+//! The pipeline runs one way: [`collect`] (AWS SDK calls) → [`inventory`] (a normalized,
+//! serializable snapshot) → [`evaluate`] (CEL checks from `checks/`, in parallel) →
+//! [`emit`] (formats and sinks). [`cli`] wires them to the command line.
+
+pub mod cli;
+pub mod collect;
+pub mod emit;
+pub mod evaluate;
+pub mod inventory;
