@@ -525,9 +525,16 @@ pub async fn collect(
                     .policy_version_list()
                     .iter()
                     .find(|v| v.is_default_version());
+                let arn = policy.arn().unwrap_or_default().to_owned();
+                // The name is the ARN's last segment; some endpoints (moto) omit PolicyName.
+                let name = policy
+                    .policy_name()
+                    .or_else(|| arn.rsplit('/').next())
+                    .unwrap_or_default()
+                    .to_owned();
                 b.managed_policy(
-                    policy.arn().unwrap_or_default().to_owned(),
-                    policy.policy_name().unwrap_or_default().to_owned(),
+                    arn.clone(),
+                    name,
                     false,
                     policy.attachment_count().map(i64::from).unwrap_or(0),
                     policy.default_version_id().map(str::to_owned),

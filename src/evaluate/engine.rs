@@ -4,7 +4,7 @@
 
 use super::check::Check;
 use super::finding::{CollectionFailure, Finding, FindingResource, Status, finding_id};
-use crate::inventory::{Account, CollectionError, Resource, ResourceData, Snapshot};
+use crate::inventory::{Account, CollectionError, ErrorKind, Resource, ResourceData, Snapshot};
 use cel::objects::KeyRef;
 use cel::{Context, Value};
 use chrono::{DateTime, Utc};
@@ -76,16 +76,22 @@ fn failure(error: &CollectionError) -> CollectionFailure {
 }
 
 fn error_reason(error: &CollectionError) -> String {
-    format!(
-        "could not collect the data this check needs: {} failed in {} ({}); lockdown needs the permission {}",
-        error.action,
-        error.region,
-        error
-            .code
-            .as_deref()
-            .unwrap_or(&format!("{:?}", error.kind)),
-        error.permission
-    )
+    let (action, region) = (&error.action, &error.region);
+    match error.kind {
+        ErrorKind::AccessDenied => format!(
+            "{action} was denied in {region}, so the data this check needs is unknown; grant lockdown the permission {}",
+            error.permission
+        ),
+        ErrorKind::MissingData => format!(
+            "{} ({action} in {region}), so this check cannot be evaluated",
+            error.message
+        ),
+        kind => format!(
+            "{action} failed in {region} ({}): {}; the data this check needs is unknown",
+            error.code.clone().unwrap_or_else(|| format!("{kind:?}")),
+            error.message
+        ),
+    }
 }
 
 /// A per-thread CEL context with `now` and the helper functions bound.

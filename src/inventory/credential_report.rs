@@ -97,11 +97,8 @@ impl Columns<'_> {
         }))
     }
 
+    /// Reads the columns in report order, so the first bad column is the one reported.
     fn row(&self) -> Result<Row, ReportError> {
-        let access_keys = [self.access_key(1)?, self.access_key(2)?]
-            .into_iter()
-            .flatten()
-            .collect();
         Ok(Row {
             user: self.text("user")?.to_owned(),
             arn: self.text("arn")?.to_owned(),
@@ -110,7 +107,10 @@ impl Columns<'_> {
             password_last_used: self.time("password_last_used")?,
             password_last_changed: self.time("password_last_changed")?,
             mfa_active: self.flag("mfa_active")?.unwrap_or(false),
-            access_keys,
+            access_keys: [self.access_key(1)?, self.access_key(2)?]
+                .into_iter()
+                .flatten()
+                .collect(),
         })
     }
 }

@@ -1,0 +1,373 @@
+//! The command line without AWS: demo, snapshots, check files, flags, exit codes.
+
+use crate::support::{TempDir, describe, lockdown, read_report, run, statuses};
+
+#[test]
+fn help_teaches_commands_and_exit_codes() {
+    let output = run(lockdown().args(["scan", "--help"]));
+    assert!(output.status.success(), "{}", describe(&output));
+    let help = String::from_utf8_lossy(&output.stdout);
+    for needle in [
+        "--demo",
+        "--snapshot",
+        "--fail-on",
+        "Exit codes",
+        "lockdown collect",
+    ] {
+        assert!(
+            help.contains(needle),
+            "`{needle}` missing from help:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn demo_scan_reports_real_findings() {
+    let dir = TempDir::new("demo");
+    let out = dir.path("demo.json");
+    let output = run(lockdown().args(["scan", "--demo", "--output"]).arg(&out));
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let report = read_report(&out);
+    assert_eq!(report["schema"], "lockdown.report/1");
+    let s = statuses(&report);
+    assert_eq!(
+        s[&("iam_root_hardware_mfa_enabled".into(), "root".into())],
+        "FAIL"
+    );
+    assert_eq!(s[&("iam_root_mfa_enabled".into(), "root".into())], "PASS");
+    assert_eq!(s[&("iam_user_console_mfa".into(), "bob".into())], "FAIL");
+    assert_eq!(
+        s[&("iam_access_key_rotated".into(), "deploy-bot".into())],
+        "FAIL"
+    );
+    let summary = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        summary.contains("FAIL") && summary.contains("fix:"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    let failing = run(lockdown().args([
+        "scan",
+        "--demo",
+        "--quiet",
+        "--output",
+        "/dev/null",
+        "--fail-on",
+        "high",
+    ]));
+    assert_eq!(failing.status.code(), Some(3), "{}", describe(&failing));
+    let passing = run(lockdown().args([
+        "scan",
+        "--demo",
+        "--quiet",
+        "--output",
+        "/dev/null",
+        "--fail-on",
+        "low",
+        "--checks",
+        "iam_root_mfa_enabled",
+    ]));
+    assert_eq!(passing.status.code(), Some(0), "{}", describe(&passing));
+}
+
+#[test]
+fn ndjson_is_one_finding_per_line() {
+    let output = run(lockdown().args([
+        "scan", "--demo", "--quiet", "--format", "ndjson", "--output", "-",
+    ]));
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert!(lines.len() > 20);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["check_id"].is_string() && l["account_id"] == "210987654321")
+    );
+}
+
+#[test]
+fn finding_ids_are_stable_across_runs() {
+    let ids = || {
+        let output = run(lockdown().args(["scan", "--demo", "--quiet", "--output", "-"]));
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let first = ids();
+    assert_eq!(first, ids());
+    let unique: std::collections::BTreeSet<_> = first.iter().collect();
+    assert_eq!(unique.len(), first.len(), "finding ids must be unique");
+}
+
+#[test]
+fn now_changes_time_based_results() {
+    let output = run(lockdown().args([
+        "scan",
+        "--demo",
+        "--quiet",
+        "--output",
+        "-",
+        "--checks",
+        "iam_access_key_rotated",
+        "--now",
+        "2021-01-01T00:00:00Z",
+    ]));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        statuses(&report)[&("iam_access_key_rotated".into(), "deploy-bot".into())],
+        "PASS"
+    );
+}
+
+#[test]
+fn set_overrides_a_parameter_and_rejects_unknown_ones() {
+    let output = run(lockdown().args([
+        "scan",
+        "--demo",
+        "--quiet",
+        "--output",
+        "-",
+        "--checks",
+        "iam_access_key_rotated",
+        "--set",
+        "iam_access_key_rotated.max_age_days=100000",
+    ]));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        statuses(&report)[&("iam_access_key_rotated".into(), "deploy-bot".into())],
+        "PASS"
+    );
+
+    let bad = run(lockdown().args(["scan", "--demo", "--set", "iam_access_key_rotated.nope=1"]));
+    assert_eq!(bad.status.code(), Some(2), "{}", describe(&bad));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("has no parameter `nope` (it has: max_age_days)")
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_clear_message() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["scan", "--no-such-flag"], "--no-such-flag"),
+        (
+            &["scan", "--demo", "--checks", "no_such_check"],
+            "no check matches `no_such_check`",
+        ),
+        (&["scan", "--demo", "--fail-on", "urgent"], "urgent"),
+        (&["scan", "--demo", "--now", "yesterday"], "RFC 3339"),
+        (&["checks", "show", "nope"], "no check `nope`"),
+    ];
+    for (args, message) in cases {
+        let output = run(lockdown().args(*args));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            describe(&output)
+        );
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains(message),
+            "{args:?}: {}",
+            describe(&output)
+        );
+    }
+}
+
+#[test]
+fn corrupt_truncated_and_newer_snapshots_are_rejected() {
+    let dir = TempDir::new("snapshots");
+    let demo = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/demo-account.json"
+    ))
+    .unwrap();
+    let cases = [
+        (
+            "truncated.json",
+            demo[..demo.len() / 2].to_owned(),
+            "EOF while parsing",
+        ),
+        (
+            "garbage.json",
+            "{\"schema_version\": 1,\n \"account\": 7}".to_owned(),
+            "line 2",
+        ),
+        (
+            "newer.json",
+            demo.replacen("\"schema_version\": 1", "\"schema_version\": 99", 1),
+            "schema version 99",
+        ),
+        (
+            "unknown-type.json",
+            demo.replacen("aws.iam.user", "aws.iam.usr", 1),
+            "unknown variant",
+        ),
+    ];
+    for (name, text, message) in cases {
+        let path = dir.path(name);
+        std::fs::write(&path, text).unwrap();
+        let output = run(lockdown().args(["scan", "--snapshot"]).arg(&path));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{name}: {}",
+            describe(&output)
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(name) && stderr.contains(message),
+            "{name}: {stderr}"
+        );
+    }
+    let missing = run(lockdown().args(["scan", "--snapshot", "/nonexistent/snap.json"]));
+    assert_eq!(missing.status.code(), Some(2), "{}", describe(&missing));
+}
+
+#[test]
+fn invalid_check_files_name_the_file_and_problem() {
+    let valid = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/checks/iam/iam_user_console_mfa.toml"
+    ))
+    .unwrap();
+    let renamed = valid.replace("iam_user_console_mfa", "my_console_mfa");
+    let cases = [
+        (
+            "syntax.toml",
+            "id = \"x\"\ntitle = ".to_owned(),
+            "TOML parse error",
+        ),
+        (
+            "cel.toml",
+            renamed.replace(
+                "condition = \"resource.mfa_active\"",
+                "condition = \"resource.mfa_active &&\"",
+            ),
+            "not a valid CEL expression",
+        ),
+        (
+            "type.toml",
+            renamed.replace("aws.iam.user", "aws.iam.usr"),
+            "unknown resource type `aws.iam.usr`",
+        ),
+        (
+            "duplicate.toml",
+            valid.clone(),
+            "duplicate check id `iam_user_console_mfa`",
+        ),
+        (
+            "example.toml",
+            renamed.replace("mfa_active = true }", "mfa_activ = true }"),
+            "has no attribute `mfa_activ`",
+        ),
+        (
+            "field.toml",
+            format!("colour = \"red\"\n{renamed}"),
+            "unknown field `colour`",
+        ),
+    ];
+    for (name, text, message) in cases {
+        let dir = TempDir::new("checks");
+        std::fs::write(dir.path(name), text).unwrap();
+        let output = run(lockdown()
+            .args(["checks", "list", "--checks-dir"])
+            .arg(&dir.0));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{name}: {}",
+            describe(&output)
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(name) && stderr.contains(message),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_users_own_check_runs_and_its_examples_are_tested() {
+    let dir = TempDir::new("own-check");
+    let check = r#"
+id = "acme_user_path"
+title = "Users live under /people/"
+severity = "low"
+resource = "aws.iam.user"
+description = "d"
+risk = "r"
+condition = "resource.path == '/people/'"
+[remediation]
+text = "move the user"
+[[examples]]
+expect = "PASS"
+resource = { path = "/people/" }
+[[examples]]
+expect = "FAIL"
+resource = { path = "/" }
+[[examples]]
+expect = "PASS"
+description = "deliberately wrong, so `checks test` must fail"
+resource = { path = "/robots/" }
+"#;
+    std::fs::write(dir.path("acme_user_path.toml"), check).unwrap();
+    let test = run(lockdown()
+        .args(["checks", "test", "--checks", "acme_*", "--checks-dir"])
+        .arg(&dir.0));
+    assert_eq!(test.status.code(), Some(3), "{}", describe(&test));
+    assert!(
+        String::from_utf8_lossy(&test.stdout)
+            .contains("acme_user_path examples[2]: expected PASS, got FAIL")
+    );
+
+    let scan = run(lockdown()
+        .args([
+            "scan",
+            "--demo",
+            "--quiet",
+            "--output",
+            "-",
+            "--checks",
+            "acme_*",
+            "--checks-dir",
+        ])
+        .arg(&dir.0));
+    let report: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
+    assert_eq!(
+        statuses(&report)[&("acme_user_path".into(), "alice".into())],
+        "FAIL"
+    );
+}
+
+#[test]
+fn builtin_check_examples_all_pass() {
+    let output = run(lockdown().args(["checks", "test"]));
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains(" 0 failed"));
+}
+
+#[test]
+fn missing_credentials_is_a_runtime_error_that_says_what_to_do() {
+    let output = run(lockdown()
+        .args(["scan", "--quiet"])
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_MAX_ATTEMPTS", "1"));
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot identify the AWS account") && stderr.contains("--demo"),
+        "{stderr}"
+    );
+}

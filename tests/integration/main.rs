@@ -1,0 +1,5 @@
+//! Integration tests: the lockdown binary against moto server, and its command line.
+
+mod cli;
+mod iam;
+mod support;

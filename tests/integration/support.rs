@@ -1,0 +1,229 @@
+//! Test harness: one moto server (plus a fault proxy) per test run, one fresh AWS account per
+//! test (moto switches accounts on STS AssumeRole), and helpers to run the lockdown binary.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+/// The running emulator: moto and the fault proxy in front of it.
+pub struct Emulator {
+    pub moto_url: String,
+    pub proxy_url: String,
+    // Kept open: the emulator exits when this pipe closes with the test process.
+    _stdin: Mutex<ChildStdin>,
+    _child: Mutex<Child>,
+}
+
+fn python() -> PathBuf {
+    if let Ok(python) = std::env::var("LOCKDOWN_TEST_PYTHON") {
+        return python.into();
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    assert!(
+        venv.exists(),
+        "moto is not installed: run `bash .ci/test.sh` once (it creates .venv with moto), \
+         or set LOCKDOWN_TEST_PYTHON to a python that has moto[server]"
+    );
+    venv
+}
+
+/// The emulator shared by every test of this run, started on first use.
+pub fn emulator() -> &'static Emulator {
+    static EMULATOR: OnceLock<Emulator> = OnceLock::new();
+    EMULATOR.get_or_init(|| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/aws_emulator.py");
+        let mut child = Command::new(python())
+            .arg(script)
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the AWS emulator");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped stdout"))
+            .read_line(&mut line)
+            .expect("read the emulator's READY line");
+        let ports: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(ports.first(), Some(&"READY"), "emulator said {line:?}");
+        Emulator {
+            moto_url: format!("http://127.0.0.1:{}", ports[1]),
+            proxy_url: format!("http://127.0.0.1:{}", ports[2]),
+            _stdin: Mutex::new(child.stdin.take().expect("piped stdin")),
+            _child: Mutex::new(child),
+        }
+    })
+}
+
+/// A fresh AWS account on the emulator, with temporary credentials for it.
+pub struct TestAccount {
+    pub id: String,
+    pub access_key: String,
+    secret_key: String,
+    session_token: String,
+}
+
+impl TestAccount {
+    /// Assumes a role in a new account so that this test sees only its own resources.
+    pub async fn new() -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(1);
+        let id = format!(
+            "{:06}{:06}",
+            std::process::id() % 1_000_000,
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let emulator = emulator();
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(&emulator.moto_url)
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_sts::config::Credentials::new(
+                "AKIAIOSFODNN7EXAMPLE",
+                "seed",
+                None,
+                None,
+                "test",
+            ))
+            .load()
+            .await;
+        let creds = aws_sdk_sts::Client::new(&config)
+            .assume_role()
+            .role_arn(format!("arn:aws:iam::{id}:role/lockdown-test"))
+            .role_session_name("test")
+            .send()
+            .await
+            .expect("assume a role in a fresh moto account")
+            .credentials
+            .expect("credentials");
+        Self {
+            id,
+            access_key: creds.access_key_id,
+            secret_key: creds.secret_access_key,
+            session_token: creds.session_token,
+        }
+    }
+
+    /// SDK configuration for seeding this account directly on moto.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(&emulator().moto_url)
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_sts::config::Credentials::new(
+                &self.access_key,
+                &self.secret_key,
+                Some(self.session_token.clone()),
+                None,
+                "test",
+            ))
+            .load()
+            .await
+    }
+
+    /// Makes the fault proxy answer AccessDenied to `action` (e.g. `iam:GenerateCredentialReport`).
+    pub fn deny(&self, action: &str) {
+        let rule = format!(
+            r#"{{"access_key":"{}","action":"{action}","respond":"AccessDenied"}}"#,
+            self.access_key
+        );
+        ureq::post(format!("{}/__proxy/rules", emulator().proxy_url))
+            .send(rule.as_bytes())
+            .expect("set a proxy rule");
+    }
+
+    /// The `lockdown` command with this account's credentials, pointed at the fault proxy.
+    pub fn lockdown(&self) -> Command {
+        let mut command = lockdown();
+        command
+            .env("AWS_ENDPOINT_URL", &emulator().proxy_url)
+            .env("AWS_ACCESS_KEY_ID", &self.access_key)
+            .env("AWS_SECRET_ACCESS_KEY", &self.secret_key)
+            .env("AWS_SESSION_TOKEN", &self.session_token)
+            .env("AWS_REGION", "us-east-1");
+        command
+    }
+}
+
+/// The `lockdown` binary with a clean AWS environment (no profile, no instance metadata).
+pub fn lockdown() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lockdown"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("AWS_") {
+            command.env_remove(key);
+        }
+    }
+    command
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs a command and returns its output, with stderr shown on failure to spawn.
+pub fn run(command: &mut Command) -> Output {
+    command.output().expect("run lockdown")
+}
+
+/// The exit code, stdout and stderr of a run, for assertion messages.
+pub fn describe(output: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A scratch directory removed at the end of the test.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "lockdown-test-{}-{}-{name}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        Self(dir)
+    }
+
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.0.join(file)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Reads a results file written with `--format json`.
+pub fn read_report(path: &Path) -> serde_json::Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("results are JSON")
+}
+
+/// `(check_id, resource name) -> status` of every finding in a report.
+pub fn statuses(
+    report: &serde_json::Value,
+) -> std::collections::BTreeMap<(String, String), String> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                (
+                    f["check_id"].as_str().unwrap().to_owned(),
+                    f["resource"]["name"].as_str().unwrap().to_owned(),
+                ),
+                f["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,146 @@
+"""Starts moto server and a loopback fault proxy in front of it, for lockdown's tests.
+
+Prints one line `READY <moto_port> <proxy_port>` on stdout, then serves until stdin closes
+(the test process exiting closes it), so no server outlives the tests.
+
+The proxy forwards every request to moto unchanged, except where a rule says otherwise.
+Rules are per access key id, so tests sharing one server do not disturb each other:
+
+  POST /__proxy/rules  {"access_key": "...", "action": "iam:GenerateCredentialReport",
+                        "respond": "AccessDenied"}
+  GET  /__proxy/calls?access_key=...   -> ["sts:GetCallerIdentity", "iam:...", ...]
+
+The action of a request is read from the SigV4 credential scope (service) and the query
+protocol's `Action` parameter.
+"""
+
+import http.client
+import http.server
+import json
+import logging
+import re
+import socket
+import sys
+import threading
+import urllib.parse
+
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
+
+rules = {}  # (access_key, action) -> error code
+calls = {}  # access_key -> [action, ...]
+lock = threading.Lock()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def denial(action):
+    body = (
+        "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+        f"<Message>User is not authorized to perform: {action}</Message></Error>"
+        "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
+    )
+    return 403, body.encode()
+
+
+class Proxy(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    moto_port = 0
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body, content_type="text/xml"):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def control(self, body):
+        url = urllib.parse.urlparse(self.path)
+        if url.path == "/__proxy/rules" and self.command == "POST":
+            rule = json.loads(body)
+            with lock:
+                rules[(rule["access_key"], rule["action"])] = rule["respond"]
+            return self.reply(200, b"{}", "application/json")
+        if url.path == "/__proxy/calls":
+            key = urllib.parse.parse_qs(url.query).get("access_key", [""])[0]
+            with lock:
+                seen = list(calls.get(key, []))
+            return self.reply(200, json.dumps(seen).encode(), "application/json")
+        return self.reply(404, b"unknown control path", "text/plain")
+
+    def action(self, body):
+        match = CREDENTIAL.search(self.headers.get("Authorization", ""))
+        if not match:
+            return None, None
+        access_key, service = match.group(1), match.group(3)
+        params = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+        if self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            params.update(urllib.parse.parse_qs(body.decode("utf-8", "replace")))
+        name = params.get("Action", [None])[0]
+        target = self.headers.get("X-Amz-Target")
+        if not name and target:
+            name = target.split(".")[-1]
+        return access_key, f"{service}:{name or self.command}"
+
+    def handle_any(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if self.path.startswith("/__proxy/"):
+            return self.control(body)
+        access_key, action = self.action(body)
+        if access_key:
+            with lock:
+                calls.setdefault(access_key, []).append(action)
+                rule = rules.get((access_key, action))
+            if rule == "AccessDenied":
+                return self.reply(*denial(action))
+        upstream = http.client.HTTPConnection("127.0.0.1", self.moto_port, timeout=60)
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
+        upstream.request(self.command, self.path, body=body, headers=headers)
+        response = upstream.getresponse()
+        data = response.read()
+        self.send_response(response.status)
+        for key, value in response.getheaders():
+            if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        upstream.close()
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = handle_any
+
+
+class QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # Clients closing idle keep-alive connections is normal; anything else is shown.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def main():
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    moto_port = free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto.start()
+    Proxy.moto_port = moto_port
+    proxy = QuietServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    print(f"READY {moto_port} {proxy.server_address[1]}", flush=True)
+    sys.stdin.read()
+    proxy.shutdown()
+    moto.stop()
+
+
+if __name__ == "__main__":
+    main()
