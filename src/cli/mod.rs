@@ -71,6 +71,8 @@ enum Command {
     /// Browse and test the check catalog.
     #[command(subcommand)]
     Checks(checks::ChecksCommand),
+    /// Print the read-only IAM policy lockdown needs: exactly the actions its collectors call.
+    IamPolicy,
 }
 
 /// How to reach AWS for a live scan.
@@ -180,6 +182,20 @@ fn init_logging(cli: &Cli) {
     };
 }
 
+/// The IAM policy document granting every action the collectors declare, and nothing else.
+pub fn iam_policy() -> String {
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "LockdownReadOnlyScan",
+            "Effect": "Allow",
+            "Action": crate::collect::all_actions(),
+            "Resource": "*",
+        }],
+    });
+    serde_json::to_string_pretty(&policy).expect("a JSON value serializes")
+}
+
 /// Parses arguments, runs the command and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -189,6 +205,10 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => scan::scan(args, ui),
         Command::Collect(args) => scan::collect(args, ui),
         Command::Checks(command) => checks::run(command),
+        Command::IamPolicy => {
+            println!("{}", iam_policy());
+            Ok(exit::OK)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

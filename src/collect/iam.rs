@@ -91,6 +91,7 @@ async fn authorization_details(client: &Client) -> Result<AuthorizationDetails, 
         .filter(EntityType::Group)
         .filter(EntityType::Role)
         .filter(EntityType::LocalManagedPolicy)
+        .max_items(1000)
         .into_paginator()
         .send();
     let mut details = AuthorizationDetails::default();

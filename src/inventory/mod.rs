@@ -5,6 +5,7 @@ pub mod credential_report;
 pub mod iam;
 pub mod policy;
 pub mod snapshot;
+pub mod synthetic;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

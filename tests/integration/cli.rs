@@ -371,3 +371,23 @@ fn missing_credentials_is_a_runtime_error_that_says_what_to_do() {
         "{stderr}"
     );
 }
+
+#[test]
+fn iam_policy_lists_exactly_the_declared_read_only_actions() {
+    let output = run(lockdown().arg("iam-policy"));
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let policy: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let actions: Vec<&str> = policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(actions, lockdown::collect::all_actions());
+    assert!(actions.iter().all(|a| {
+        let name = a.split(':').nth(1).unwrap();
+        ["Get", "List", "Describe", "GenerateCredentialReport"]
+            .iter()
+            .any(|p| name.starts_with(p))
+    }));
+}
