@@ -63,6 +63,8 @@ fn native_finding(
         error: None,
         remediation: check.def.remediation.clone(),
         refs: check.def.refs.clone(),
+        controls: Vec::new(),
+        compliance: Default::default(),
         evaluated_at: now,
     }
 }

@@ -2,10 +2,12 @@
 //!
 //! The pipeline runs one way: [`collect`] (AWS SDK calls) → [`inventory`] (a normalized,
 //! serializable snapshot) → [`evaluate`] (CEL checks from `checks/`, in parallel) →
-//! [`emit`] (formats and sinks). [`cli`] wires them to the command line.
+//! [`map`] (check → unified controls → framework requirements) → [`emit`] (formats and sinks). [`cli`] wires them to the command line.
 
+pub mod builtin;
 pub mod cli;
 pub mod collect;
 pub mod emit;
 pub mod evaluate;
 pub mod inventory;
+pub mod map;

@@ -1,6 +1,7 @@
 //! The command line: argument parsing, logging, exit codes.
 
 mod checks;
+mod frameworks;
 mod scan;
 
 use crate::emit::Format;
@@ -71,6 +72,11 @@ enum Command {
     /// Browse and test the check catalog.
     #[command(subcommand)]
     Checks(checks::ChecksCommand),
+    /// Compliance report for frameworks from a saved results file (`scan --output`).
+    Report(frameworks::ReportArgs),
+    /// Browse framework catalogs, unified controls and their mapping to checks.
+    #[command(subcommand)]
+    Frameworks(frameworks::FrameworksCommand),
     /// Print the read-only IAM policy lockdown needs: exactly the actions its collectors call.
     IamPolicy,
 }
@@ -113,6 +119,19 @@ struct CheckArgs {
     /// Override a check parameter, e.g. `--set iam_access_key_rotated.max_age_days=60`.
     #[arg(long, value_name = "CHECK.PARAM=VALUE")]
     set: Vec<String>,
+}
+
+/// Compliance frameworks to report against.
+#[derive(Debug, Clone, Args)]
+struct FrameworkArgs {
+    /// Report compliance against these frameworks, comma-separated (e.g. `soc2,iso27001_2022`);
+    /// `lockdown frameworks list` shows the ids.
+    #[arg(long, value_delimiter = ',')]
+    framework: Vec<String>,
+    /// Load your own control framework (CSV with columns id,title,maps_to,references,automation;
+    /// or TOML); its id is the file name. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    framework_file: Vec<PathBuf>,
 }
 
 /// Output options of a scan.
@@ -205,6 +224,8 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => scan::scan(args, ui),
         Command::Collect(args) => scan::collect(args, ui),
         Command::Checks(command) => checks::run(command),
+        Command::Report(args) => frameworks::report(args),
+        Command::Frameworks(command) => frameworks::run(command),
         Command::IamPolicy => {
             println!("{}", iam_policy());
             Ok(exit::OK)

@@ -1,10 +1,11 @@
 //! `lockdown scan` and `lockdown collect`.
 
-use super::{AwsArgs, CheckArgs, Failure, OutputArgs, Ui, exit};
+use super::{AwsArgs, CheckArgs, Failure, FrameworkArgs, OutputArgs, Ui, exit};
 use crate::collect::{self, CallRecorder, CollectOptions};
 use crate::emit::{self, Report, summary};
 use crate::evaluate::{self, Catalog, Selection, Status};
 use crate::inventory::Snapshot;
+use crate::map::report::{framework_report, render_text};
 use chrono::{DateTime, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -34,6 +35,8 @@ pub struct ScanArgs {
     aws: AwsArgs,
     #[command(flatten)]
     checks: CheckArgs,
+    #[command(flatten)]
+    frameworks: FrameworkArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -128,6 +131,10 @@ pub fn scan(args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
         min_severity: args.checks.severity,
     };
     let checks = catalog.select(&selection).map_err(Failure::usage)?;
+    let mappings = super::frameworks::load_mappings(&catalog, &args.frameworks)?;
+    let frameworks = mappings
+        .resolve(&args.frameworks.framework)
+        .map_err(Failure::usage)?;
 
     let (snapshot, source) = if args.demo {
         let snapshot =
@@ -145,8 +152,13 @@ pub fn scan(args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     };
 
     let now = args.now.unwrap_or(snapshot.collection.finished_at);
-    let findings = evaluate::evaluate(&snapshot, &checks, &catalog.env, now);
-    let report = Report::new(&snapshot, &findings, checks.len(), now);
+    let mut findings = evaluate::evaluate(&snapshot, &checks, &catalog.env, now);
+    mappings.annotate(&mut findings);
+    let compliance: Vec<_> = frameworks
+        .iter()
+        .map(|f| framework_report(&mappings, f, &findings))
+        .collect();
+    let report = Report::new(&snapshot, &findings, checks.len(), now, compliance);
 
     let destination = args
         .output
@@ -163,6 +175,7 @@ pub fn scan(args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
             "{}",
             summary::render(&report, &source, args.output.summary_limit)
         );
+        eprint!("{}", render_text(&report.compliance));
         if destination.is_none() {
             eprintln!(
                 "\n(results not written: stdout is a terminal; use --output FILE or --output -)"

@@ -2,6 +2,7 @@
 
 use crate::evaluate::{Finding, Severity, Status};
 use crate::inventory::{Account, CollectionError, CollectionInfo, Snapshot};
+use crate::map::report::FrameworkReport;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -68,6 +69,9 @@ pub struct Report<'a> {
     pub summary: Summary,
     pub findings: &'a [Finding],
     pub collection_errors: &'a [CollectionError],
+    /// Per-framework compliance roll-ups, for the frameworks asked for with `--framework`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub compliance: Vec<FrameworkReport>,
 }
 
 impl<'a> Report<'a> {
@@ -77,6 +81,7 @@ impl<'a> Report<'a> {
         findings: &'a [Finding],
         checks: usize,
         evaluated_at: DateTime<Utc>,
+        compliance: Vec<FrameworkReport>,
     ) -> Self {
         Report {
             schema: REPORT_SCHEMA,
@@ -93,6 +98,7 @@ impl<'a> Report<'a> {
             ),
             findings,
             collection_errors: &snapshot.errors,
+            compliance,
         }
     }
 

@@ -2,12 +2,11 @@
 
 use super::check::{Check, CheckError, environment};
 use super::finding::Severity;
-use include_dir::{Dir, include_dir};
+use crate::builtin::{CHECKS_DIR, CONTROLS_FILE, FRAMEWORKS_DIR};
+use include_dir::Dir;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-static BUILTIN_CHECKS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/checks");
 
 /// All loaded checks, compiled, with unique ids.
 pub struct Catalog {
@@ -15,9 +14,16 @@ pub struct Catalog {
     pub checks: Vec<Check>,
 }
 
+/// True for a path (relative to a checks directory) that holds a check, not a catalog.
+fn is_check_file(relative: &Path) -> bool {
+    relative.extension().is_some_and(|e| e == "toml")
+        && relative != Path::new(CONTROLS_FILE)
+        && !relative.starts_with(FRAMEWORKS_DIR)
+}
+
 fn embedded_files<'a>(dir: &'a Dir<'a>, out: &mut Vec<(&'a Path, &'a str)>) {
     for file in dir.files() {
-        if file.path().extension().is_some_and(|e| e == "toml")
+        if is_check_file(file.path())
             && let Some(text) = file.contents_utf8()
         {
             out.push((file.path(), text));
@@ -28,7 +34,7 @@ fn embedded_files<'a>(dir: &'a Dir<'a>, out: &mut Vec<(&'a Path, &'a str)>) {
     }
 }
 
-fn disk_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CheckError> {
+fn disk_files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CheckError> {
     let unreadable = |e: std::io::Error| CheckError {
         file: dir.display().to_string(),
         message: format!("cannot read directory: {e}"),
@@ -36,8 +42,8 @@ fn disk_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CheckError> {
     for entry in std::fs::read_dir(dir).map_err(unreadable)? {
         let path = entry.map_err(unreadable)?.path();
         if path.is_dir() {
-            disk_files(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "toml") {
+            disk_files(root, &path, out)?;
+        } else if is_check_file(path.strip_prefix(root).unwrap_or(&path)) {
             out.push(path);
         }
     }
@@ -72,14 +78,14 @@ impl Catalog {
         let env = environment();
         let mut checks = Vec::new();
         let mut embedded = Vec::new();
-        embedded_files(&BUILTIN_CHECKS, &mut embedded);
+        embedded_files(&CHECKS_DIR, &mut embedded);
         for (path, text) in embedded {
             let source = Path::new("checks").join(path);
             checks.push(Check::from_toml(text, &source, &env)?);
         }
         for dir in extra_dirs {
             let mut files = Vec::new();
-            disk_files(dir, &mut files)?;
+            disk_files(dir, dir, &mut files)?;
             files.sort();
             for path in files {
                 let text = std::fs::read_to_string(&path).map_err(|e| CheckError {

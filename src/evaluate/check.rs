@@ -27,9 +27,14 @@ pub struct CheckFile {
     #[serde(default)]
     pub not_applicable_reason: Option<String>,
     pub remediation: Remediation,
+    /// Unified controls (see `checks/controls.toml`) this check evidences.
+    #[serde(default)]
+    pub controls: Vec<String>,
     /// Tunable values, readable as `params.<name>`, overridable with `--set`.
     #[serde(default)]
     pub params: BTreeMap<String, toml::Value>,
+    /// Requirement ids by framework, for direct mappings (`cis_aws_3_0 = ["1.10"]`) and
+    /// references to benchmarks without a catalog (`aws_fsbp`).
     #[serde(default)]
     pub refs: BTreeMap<String, Vec<String>>,
     /// Where data for this check cannot come from the emulator used in tests.

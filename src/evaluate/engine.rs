@@ -9,7 +9,7 @@ use cel::objects::KeyRef;
 use cel::{Context, Value};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// The data gaps of a snapshot, indexed for look-up during evaluation.
@@ -210,6 +210,8 @@ impl Run<'_> {
             error,
             remediation: check.def.remediation.clone(),
             refs: check.def.refs.clone(),
+            controls: Vec::new(),
+            compliance: BTreeMap::new(),
             evaluated_at: self.now,
         }
     }

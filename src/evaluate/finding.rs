@@ -119,6 +119,12 @@ pub struct Finding {
     pub remediation: Remediation,
     /// Benchmark ids, e.g. `cis_aws_3_0 = ["1.10"]`.
     pub refs: BTreeMap<String, Vec<String>>,
+    /// Unified controls this finding is evidence for (filled in by the mapping stage).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<String>,
+    /// Framework requirements this finding is evidence for, by framework id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub compliance: BTreeMap<String, Vec<String>>,
     pub evaluated_at: DateTime<Utc>,
 }
 

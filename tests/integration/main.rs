@@ -1,5 +1,6 @@
 //! Integration tests: the lockdown binary against moto server, and its command line.
 
 mod cli;
+mod frameworks;
 mod iam;
 mod support;

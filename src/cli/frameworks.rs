@@ -1,0 +1,246 @@
+//! `lockdown frameworks list|show|controls|coverage` and `lockdown report`.
+
+use super::{CheckArgs, Failure, FrameworkArgs, exit};
+use crate::evaluate::{Catalog, Finding};
+use crate::map::Mappings;
+use crate::map::report::{FrameworkReport, framework_report, render_markdown, render_text};
+use clap::{Args, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub enum FrameworksCommand {
+    /// List frameworks: id, requirements, how many the checks evidence.
+    List {
+        #[command(flatten)]
+        frameworks: FrameworkArgs,
+    },
+    /// Show a framework's requirements and the checks that evidence each.
+    Show {
+        /// Framework id, e.g. `soc2`.
+        id: String,
+        #[command(flatten)]
+        frameworks: FrameworkArgs,
+    },
+    /// List the unified controls and the framework requirements each satisfies.
+    Controls,
+    /// Matrix of checks × frameworks: how many requirements of each framework a check evidences.
+    Coverage {
+        #[command(flatten)]
+        frameworks: FrameworkArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A results file written by `lockdown scan --format json --output FILE`.
+    #[arg(long, value_name = "FILE")]
+    results: PathBuf,
+    #[command(flatten)]
+    frameworks: FrameworkArgs,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
+    /// Write the report here instead of stdout.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Check files of your own that the results came from.
+    #[arg(long, value_name = "DIR")]
+    checks_dir: Vec<PathBuf>,
+}
+
+/// Loads the check catalog's mappings plus any custom frameworks.
+pub(super) fn load_mappings(
+    catalog: &Catalog,
+    frameworks: &FrameworkArgs,
+) -> Result<Mappings, Failure> {
+    Mappings::load(&catalog.checks, &frameworks.framework_file).map_err(Failure::usage)
+}
+
+fn catalog_and_mappings(
+    frameworks: &FrameworkArgs,
+    checks_dir: &[PathBuf],
+) -> Result<(Catalog, Mappings), Failure> {
+    let catalog = super::scan::load_catalog(&CheckArgs {
+        checks: vec![],
+        severity: None,
+        checks_dir: checks_dir.to_vec(),
+        set: vec![],
+    })?;
+    let mappings = load_mappings(&catalog, frameworks)?;
+    Ok((catalog, mappings))
+}
+
+fn evidenced(mappings: &Mappings, catalog: &Catalog, framework: &str) -> usize {
+    let Some(fw) = mappings.framework(framework) else {
+        return 0;
+    };
+    fw.requirements
+        .iter()
+        .filter(|r| {
+            catalog.checks.iter().any(|c| {
+                mappings
+                    .requirements_of(c.id(), &fw.id)
+                    .is_some_and(|ids| ids.contains(&r.id))
+            })
+        })
+        .count()
+}
+
+/// Runs a `frameworks` subcommand.
+pub fn run(command: FrameworksCommand) -> Result<u8, Failure> {
+    match command {
+        FrameworksCommand::List { frameworks } => {
+            let (catalog, mappings) = catalog_and_mappings(&frameworks, &[])?;
+            for fw in &mappings.frameworks {
+                let covered = evidenced(&mappings, &catalog, &fw.id);
+                println!(
+                    "{:<16} {:>4} requirements  {:>3} with automated evidence  {}",
+                    fw.id,
+                    fw.requirements.len(),
+                    covered,
+                    fw.name
+                );
+            }
+        }
+        FrameworksCommand::Show { id, frameworks } => {
+            let (catalog, mappings) = catalog_and_mappings(&frameworks, &[])?;
+            let fw = mappings
+                .resolve(std::slice::from_ref(&id))
+                .map_err(Failure::usage)?[0];
+            println!("{} — {}\nsource: {}", fw.name, fw.version, fw.source);
+            if let Some(scope) = &fw.scope {
+                println!("scope: {scope}");
+            }
+            for r in &fw.requirements {
+                let checks: Vec<&str> = catalog
+                    .checks
+                    .iter()
+                    .filter(|c| {
+                        mappings
+                            .requirements_of(c.id(), &fw.id)
+                            .is_some_and(|ids| ids.contains(&r.id))
+                    })
+                    .map(|c| c.id())
+                    .collect();
+                println!(
+                    "{:<14} {:<9} {}",
+                    r.id,
+                    format!("{:?}", r.automation).to_lowercase(),
+                    r.title
+                );
+                for check in checks {
+                    println!("{:<24} ← {check}", "");
+                }
+            }
+        }
+        FrameworksCommand::Controls => {
+            let (catalog, mappings) = catalog_and_mappings(
+                &FrameworkArgs {
+                    framework: vec![],
+                    framework_file: vec![],
+                },
+                &[],
+            )?;
+            for control in &mappings.controls {
+                let checks: Vec<&str> = catalog
+                    .checks
+                    .iter()
+                    .filter(|c| c.def.controls.contains(&control.id))
+                    .map(|c| c.id())
+                    .collect();
+                println!(
+                    "{}  {}\n    checks: {}",
+                    control.id,
+                    control.title,
+                    checks.join(", ")
+                );
+                for (fw, ids) in &control.requirements {
+                    println!("    {fw}: {}", ids.join(", "));
+                }
+            }
+        }
+        FrameworksCommand::Coverage { frameworks } => {
+            let (catalog, mappings) = catalog_and_mappings(&frameworks, &[])?;
+            let ids: Vec<&str> = mappings.frameworks.iter().map(|f| f.id.as_str()).collect();
+            println!(
+                "{:<40} {}",
+                "check",
+                ids.iter().map(|id| format!("{id:>15}")).collect::<String>()
+            );
+            for check in &catalog.checks {
+                let cells: String = ids
+                    .iter()
+                    .map(|fw| {
+                        format!(
+                            "{:>15}",
+                            mappings
+                                .requirements_of(check.id(), fw)
+                                .map_or(0, |r| r.len())
+                        )
+                    })
+                    .collect();
+                println!("{:<40} {cells}", check.id());
+            }
+            let totals: String = ids
+                .iter()
+                .map(|fw| format!("{:>15}", evidenced(&mappings, &catalog, fw)))
+                .collect();
+            println!("{:<40} {totals}", "requirements evidenced");
+        }
+    }
+    Ok(exit::OK)
+}
+
+#[derive(serde::Deserialize)]
+struct SavedResults {
+    findings: Vec<Finding>,
+}
+
+/// `lockdown report`: compliance of saved results against frameworks.
+pub fn report(args: ReportArgs) -> Result<u8, Failure> {
+    let (_, mappings) = catalog_and_mappings(&args.frameworks, &args.checks_dir)?;
+    if args.frameworks.framework.is_empty() {
+        return Err(Failure::usage(
+            "name the frameworks to report on with --framework (see `lockdown frameworks list`)",
+        ));
+    }
+    let frameworks = mappings
+        .resolve(&args.frameworks.framework)
+        .map_err(Failure::usage)?;
+    let text = std::fs::read_to_string(&args.results).map_err(|e| {
+        Failure::usage(format!(
+            "cannot read results {}: {e}",
+            args.results.display()
+        ))
+    })?;
+    let saved: SavedResults = serde_json::from_str(&text).map_err(|e| {
+        Failure::usage(format!(
+            "results {} are not a lockdown JSON report: {e}",
+            args.results.display()
+        ))
+    })?;
+    let reports: Vec<FrameworkReport> = frameworks
+        .iter()
+        .map(|f| framework_report(&mappings, f, &saved.findings))
+        .collect();
+    let rendered = match args.format {
+        ReportFormat::Text => render_text(&reports),
+        ReportFormat::Markdown => render_markdown(&reports),
+        ReportFormat::Json => {
+            serde_json::to_string_pretty(&reports).map_err(Failure::runtime)? + "\n"
+        }
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, rendered)
+            .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))?,
+        None => print!("{rendered}"),
+    }
+    Ok(exit::OK)
+}

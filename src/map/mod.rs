@@ -1,0 +1,550 @@
+//! Mapping: each check evidences unified controls (`checks/controls.toml`); each control
+//! satisfies requirements of frameworks (`checks/frameworks/*.toml`); a check may also name
+//! framework requirements directly in its `refs`. Everything is validated on load, so an id
+//! that does not exist in its framework is an error, never a silent gap.
+
+pub mod custom;
+pub mod report;
+
+use crate::builtin::{CHECKS_DIR, CONTROLS_FILE, FRAMEWORKS_DIR};
+use crate::evaluate::{Check, Finding};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+
+/// Reference keys in check files that name a benchmark lockdown ships no catalog for.
+pub const REFERENCE_ONLY: &[&str] = &["aws_fsbp"];
+
+/// How far cloud configuration can evidence a requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Automation {
+    /// Cloud configuration can show the requirement is met.
+    Automated,
+    /// Configuration evidences part of it; the rest needs documents or interviews.
+    Partial,
+    /// Needs manual evidence (policies, training, physical security, ...).
+    Manual,
+}
+
+/// One requirement of a framework.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    pub id: String,
+    /// Short official title (no copyrighted prose).
+    pub title: String,
+    pub automation: Automation,
+    /// For custom frameworks: unified controls or check ids that evidence this requirement.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub maps_to: Vec<String>,
+    /// For custom frameworks: standard requirements this one corresponds to (`soc2:CC6.1`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+}
+
+/// A framework catalog: every requirement with its id and title.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Framework {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    /// Where the ids and titles come from.
+    pub source: String,
+    /// What the catalog covers when it is not the whole standard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    pub requirements: Vec<Requirement>,
+}
+
+/// A unified control: one thing a company does, satisfying requirements of several frameworks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Control {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// Requirement ids by framework id.
+    pub requirements: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ControlsFile {
+    controls: Vec<Control>,
+}
+
+/// A catalog or mapping that is inconsistent.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct MapError {
+    pub file: String,
+    pub message: String,
+}
+
+impl MapError {
+    fn new(file: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            file: file.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Frameworks, controls and the resolved check → requirement mapping.
+#[derive(Debug, Clone)]
+pub struct Mappings {
+    pub frameworks: Vec<Framework>,
+    pub controls: Vec<Control>,
+    /// check id → framework id → requirement ids.
+    by_check: HashMap<String, BTreeMap<String, BTreeSet<String>>>,
+    /// check id → unified control ids.
+    check_controls: HashMap<String, Vec<String>>,
+}
+
+fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, file: &str) -> Result<T, MapError> {
+    toml::from_str(text).map_err(|e| MapError::new(file, e.to_string()))
+}
+
+fn builtin_frameworks() -> Result<Vec<Framework>, MapError> {
+    let dir = CHECKS_DIR
+        .get_dir(FRAMEWORKS_DIR)
+        .ok_or_else(|| MapError::new("checks/frameworks", "missing from the build"))?;
+    let mut frameworks = Vec::new();
+    for file in dir
+        .files()
+        .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
+    {
+        let name = format!("checks/{}", file.path().display());
+        frameworks.push(parse_toml(file.contents_utf8().unwrap_or_default(), &name)?);
+    }
+    Ok(frameworks)
+}
+
+fn builtin_controls() -> Result<Vec<Control>, MapError> {
+    let file = CHECKS_DIR
+        .get_file(CONTROLS_FILE)
+        .ok_or_else(|| MapError::new("checks/controls.toml", "missing from the build"))?;
+    let parsed: ControlsFile = parse_toml(
+        file.contents_utf8().unwrap_or_default(),
+        "checks/controls.toml",
+    )?;
+    Ok(parsed.controls)
+}
+
+/// Normalizes a framework id as typed by a user: `ISO27001-2022` → `iso27001_2022`.
+pub fn normalize_id(id: &str) -> String {
+    id.trim().to_ascii_lowercase().replace(['-', '.'], "_")
+}
+
+impl Mappings {
+    /// Loads the built-in catalogs plus custom frameworks, and resolves the mapping of `checks`.
+    pub fn load(checks: &[Check], custom_files: &[PathBuf]) -> Result<Self, MapError> {
+        let mut frameworks = builtin_frameworks()?;
+        let controls = builtin_controls()?;
+        validate_frameworks(&frameworks)?;
+        let index = RequirementIndex::new(&frameworks);
+        validate_controls(&controls, &index)?;
+
+        let control_by_id: HashMap<&str, &Control> =
+            controls.iter().map(|c| (c.id.as_str(), c)).collect();
+        let mut by_check: HashMap<String, BTreeMap<String, BTreeSet<String>>> = HashMap::new();
+        let mut check_controls = HashMap::new();
+        for check in checks {
+            let mapped = by_check.entry(check.id().to_owned()).or_default();
+            for control_id in &check.def.controls {
+                let control = control_by_id.get(control_id.as_str()).ok_or_else(|| {
+                    MapError::new(
+                        &check.source,
+                        format!(
+                            "unknown unified control `{control_id}` (see checks/controls.toml)"
+                        ),
+                    )
+                })?;
+                for (framework, ids) in &control.requirements {
+                    mapped
+                        .entry(framework.clone())
+                        .or_default()
+                        .extend(ids.iter().cloned());
+                }
+            }
+            for (framework, ids) in &check.def.refs {
+                if REFERENCE_ONLY.contains(&framework.as_str()) {
+                    continue;
+                }
+                for id in ids {
+                    index.require(framework, id, &check.source, "refs")?;
+                }
+                mapped
+                    .entry(framework.clone())
+                    .or_default()
+                    .extend(ids.iter().cloned());
+            }
+            check_controls.insert(check.id().to_owned(), check.def.controls.clone());
+        }
+        let mut mappings = Self {
+            frameworks: Vec::new(),
+            controls,
+            by_check,
+            check_controls,
+        };
+        for path in custom_files {
+            let framework = custom::load(path)?;
+            if frameworks.iter().any(|f| f.id == framework.id) {
+                return Err(MapError::new(
+                    path.display().to_string(),
+                    format!("framework id `{}` is already taken", framework.id),
+                ));
+            }
+            mappings.add_custom(&framework, checks, &index, &path.display().to_string())?;
+            frameworks.push(framework);
+        }
+        frameworks.sort_by(|a, b| a.id.cmp(&b.id));
+        mappings.frameworks = frameworks;
+        Ok(mappings)
+    }
+
+    /// Maps a custom framework's requirements to checks through controls, check ids and
+    /// references to standard requirements.
+    fn add_custom(
+        &mut self,
+        framework: &Framework,
+        checks: &[Check],
+        index: &RequirementIndex,
+        file: &str,
+    ) -> Result<(), MapError> {
+        for requirement in &framework.requirements {
+            let mut evidencing: BTreeSet<&str> = BTreeSet::new();
+            for target in &requirement.maps_to {
+                let by_control: Vec<&str> = checks
+                    .iter()
+                    .filter(|c| c.def.controls.contains(target))
+                    .map(Check::id)
+                    .collect();
+                if self.controls.iter().any(|c| &c.id == target) {
+                    evidencing.extend(by_control);
+                } else if checks.iter().any(|c| c.id() == target) {
+                    evidencing.insert(target);
+                } else {
+                    return Err(MapError::new(
+                        file,
+                        format!(
+                            "requirement `{}`: `{target}` is neither a unified control nor a check id",
+                            requirement.id
+                        ),
+                    ));
+                }
+            }
+            for reference in &requirement.references {
+                let (fw, id) = reference.split_once(':').ok_or_else(|| {
+                    MapError::new(file, format!("requirement `{}`: reference `{reference}` must be FRAMEWORK:REQUIREMENT", requirement.id))
+                })?;
+                let fw = normalize_id(fw);
+                index.require(
+                    &fw,
+                    id,
+                    file,
+                    &format!("requirement `{}` references", requirement.id),
+                )?;
+                for (check, mapped) in &self.by_check {
+                    if mapped.get(&fw).is_some_and(|ids| ids.contains(id))
+                        && let Some(check) = checks.iter().find(|c| c.id() == check)
+                    {
+                        evidencing.insert(check.id());
+                    }
+                }
+            }
+            for check in evidencing {
+                self.by_check
+                    .entry(check.to_owned())
+                    .or_default()
+                    .entry(framework.id.clone())
+                    .or_default()
+                    .insert(requirement.id.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Framework by id (normalized).
+    pub fn framework(&self, id: &str) -> Option<&Framework> {
+        let id = normalize_id(id);
+        self.frameworks.iter().find(|f| f.id == id)
+    }
+
+    /// Resolves user-typed framework ids, naming the known ones on a miss.
+    pub fn resolve(&self, ids: &[String]) -> Result<Vec<&Framework>, String> {
+        ids.iter()
+            .map(|id| {
+                self.framework(id).ok_or_else(|| {
+                    let known: Vec<&str> = self.frameworks.iter().map(|f| f.id.as_str()).collect();
+                    format!(
+                        "unknown framework `{id}`; known frameworks: {}",
+                        known.join(", ")
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Requirement ids of `framework` that `check_id` evidences.
+    pub fn requirements_of(&self, check_id: &str, framework: &str) -> Option<&BTreeSet<String>> {
+        self.by_check.get(check_id)?.get(framework)
+    }
+
+    /// Fills in each finding's unified controls and framework requirements.
+    pub fn annotate(&self, findings: &mut [Finding]) {
+        for finding in findings {
+            if let Some(controls) = self.check_controls.get(&finding.check_id) {
+                finding.controls.clone_from(controls);
+            }
+            if let Some(mapped) = self.by_check.get(&finding.check_id) {
+                finding.compliance = mapped
+                    .iter()
+                    .map(|(fw, ids)| (fw.clone(), ids.iter().cloned().collect()))
+                    .collect();
+            }
+        }
+    }
+}
+
+/// Every requirement id of every framework, for validation.
+struct RequirementIndex {
+    ids: HashMap<String, BTreeSet<String>>,
+}
+
+impl RequirementIndex {
+    fn new(frameworks: &[Framework]) -> Self {
+        Self {
+            ids: frameworks
+                .iter()
+                .map(|f| {
+                    (
+                        f.id.clone(),
+                        f.requirements.iter().map(|r| r.id.clone()).collect(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn require(
+        &self,
+        framework: &str,
+        id: &str,
+        file: &str,
+        context: &str,
+    ) -> Result<(), MapError> {
+        let ids = self.ids.get(framework).ok_or_else(|| {
+            let known: BTreeSet<&str> = self.ids.keys().map(String::as_str).collect();
+            MapError::new(
+                file,
+                format!(
+                    "{context}: unknown framework `{framework}` (known: {})",
+                    known.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })?;
+        if ids.contains(id) {
+            Ok(())
+        } else {
+            Err(MapError::new(
+                file,
+                format!("{context}: `{id}` is not a requirement of `{framework}`"),
+            ))
+        }
+    }
+}
+
+fn validate_frameworks(frameworks: &[Framework]) -> Result<(), MapError> {
+    let mut seen = BTreeSet::new();
+    for framework in frameworks {
+        let file = format!("checks/frameworks/{}.toml", framework.id);
+        if !seen.insert(&framework.id) {
+            return Err(MapError::new(
+                file,
+                format!("duplicate framework id `{}`", framework.id),
+            ));
+        }
+        let mut ids = BTreeSet::new();
+        for requirement in &framework.requirements {
+            if !ids.insert(&requirement.id) {
+                return Err(MapError::new(
+                    file,
+                    format!("duplicate requirement id `{}`", requirement.id),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn validate_controls(controls: &[Control], index: &RequirementIndex) -> Result<(), MapError> {
+    let mut seen = BTreeSet::new();
+    for control in controls {
+        if !seen.insert(&control.id) {
+            return Err(MapError::new(
+                "checks/controls.toml",
+                format!("duplicate control id `{}`", control.id),
+            ));
+        }
+        for (framework, ids) in &control.requirements {
+            for id in ids {
+                index.require(
+                    framework,
+                    id,
+                    "checks/controls.toml",
+                    &format!("control `{}`", control.id),
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::Catalog;
+
+    fn builtin() -> (Catalog, Mappings) {
+        let catalog = Catalog::load(&[]).expect("built-in checks load");
+        let mappings =
+            Mappings::load(&catalog.checks, &[]).expect("built-in catalogs are consistent");
+        (catalog, mappings)
+    }
+
+    #[test]
+    fn catalogs_are_complete() {
+        let (_, mappings) = builtin();
+        for (id, count) in [
+            ("soc2", 61),
+            ("iso27001_2022", 93),
+            ("iso27001_2013", 114),
+            ("cis_aws_3_0", 62),
+            ("nist_csf_2_0", 106),
+            ("hipaa_security", 41),
+            ("sox_itgc", 17),
+        ] {
+            assert_eq!(
+                mappings.framework(id).map(|f| f.requirements.len()),
+                Some(count),
+                "{id}"
+            );
+        }
+        let cis = mappings.framework("cis_aws_3_0").unwrap();
+        let manual = cis
+            .requirements
+            .iter()
+            .filter(|r| r.automation == Automation::Manual)
+            .count();
+        assert_eq!(manual, 8, "CIS AWS 3.0 has 8 manual recommendations");
+        let pci = mappings.framework("pci_dss_4_0_1").unwrap();
+        let sections = pci
+            .requirements
+            .iter()
+            .filter(|r| r.id.matches('.').count() == 1)
+            .count();
+        assert_eq!(sections, 63, "all x.y sections of PCI DSS 4.0.1");
+        // CSF 2.0 ids only: no CSF 1.1 categories.
+        let csf = mappings.framework("nist_csf_2_0").unwrap();
+        assert!(csf.requirements.iter().all(|r| {
+            !["PR.AC", "PR.IP", "PR.PT", "DE.DP", "ID.BE", "RS.RP"]
+                .iter()
+                .any(|old| r.id.starts_with(old))
+        }));
+    }
+
+    #[test]
+    fn every_check_evidences_soc2_iso_and_pci() {
+        let (catalog, mappings) = builtin();
+        for check in &catalog.checks {
+            assert!(
+                !check.def.controls.is_empty(),
+                "{} has no unified control",
+                check.id()
+            );
+            for framework in [
+                "soc2",
+                "iso27001_2022",
+                "iso27001_2013",
+                "pci_dss_4_0_1",
+                "nist_800_53_r5",
+                "nist_csf_2_0",
+            ] {
+                assert!(
+                    mappings
+                        .requirements_of(check.id(), framework)
+                        .is_some_and(|r| !r.is_empty()),
+                    "{} maps to nothing in {framework}",
+                    check.id()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn cis_references_point_at_automated_recommendations() {
+        let (catalog, mappings) = builtin();
+        let cis = mappings.framework("cis_aws_3_0").unwrap();
+        for check in &catalog.checks {
+            for id in check.def.refs.get("cis_aws_3_0").into_iter().flatten() {
+                let requirement = cis.requirements.iter().find(|r| &r.id == id).unwrap();
+                assert_eq!(
+                    requirement.automation,
+                    Automation::Automated,
+                    "{} → CIS {id}",
+                    check.id()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_requirement_ids_are_rejected() {
+        let (_, mappings) = builtin();
+        let index = RequirementIndex::new(&mappings.frameworks);
+        let mut control = mappings.controls[0].clone();
+        control
+            .requirements
+            .insert("iso27001_2013".into(), vec!["A.9.2.K".into()]);
+        let err = validate_controls(&[control.clone()], &index)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`A.9.2.K` is not a requirement of `iso27001_2013`"),
+            "{err}"
+        );
+        control.requirements.clear();
+        control
+            .requirements
+            .insert("nist_csf_1_1".into(), vec!["PR.AC-1".into()]);
+        let err = validate_controls(&[control], &index)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown framework `nist_csf_1_1`"), "{err}");
+    }
+
+    #[test]
+    fn findings_are_annotated_with_controls_and_requirements() {
+        let (catalog, mappings) = builtin();
+        let snapshot = crate::inventory::synthetic::snapshot(50, 1);
+        let checks: Vec<&Check> = catalog.checks.iter().collect();
+        let mut findings = crate::evaluate::evaluate(
+            &snapshot,
+            &checks,
+            &catalog.env,
+            snapshot.collection.finished_at,
+        );
+        mappings.annotate(&mut findings);
+        let mfa = findings
+            .iter()
+            .find(|f| f.check_id == "iam_user_console_mfa")
+            .unwrap();
+        assert_eq!(mfa.controls, vec!["UC-IAM-02"]);
+        assert_eq!(mfa.compliance["soc2"], vec!["CC6.1"]);
+        assert_eq!(mfa.compliance["cis_aws_3_0"], vec!["1.10"]);
+        assert!(mfa.compliance["pci_dss_4_0_1"].contains(&"8.4.2".to_owned()));
+    }
+}

@@ -1,0 +1,281 @@
+//! Compliance roll-up: per framework requirement, the status of the automated evidence, the
+//! checks and failing resources behind it, and coverage figures.
+
+use super::{Automation, Framework, Mappings};
+use crate::emit::summary::inert;
+use crate::evaluate::{Finding, Status};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Status of a requirement from its automated evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RequirementStatus {
+    /// Some evidencing check failed.
+    Fail,
+    /// No failure, but some evidence could not be collected.
+    Error,
+    /// Every evidencing result passed (manual evidence may still be needed: see `automation`).
+    Pass,
+    /// The evidencing checks did not apply to any resource.
+    NotApplicable,
+    /// No automated evidence in this run: needs manual evidence.
+    Manual,
+}
+
+impl RequirementStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Fail => "FAIL",
+            Self::Error => "ERROR",
+            Self::Pass => "PASS",
+            Self::NotApplicable => "NOT_APPLICABLE",
+            Self::Manual => "MANUAL",
+        }
+    }
+}
+
+/// Results of one check, as evidence for one requirement.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CheckEvidence {
+    pub check_id: String,
+    pub pass: usize,
+    pub fail: usize,
+    pub error: usize,
+    pub not_applicable: usize,
+    /// ARNs of resources failing (or in error for) this check.
+    pub failing_resources: Vec<String>,
+}
+
+/// One requirement's status and evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequirementResult {
+    pub id: String,
+    pub title: String,
+    pub automation: Automation,
+    pub status: RequirementStatus,
+    pub checks: Vec<CheckEvidence>,
+}
+
+/// Coverage and status counts of a framework.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Coverage {
+    pub requirements: usize,
+    /// Requirements with at least one evidencing check in this run.
+    pub with_automated_evidence: usize,
+    pub by_status: BTreeMap<RequirementStatus, usize>,
+}
+
+/// A framework's compliance report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FrameworkReport {
+    pub framework: String,
+    pub name: String,
+    pub version: String,
+    pub coverage: Coverage,
+    pub requirements: Vec<RequirementResult>,
+}
+
+fn evidence_for(check_id: &str, findings: &[&Finding]) -> CheckEvidence {
+    let mut evidence = CheckEvidence {
+        check_id: check_id.to_owned(),
+        ..Default::default()
+    };
+    for finding in findings {
+        match finding.status {
+            Status::Pass => evidence.pass += 1,
+            Status::Fail => evidence.fail += 1,
+            Status::Error => evidence.error += 1,
+            Status::NotApplicable => evidence.not_applicable += 1,
+        }
+        if matches!(finding.status, Status::Fail | Status::Error) {
+            evidence
+                .failing_resources
+                .push(finding.resource.arn.clone());
+        }
+    }
+    evidence
+}
+
+fn status_of(checks: &[CheckEvidence]) -> RequirementStatus {
+    let total = |f: fn(&CheckEvidence) -> usize| checks.iter().map(f).sum::<usize>();
+    if total(|c| c.fail) > 0 {
+        RequirementStatus::Fail
+    } else if total(|c| c.error) > 0 {
+        RequirementStatus::Error
+    } else if total(|c| c.pass) > 0 {
+        RequirementStatus::Pass
+    } else if total(|c| c.not_applicable) > 0 {
+        RequirementStatus::NotApplicable
+    } else {
+        RequirementStatus::Manual
+    }
+}
+
+/// Rolls findings up into a report for `framework`.
+pub fn framework_report(
+    mappings: &Mappings,
+    framework: &Framework,
+    findings: &[Finding],
+) -> FrameworkReport {
+    let mut by_check: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for finding in findings {
+        by_check
+            .entry(finding.check_id.as_str())
+            .or_default()
+            .push(finding);
+    }
+    let requirements: Vec<RequirementResult> = framework
+        .requirements
+        .iter()
+        .map(|requirement| {
+            let checks: Vec<CheckEvidence> = by_check
+                .iter()
+                .filter(|(check_id, _)| {
+                    mappings
+                        .requirements_of(check_id, &framework.id)
+                        .is_some_and(|ids| ids.contains(&requirement.id))
+                })
+                .map(|(check_id, findings)| evidence_for(check_id, findings))
+                .collect();
+            RequirementResult {
+                id: requirement.id.clone(),
+                title: requirement.title.clone(),
+                automation: requirement.automation,
+                status: status_of(&checks),
+                checks,
+            }
+        })
+        .collect();
+    let mut coverage = Coverage {
+        requirements: requirements.len(),
+        ..Default::default()
+    };
+    for requirement in &requirements {
+        *coverage.by_status.entry(requirement.status).or_default() += 1;
+        if !requirement.checks.is_empty() {
+            coverage.with_automated_evidence += 1;
+        }
+    }
+    FrameworkReport {
+        framework: framework.id.clone(),
+        name: framework.name.clone(),
+        version: framework.version.clone(),
+        coverage,
+        requirements,
+    }
+}
+
+fn count(report: &FrameworkReport, status: RequirementStatus) -> usize {
+    report.coverage.by_status.get(&status).copied().unwrap_or(0)
+}
+
+fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        100.0 * part as f64 / whole as f64
+    }
+}
+
+/// Terminal summary of framework reports: coverage, then failing and erroring requirements.
+pub fn render_text(reports: &[FrameworkReport]) -> String {
+    let mut out = String::new();
+    for report in reports {
+        let c = &report.coverage;
+        let _ = writeln!(
+            out,
+            "\n{} ({}) — automated evidence for {} of {} requirements ({:.0}%): {} PASS · {} FAIL · {} ERROR · {} N/A · {} MANUAL",
+            report.name,
+            report.framework,
+            c.with_automated_evidence,
+            c.requirements,
+            percent(c.with_automated_evidence, c.requirements),
+            count(report, RequirementStatus::Pass),
+            count(report, RequirementStatus::Fail),
+            count(report, RequirementStatus::Error),
+            count(report, RequirementStatus::NotApplicable),
+            count(report, RequirementStatus::Manual),
+        );
+        for requirement in report
+            .requirements
+            .iter()
+            .filter(|r| matches!(r.status, RequirementStatus::Fail | RequirementStatus::Error))
+        {
+            let checks: Vec<String> = requirement
+                .checks
+                .iter()
+                .filter(|c| c.fail + c.error > 0)
+                .map(|c| format!("{} ({} failing)", c.check_id, c.failing_resources.len()))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {:<5} {:<12} {} — {}",
+                requirement.status.as_str(),
+                requirement.id,
+                inert(&requirement.title),
+                checks.join(", ")
+            );
+        }
+    }
+    out
+}
+
+fn markdown_cell(text: &str) -> String {
+    inert(text).replace('|', "\\|")
+}
+
+/// Markdown report for auditors: a coverage line and one table row per requirement.
+pub fn render_markdown(reports: &[FrameworkReport]) -> String {
+    let mut out = String::new();
+    for report in reports {
+        let c = &report.coverage;
+        let _ = writeln!(
+            out,
+            "## {} ({})\n",
+            markdown_cell(&report.name),
+            report.version
+        );
+        let _ = writeln!(
+            out,
+            "Automated evidence for {} of {} requirements ({:.0}%).\n",
+            c.with_automated_evidence,
+            c.requirements,
+            percent(c.with_automated_evidence, c.requirements)
+        );
+        let _ = writeln!(
+            out,
+            "| Requirement | Title | Automation | Status | Checks (pass/fail/error) | Failing resources |"
+        );
+        let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- |");
+        for r in &report.requirements {
+            let checks: Vec<String> = r
+                .checks
+                .iter()
+                .map(|c| format!("`{}` {}/{}/{}", c.check_id, c.pass, c.fail, c.error))
+                .collect();
+            let failing: Vec<String> = r
+                .checks
+                .iter()
+                .flat_map(|c| {
+                    c.failing_resources
+                        .iter()
+                        .map(|a| format!("`{}`", markdown_cell(a)))
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:?} | {} | {} | {} |",
+                r.id,
+                markdown_cell(&r.title),
+                r.automation,
+                r.status.as_str(),
+                checks.join("<br>"),
+                failing.join("<br>")
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
