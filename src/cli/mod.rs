@@ -102,6 +102,12 @@ struct AwsArgs {
     /// Time limit per API call attempt, in seconds.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     timeout: u64,
+    /// Regions to scan, comma-separated, or `all` (every region enabled in the account).
+    #[arg(long, value_delimiter = ',', default_value = "all")]
+    regions: Vec<String>,
+    /// Region × service collections running at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    concurrency: u16,
 }
 
 /// Which checks run and how.

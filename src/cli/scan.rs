@@ -64,6 +64,8 @@ fn options(aws: &AwsArgs) -> CollectOptions {
         external_id: aws.external_id.clone(),
         max_attempts: aws.max_attempts,
         attempt_timeout: Duration::from_secs(aws.timeout),
+        regions: (aws.regions != ["all"]).then(|| aws.regions.clone()),
+        concurrency: usize::from(aws.concurrency),
     }
 }
 

@@ -3,7 +3,10 @@
 //! actions it calls.
 
 pub mod calls;
+pub mod cloudtrail;
+pub mod ec2;
 pub mod iam;
+pub mod kms;
 pub mod sts;
 
 use crate::inventory::{
@@ -14,6 +17,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use std::time::Duration;
 
 pub use calls::CallRecorder;
@@ -32,6 +36,10 @@ pub struct CollectOptions {
     pub max_attempts: u32,
     /// Time limit per attempt.
     pub attempt_timeout: Duration,
+    /// Regions to scan; `None` means every region enabled in the account.
+    pub regions: Option<Vec<String>>,
+    /// Region × service collections running at once.
+    pub concurrency: usize,
 }
 
 /// A failure that stops collection altogether (no credentials, unknown account).
@@ -137,6 +145,80 @@ pub struct Collected {
     pub errors: Vec<CollectionError>,
 }
 
+impl Collected {
+    /// Moves everything `other` gathered into `self`.
+    pub fn merge(&mut self, other: Collected) {
+        self.resources.extend(other.resources);
+        self.errors.extend(other.errors);
+    }
+
+    /// Records `error` as leaving every resource of `resource_type` in `region` unknown.
+    pub fn unlisted(&mut self, error: &CallError, region: &str, resource_type: &str) {
+        self.errors
+            .push(error.affecting(region, vec![affects(resource_type, &[])]));
+    }
+
+    /// Records `error` as leaving `attributes` (all, when empty) of one resource unknown.
+    pub fn unknown(
+        &mut self,
+        error: &CallError,
+        region: &str,
+        resource_type: &str,
+        arn: &str,
+        attributes: &[&str],
+    ) {
+        let mut affected = affects(resource_type, attributes);
+        affected.resource_arn = Some(arn.to_owned());
+        self.errors.push(error.affecting(region, vec![affected]));
+    }
+}
+
+/// What a regional collector needs: a client configuration for its region and the account.
+pub struct Scope<'a> {
+    pub config: SdkConfig,
+    pub recorder: &'a CallRecorder,
+    pub account: &'a crate::inventory::Account,
+    pub region: String,
+}
+
+impl Scope<'_> {
+    /// A resource of this scope's account and region.
+    pub fn resource(
+        &self,
+        arn: String,
+        name: String,
+        data: crate::inventory::ResourceData,
+    ) -> Resource {
+        Resource {
+            arn,
+            name,
+            region: self.region.clone(),
+            account_id: self.account.id.clone(),
+            data,
+        }
+    }
+}
+
+/// The regional services, collected once per region.
+#[derive(Debug, Clone, Copy)]
+enum RegionalService {
+    Kms,
+    Ec2,
+    CloudTrail,
+}
+
+impl RegionalService {
+    const ALL: [RegionalService; 3] = [Self::Kms, Self::Ec2, Self::CloudTrail];
+
+    async fn collect(self, scope: Scope<'_>) -> Collected {
+        match self {
+            Self::Kms => kms::collect(&scope).await,
+            Self::Ec2 => ec2::collect(&scope).await,
+            Self::CloudTrail => cloudtrail::collect(&scope).await,
+        }
+    }
+}
+
 /// Converts an SDK timestamp.
 pub fn utc(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.secs(), t.subsec_nanos())
@@ -189,16 +271,57 @@ pub async fn collect(
     let account = sts::caller_account(&config, &recorder)
         .await
         .map_err(|e| CollectError::NoIdentity(format!("{}: {}", e.action, e.message)))?;
-    let mut collected = Collected::default();
-    iam::collect(&config, &recorder, &account, &mut collected).await;
     let home_region = config
         .region()
         .map(|r| r.to_string())
         .unwrap_or_else(|| "us-east-1".to_owned());
+    let mut collected = Collected::default();
+    let regions = ec2::regions(
+        &config,
+        &recorder,
+        &home_region,
+        options.regions.as_deref(),
+        &mut collected,
+    )
+    .await;
+
+    let global = async {
+        let mut iam = Collected::default();
+        iam::collect(&config, &recorder, &account, &mut iam).await;
+        iam
+    };
+    let regional = futures::stream::iter(
+        regions
+            .enabled
+            .iter()
+            .flat_map(|region| RegionalService::ALL.map(|service| (region, service))),
+    )
+    .map(|(region, service)| {
+        let scope = Scope {
+            config: config
+                .to_builder()
+                .region(Region::new(region.clone()))
+                .build(),
+            recorder: &recorder,
+            account: &account,
+            region: region.clone(),
+        };
+        service.collect(scope)
+    })
+    .buffer_unordered(options.concurrency.max(1))
+    .collect::<Vec<Collected>>();
+    let (iam, regional) = tokio::join!(global, regional);
+    collected.merge(iam);
+    for part in regional {
+        collected.merge(part);
+    }
+    cloudtrail::account_summary(&account, &mut collected);
+
     Ok(Snapshot {
         schema_version: SCHEMA_VERSION,
         account,
-        regions: vec![home_region],
+        regions: regions.enabled,
+        regions_skipped: regions.skipped,
         collection: CollectionInfo {
             started_at,
             finished_at: Utc::now(),
@@ -212,7 +335,14 @@ pub async fn collect(
 
 /// Every API action lockdown may call, per service module, in IAM permission form.
 pub fn all_actions() -> Vec<&'static str> {
-    let mut actions: Vec<_> = sts::ACTIONS.iter().chain(iam::ACTIONS).copied().collect();
+    let mut actions: Vec<_> = [
+        sts::ACTIONS,
+        iam::ACTIONS,
+        kms::ACTIONS,
+        ec2::ACTIONS,
+        cloudtrail::ACTIONS,
+    ]
+    .concat();
     actions.sort_unstable();
     actions
 }

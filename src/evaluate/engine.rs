@@ -57,7 +57,7 @@ impl<'s> Gaps<'s> {
             .iter()
             .find(|(ty, region, arn, attributes, _)| {
                 *ty == check.def.resource
-                    && *region == resource.region
+                    && (*region == resource.region || *region == crate::inventory::ALL_REGIONS)
                     && arn.is_none_or(|a| a == resource.arn)
                     && (attributes.is_empty() || attributes.iter().any(|a| check.reads.contains(a)))
             })

@@ -1,8 +1,11 @@
 //! The normalized, serializable snapshot of an account: resources, the errors met while
 //! collecting them, and the API calls made. Independent of AWS SDK types.
 
+pub mod cloudtrail;
 pub mod credential_report;
+pub mod ec2;
 pub mod iam;
+pub mod kms;
 pub mod policy;
 pub mod snapshot;
 pub mod synthetic;
@@ -11,7 +14,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub use snapshot::{SCHEMA_VERSION, Snapshot, SnapshotError};
+pub use snapshot::{SCHEMA_VERSION, SkippedRegion, Snapshot, SnapshotError};
+
+/// Region value of a collection error that affects every region (the region list is unknown).
+pub const ALL_REGIONS: &str = "*";
 
 /// Region value used for global services such as IAM.
 pub const GLOBAL_REGION: &str = "global";
@@ -88,6 +94,12 @@ resource_types! {
     IamInlinePolicy(iam::InlinePolicy) = "aws.iam.inline_policy",
     IamPasswordPolicy(iam::PasswordPolicy) = "aws.iam.password_policy",
     IamServerCertificate(iam::ServerCertificate) = "aws.iam.server_certificate",
+    KmsKey(kms::Key) = "aws.kms.key",
+    Ec2EbsEncryptionDefault(ec2::EbsEncryptionDefault) = "aws.ec2.ebs_encryption_default",
+    Ec2Volume(ec2::Volume) = "aws.ec2.volume",
+    Ec2SecurityGroup(ec2::SecurityGroup) = "aws.ec2.security_group",
+    CloudTrailTrail(cloudtrail::Trail) = "aws.cloudtrail.trail",
+    CloudTrailAccount(cloudtrail::AccountTrails) = "aws.cloudtrail.account",
 }
 
 impl ResourceData {

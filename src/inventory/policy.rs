@@ -149,6 +149,18 @@ impl PolicyDocument {
     }
 }
 
+impl PolicyDocument {
+    /// True when an unconditional Allow statement names everyone (`"*"` or `{"AWS": "*"}`)
+    /// as principal: the resource is open to any AWS account or anonymous caller.
+    pub fn allows_public(&self) -> bool {
+        self.statements.iter().any(|s| {
+            s.effect == Effect::Allow
+                && !s.has_condition
+                && s.principals.iter().any(|p| p == "*" || p == "AWS:*")
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +190,16 @@ mod tests {
                 "{json}"
             );
         }
+    }
+
+    #[test]
+    fn public_principals_without_conditions_are_public() {
+        let public = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:*","Resource":"*"}]}"#;
+        assert!(PolicyDocument::parse(public).unwrap().allows_public());
+        let conditioned = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-1"}}}]}"#;
+        assert!(!PolicyDocument::parse(conditioned).unwrap().allows_public());
+        let account = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:root"},"Action":"kms:*","Resource":"*"}]}"#;
+        assert!(!PolicyDocument::parse(account).unwrap().allows_public());
     }
 
     #[test]

@@ -15,9 +15,20 @@ pub struct Snapshot {
     pub account: Account,
     /// Regions collected (global services are recorded under `global`).
     pub regions: Vec<String>,
+    /// Regions not collected, and why (e.g. opt-in regions that are not enabled).
+    #[serde(default)]
+    pub regions_skipped: Vec<SkippedRegion>,
     pub collection: CollectionInfo,
     pub resources: Vec<Resource>,
     pub errors: Vec<CollectionError>,
+}
+
+/// A region left out of collection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkippedRegion {
+    pub region: String,
+    pub reason: String,
 }
 
 /// A snapshot that could not be read.

@@ -163,6 +163,7 @@ pub fn snapshot(size: usize, seed: u64) -> Snapshot {
             partition: "aws".into(),
         },
         regions: vec!["us-east-1".into()],
+        regions_skipped: vec![],
         collection: CollectionInfo {
             started_at: now,
             finished_at: now,

@@ -3,4 +3,5 @@
 mod cli;
 mod frameworks;
 mod iam;
+mod regional;
 mod support;

@@ -122,13 +122,32 @@ impl TestAccount {
 
     /// Makes the fault proxy answer AccessDenied to `action` (e.g. `iam:GenerateCredentialReport`).
     pub fn deny(&self, action: &str) {
+        self.deny_in(action, "*");
+    }
+
+    /// Makes the fault proxy answer AccessDenied to `action` in `region` only.
+    pub fn deny_in(&self, action: &str, region: &str) {
         let rule = format!(
-            r#"{{"access_key":"{}","action":"{action}","respond":"AccessDenied"}}"#,
+            r#"{{"access_key":"{}","action":"{action}","region":"{region}","respond":"AccessDenied"}}"#,
             self.access_key
         );
         ureq::post(format!("{}/__proxy/rules", emulator().proxy_url))
             .send(rule.as_bytes())
             .expect("set a proxy rule");
+    }
+
+    /// Creates an S3 bucket on moto in this account (a plain signed-looking PUT; moto reads
+    /// the account from the access key and does not verify signatures).
+    pub fn create_bucket(&self, name: &str) {
+        let authorization = format!(
+            "AWS4-HMAC-SHA256 Credential={}/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0",
+            self.access_key
+        );
+        ureq::put(format!("{}/{name}", emulator().moto_url))
+            .header("Authorization", authorization)
+            .header("x-amz-security-token", &self.session_token)
+            .send_empty()
+            .expect("create a bucket on moto");
     }
 
     /// The `lockdown` command with this account's credentials, pointed at the fault proxy.

@@ -7,6 +7,7 @@ The proxy forwards every request to moto unchanged, except where a rule says oth
 Rules are per access key id, so tests sharing one server do not disturb each other:
 
   POST /__proxy/rules  {"access_key": "...", "action": "iam:GenerateCredentialReport",
+                        "region": "eu-west-1" (optional, default every region),
                         "respond": "AccessDenied"}
   GET  /__proxy/calls?access_key=...   -> ["sts:GetCallerIdentity", "iam:...", ...]
 
@@ -28,7 +29,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
 
-rules = {}  # (access_key, action) -> error code
+rules = {}  # (access_key, action, region or "*") -> error code
 calls = {}  # access_key -> [action, ...]
 lock = threading.Lock()
 
@@ -67,7 +68,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if url.path == "/__proxy/rules" and self.command == "POST":
             rule = json.loads(body)
             with lock:
-                rules[(rule["access_key"], rule["action"])] = rule["respond"]
+                rules[(rule["access_key"], rule["action"], rule.get("region", "*"))] = rule["respond"]
             return self.reply(200, b"{}", "application/json")
         if url.path == "/__proxy/calls":
             key = urllib.parse.parse_qs(url.query).get("access_key", [""])[0]
@@ -79,8 +80,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
     def action(self, body):
         match = CREDENTIAL.search(self.headers.get("Authorization", ""))
         if not match:
-            return None, None
-        access_key, service = match.group(1), match.group(3)
+            return None, None, None
+        access_key, region, service = match.group(1), match.group(2), match.group(3)
         params = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
         if self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
             params.update(urllib.parse.parse_qs(body.decode("utf-8", "replace")))
@@ -88,18 +89,18 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         target = self.headers.get("X-Amz-Target")
         if not name and target:
             name = target.split(".")[-1]
-        return access_key, f"{service}:{name or self.command}"
+        return access_key, region, f"{service}:{name or self.command}"
 
     def handle_any(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         if self.path.startswith("/__proxy/"):
             return self.control(body)
-        access_key, action = self.action(body)
+        access_key, region, action = self.action(body)
         if access_key:
             with lock:
                 calls.setdefault(access_key, []).append(action)
-                rule = rules.get((access_key, action))
+                rule = rules.get((access_key, action, region)) or rules.get((access_key, action, "*"))
             if rule == "AccessDenied":
                 return self.reply(*denial(action))
         upstream = http.client.HTTPConnection("127.0.0.1", self.moto_port, timeout=60)

@@ -1,0 +1,220 @@
+//! CloudTrail: trails in their home region, whether they log, which events they record (basic
+//! and advanced event selectors), and an account-wide summary across regions.
+
+use super::{CallError, Collected, Scope, affects};
+use crate::inventory::cloudtrail::{AccountTrails, SELECTOR_ATTRIBUTES, STATUS_ATTRIBUTES, Trail};
+use crate::inventory::{Account, GLOBAL_REGION, Resource, ResourceData};
+use aws_sdk_cloudtrail::Client;
+use aws_sdk_cloudtrail::types::{AdvancedEventSelector, EventSelector};
+
+/// The API actions this module calls.
+pub const ACTIONS: &[&str] = &[
+    "cloudtrail:DescribeTrails",
+    "cloudtrail:GetEventSelectors",
+    "cloudtrail:GetTrailStatus",
+];
+
+const TYPE: &str = "aws.cloudtrail.trail";
+
+/// Read/write coverage accumulated over selectors.
+#[derive(Default, Clone, Copy)]
+struct Coverage {
+    read: bool,
+    write: bool,
+}
+
+impl Coverage {
+    fn add(&mut self, read_write: Option<&str>) {
+        match read_write {
+            Some("ReadOnly") => self.read = true,
+            Some("WriteOnly") => self.write = true,
+            _ => (self.read, self.write) = (true, true),
+        }
+    }
+
+    fn label(self) -> String {
+        match (self.read, self.write) {
+            (true, true) => "All",
+            (true, false) => "ReadOnly",
+            (false, true) => "WriteOnly",
+            (false, false) => "None",
+        }
+        .to_owned()
+    }
+}
+
+/// The `readOnly` field of an advanced selector: `true` → reads only, `false` → writes only.
+fn advanced_read_write(selector: &AdvancedEventSelector) -> Option<&'static str> {
+    let field = selector
+        .field_selectors()
+        .iter()
+        .find(|f| f.field() == "readOnly")?;
+    match field.equals().first().map(String::as_str) {
+        Some("true") => Some("ReadOnly"),
+        Some("false") => Some("WriteOnly"),
+        _ => None,
+    }
+}
+
+fn advanced_matches(selector: &AdvancedEventSelector, field: &str, value: &str) -> bool {
+    selector
+        .field_selectors()
+        .iter()
+        .any(|f| f.field() == field && f.equals().iter().any(|v| v == value))
+}
+
+/// (management events, S3 object-level events) recorded by a trail's selectors.
+fn recorded(basic: &[EventSelector], advanced: &[AdvancedEventSelector]) -> (String, String) {
+    let (mut management, mut s3) = (Coverage::default(), Coverage::default());
+    for selector in basic {
+        let read_write = selector.read_write_type().map(|t| t.as_str());
+        if selector.include_management_events().unwrap_or(true) {
+            management.add(read_write);
+        }
+        if selector
+            .data_resources()
+            .iter()
+            .any(|d| d.r#type() == Some("AWS::S3::Object"))
+        {
+            s3.add(read_write);
+        }
+    }
+    for selector in advanced {
+        if advanced_matches(selector, "eventCategory", "Management") {
+            management.add(advanced_read_write(selector));
+        }
+        if advanced_matches(selector, "eventCategory", "Data")
+            && advanced_matches(selector, "resources.type", "AWS::S3::Object")
+        {
+            s3.add(advanced_read_write(selector));
+        }
+    }
+    (management.label(), s3.label())
+}
+
+/// Collects the trails whose home is this region.
+pub async fn collect(scope: &Scope<'_>) -> Collected {
+    let client = Client::from_conf(
+        aws_sdk_cloudtrail::config::Builder::from(&scope.config)
+            .interceptor(scope.recorder.clone())
+            .build(),
+    );
+    let mut out = Collected::default();
+    let region = scope.region.as_str();
+    let trails = match client
+        .describe_trails()
+        .include_shadow_trails(false)
+        .send()
+        .await
+    {
+        Ok(answer) => answer.trail_list.unwrap_or_default(),
+        Err(e) => {
+            out.unlisted(
+                &CallError::from_sdk("cloudtrail:DescribeTrails", &e),
+                region,
+                TYPE,
+            );
+            return out;
+        }
+    };
+    for trail in trails
+        .into_iter()
+        .filter(|t| t.home_region().is_none_or(|h| h == region))
+    {
+        let arn = trail.trail_arn().unwrap_or_default().to_owned();
+        let mut data = Trail {
+            name: trail.name().unwrap_or_default().to_owned(),
+            home_region: region.to_owned(),
+            multi_region: trail.is_multi_region_trail().unwrap_or(false),
+            organization_trail: trail.is_organization_trail().unwrap_or(false),
+            log_file_validation: trail.log_file_validation_enabled().unwrap_or(false),
+            kms_key_id: trail.kms_key_id().map(str::to_owned),
+            cloudwatch_logs_group_arn: trail.cloud_watch_logs_log_group_arn().map(str::to_owned),
+            s3_bucket: trail.s3_bucket_name().map(str::to_owned),
+            ..Default::default()
+        };
+        let (status, selectors) = tokio::join!(
+            client.get_trail_status().name(&arn).send(),
+            client.get_event_selectors().trail_name(&arn).send(),
+        );
+        match status {
+            Ok(status) => data.is_logging = status.is_logging(),
+            Err(e) => out.unknown(
+                &CallError::from_sdk("cloudtrail:GetTrailStatus", &e),
+                region,
+                TYPE,
+                &arn,
+                STATUS_ATTRIBUTES,
+            ),
+        }
+        match selectors {
+            Ok(selectors) => {
+                let (management, s3) = recorded(
+                    selectors.event_selectors(),
+                    selectors.advanced_event_selectors(),
+                );
+                data.management_events = Some(management);
+                data.s3_data_events = Some(s3);
+            }
+            Err(e) => out.unknown(
+                &CallError::from_sdk("cloudtrail:GetEventSelectors", &e),
+                region,
+                TYPE,
+                &arn,
+                SELECTOR_ATTRIBUTES,
+            ),
+        }
+        let name = data.name.clone();
+        out.resources
+            .push(scope.resource(arn, name, ResourceData::CloudTrailTrail(data)));
+    }
+    out
+}
+
+/// Adds the account-wide trail summary. Without a qualifying trail, any failed trail call
+/// leaves the answer unknown (ERROR), since the missing data might hold one.
+pub fn account_summary(account: &Account, out: &mut Collected) {
+    let qualifying: Vec<String> = out
+        .resources
+        .iter()
+        .filter_map(|r| match &r.data {
+            ResourceData::CloudTrailTrail(t)
+                if t.multi_region
+                    && t.is_logging == Some(true)
+                    && t.management_events.as_deref() == Some("All") =>
+            {
+                Some(t.name.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    if qualifying.is_empty() {
+        let failures: Vec<_> = out
+            .errors
+            .iter()
+            .filter(|e| e.affects.iter().any(|a| a.resource_type == TYPE))
+            .map(|e| {
+                let mut summary = e.clone();
+                summary.region = GLOBAL_REGION.to_owned();
+                summary.affects = vec![affects(
+                    "aws.cloudtrail.account",
+                    &["multi_region_logging_trails"],
+                )];
+                summary
+            })
+            .collect();
+        out.errors.extend(failures);
+    }
+    out.resources.push(Resource {
+        arn: format!(
+            "arn:{}:cloudtrail::{}:trails",
+            account.partition, account.id
+        ),
+        name: "CloudTrail (all regions)".into(),
+        region: GLOBAL_REGION.into(),
+        account_id: account.id.clone(),
+        data: ResourceData::CloudTrailAccount(AccountTrails {
+            multi_region_logging_trails: qualifying,
+        }),
+    });
+}

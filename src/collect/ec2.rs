@@ -1,0 +1,248 @@
+//! EC2: the account's enabled regions, EBS encryption by default, volumes, security groups.
+
+use super::{CallError, CallRecorder, Collected, Scope, affects};
+use crate::inventory::ec2::{EbsEncryptionDefault, Rule, SecurityGroup, Volume};
+use crate::inventory::{ALL_REGIONS, ResourceData, SkippedRegion};
+use aws_config::SdkConfig;
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::IpPermission;
+
+/// The API actions this module calls.
+pub const ACTIONS: &[&str] = &[
+    "ec2:DescribeRegions",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeVolumes",
+    "ec2:GetEbsEncryptionByDefault",
+];
+
+/// Resource types collected per region; a region whose list is unknown leaves them unknown.
+pub const REGIONAL_TYPES: &[&str] = &[
+    "aws.kms.key",
+    "aws.ec2.ebs_encryption_default",
+    "aws.ec2.volume",
+    "aws.ec2.security_group",
+    "aws.cloudtrail.trail",
+];
+
+fn client(config: &SdkConfig, recorder: &CallRecorder) -> Client {
+    Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(config)
+            .interceptor(recorder.clone())
+            .build(),
+    )
+}
+
+/// Regions to scan and regions skipped.
+pub struct Regions {
+    pub enabled: Vec<String>,
+    pub skipped: Vec<SkippedRegion>,
+}
+
+/// The regions to scan: those asked for, or every region enabled in the account. When the
+/// list cannot be read, the home region is scanned and every other region is marked unknown.
+pub async fn regions(
+    config: &SdkConfig,
+    recorder: &CallRecorder,
+    home_region: &str,
+    requested: Option<&[String]>,
+    out: &mut Collected,
+) -> Regions {
+    if let Some(requested) = requested {
+        return Regions {
+            enabled: requested.to_vec(),
+            skipped: vec![],
+        };
+    }
+    match client(config, recorder)
+        .describe_regions()
+        .all_regions(true)
+        .send()
+        .await
+    {
+        Ok(answer) => {
+            let mut regions = Regions {
+                enabled: vec![],
+                skipped: vec![],
+            };
+            for region in answer.regions() {
+                let name = region.region_name().unwrap_or_default().to_owned();
+                match region.opt_in_status() {
+                    Some("not-opted-in") => regions.skipped.push(SkippedRegion {
+                        region: name,
+                        reason: "opt-in region not enabled for this account".into(),
+                    }),
+                    _ => regions.enabled.push(name),
+                }
+            }
+            regions.enabled.sort();
+            regions
+        }
+        Err(e) => {
+            let error = CallError::from_sdk("ec2:DescribeRegions", &e);
+            out.errors.push(error.affecting(
+                ALL_REGIONS,
+                REGIONAL_TYPES.iter().map(|t| affects(t, &[])).collect(),
+            ));
+            Regions {
+                enabled: vec![home_region.to_owned()],
+                skipped: vec![],
+            }
+        }
+    }
+}
+
+fn rules(permissions: &[IpPermission]) -> Vec<Rule> {
+    permissions
+        .iter()
+        .map(|p| Rule {
+            protocol: p.ip_protocol().unwrap_or("-1").to_owned(),
+            from_port: p.from_port().map(i64::from),
+            to_port: p.to_port().map(i64::from),
+            ipv4_ranges: p
+                .ip_ranges()
+                .iter()
+                .filter_map(|r| r.cidr_ip().map(str::to_owned))
+                .collect(),
+            ipv6_ranges: p
+                .ipv6_ranges()
+                .iter()
+                .filter_map(|r| r.cidr_ipv6().map(str::to_owned))
+                .collect(),
+            groups: p
+                .user_id_group_pairs()
+                .iter()
+                .filter_map(|g| g.group_id().map(str::to_owned))
+                .collect(),
+        })
+        .collect()
+}
+
+async fn ebs_default(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
+    match client.get_ebs_encryption_by_default().send().await {
+        Ok(answer) => {
+            let data = EbsEncryptionDefault {
+                enabled: answer.ebs_encryption_by_default().unwrap_or(false),
+                kms_key_id: None,
+            };
+            let arn = format!(
+                "arn:{}:ec2:{}:{}:ebs-encryption-by-default",
+                scope.account.partition, scope.region, scope.account.id
+            );
+            out.resources.push(scope.resource(
+                arn,
+                format!("EBS default encryption ({})", scope.region),
+                ResourceData::Ec2EbsEncryptionDefault(data),
+            ));
+        }
+        Err(e) => out.unlisted(
+            &CallError::from_sdk("ec2:GetEbsEncryptionByDefault", &e),
+            &scope.region,
+            "aws.ec2.ebs_encryption_default",
+        ),
+    }
+}
+
+async fn volumes(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
+    let mut pages = client.describe_volumes().into_paginator().items().send();
+    let mut found = Vec::new();
+    while let Some(volume) = pages.next().await {
+        match volume {
+            Ok(volume) => found.push(volume),
+            Err(e) => {
+                return out.unlisted(
+                    &CallError::from_sdk("ec2:DescribeVolumes", &e),
+                    &scope.region,
+                    "aws.ec2.volume",
+                );
+            }
+        }
+    }
+    for volume in found {
+        let id = volume.volume_id().unwrap_or_default().to_owned();
+        let data = Volume {
+            volume_id: id.clone(),
+            encrypted: volume.encrypted().unwrap_or(false),
+            kms_key_id: volume.kms_key_id().map(str::to_owned),
+            state: volume
+                .state()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            attached_to: volume
+                .attachments()
+                .iter()
+                .filter_map(|a| a.instance_id().map(str::to_owned))
+                .collect(),
+        };
+        let arn = format!(
+            "arn:{}:ec2:{}:{}:volume/{id}",
+            scope.account.partition, scope.region, scope.account.id
+        );
+        out.resources
+            .push(scope.resource(arn, id, ResourceData::Ec2Volume(data)));
+    }
+}
+
+async fn security_groups(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
+    let mut pages = client
+        .describe_security_groups()
+        .into_paginator()
+        .items()
+        .send();
+    let mut found = Vec::new();
+    while let Some(group) = pages.next().await {
+        match group {
+            Ok(group) => found.push(group),
+            Err(e) => {
+                return out.unlisted(
+                    &CallError::from_sdk("ec2:DescribeSecurityGroups", &e),
+                    &scope.region,
+                    "aws.ec2.security_group",
+                );
+            }
+        }
+    }
+    for group in found {
+        let id = group.group_id().unwrap_or_default().to_owned();
+        let name = group.group_name().unwrap_or_default().to_owned();
+        let data = SecurityGroup {
+            group_id: id.clone(),
+            is_default: name == "default",
+            name: name.clone(),
+            vpc_id: group.vpc_id().map(str::to_owned),
+            ingress: rules(group.ip_permissions()),
+            egress: rules(group.ip_permissions_egress()),
+        };
+        let arn = group
+            .security_group_arn()
+            .map(str::to_owned)
+            .unwrap_or_else(|| {
+                format!(
+                    "arn:{}:ec2:{}:{}:security-group/{id}",
+                    scope.account.partition, scope.region, scope.account.id
+                )
+            });
+        out.resources.push(scope.resource(
+            arn,
+            format!("{name} ({id})"),
+            ResourceData::Ec2SecurityGroup(data),
+        ));
+    }
+}
+
+/// Collects EC2 in one region.
+pub async fn collect(scope: &Scope<'_>) -> Collected {
+    let client = client(&scope.config, scope.recorder);
+    let (mut a, mut b, mut c) = (
+        Collected::default(),
+        Collected::default(),
+        Collected::default(),
+    );
+    tokio::join!(
+        ebs_default(scope, &client, &mut a),
+        volumes(scope, &client, &mut b),
+        security_groups(scope, &client, &mut c),
+    );
+    a.merge(b);
+    a.merge(c);
+    a
+}

@@ -1,0 +1,167 @@
+//! KMS: keys, their rotation status and key policies. Rotation is asked only of keys that can
+//! rotate (customer managed, symmetric, AWS_KMS origin, not pending deletion), policies only of
+//! customer managed keys.
+
+use super::{CallError, Collected, Scope};
+use crate::inventory::kms::{Key, POLICY_ATTRIBUTES, ROTATION_ATTRIBUTES};
+use crate::inventory::policy::PolicyDocument;
+use crate::inventory::{ErrorKind, ResourceData};
+use aws_sdk_kms::Client;
+use futures::StreamExt;
+
+/// The API actions this module calls.
+pub const ACTIONS: &[&str] = &[
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListKeys",
+];
+
+const TYPE: &str = "aws.kms.key";
+const FAN_OUT: usize = 8;
+
+fn can_rotate(key: &Key) -> bool {
+    key.manager == "CUSTOMER"
+        && key.spec == "SYMMETRIC_DEFAULT"
+        && key.origin == "AWS_KMS"
+        && !key.state.starts_with("Pending")
+}
+
+/// Describes one key and asks what its kind allows; failures are recorded against the key.
+async fn key(scope: &Scope<'_>, client: &Client, key_id: String, arn: String) -> Collected {
+    let mut out = Collected::default();
+    let region = scope.region.as_str();
+    let mut key = Key {
+        key_id: key_id.clone(),
+        ..Default::default()
+    };
+    match client.describe_key().key_id(&key_id).send().await {
+        Ok(answer) => {
+            if let Some(meta) = answer.key_metadata() {
+                key.manager = meta
+                    .key_manager()
+                    .map(|m| m.as_str().to_owned())
+                    .unwrap_or_default();
+                key.spec = meta
+                    .key_spec()
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default();
+                key.usage = meta
+                    .key_usage()
+                    .map(|u| u.as_str().to_owned())
+                    .unwrap_or_default();
+                key.state = meta
+                    .key_state()
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default();
+                key.origin = meta
+                    .origin()
+                    .map(|o| o.as_str().to_owned())
+                    .unwrap_or_default();
+                key.multi_region = meta.multi_region();
+            }
+        }
+        Err(e) => {
+            out.unknown(
+                &CallError::from_sdk("kms:DescribeKey", &e),
+                region,
+                TYPE,
+                &arn,
+                &[],
+            );
+            out.resources
+                .push(scope.resource(arn, key_id, ResourceData::KmsKey(key)));
+            return out;
+        }
+    }
+    if can_rotate(&key) {
+        match client
+            .get_key_rotation_status()
+            .key_id(&key_id)
+            .send()
+            .await
+        {
+            Ok(answer) => {
+                key.rotation_enabled = Some(answer.key_rotation_enabled());
+                key.rotation_period_days = answer.rotation_period_in_days().map(i64::from);
+            }
+            Err(e) => out.unknown(
+                &CallError::from_sdk("kms:GetKeyRotationStatus", &e),
+                region,
+                TYPE,
+                &arn,
+                ROTATION_ATTRIBUTES,
+            ),
+        }
+    }
+    if key.manager == "CUSTOMER" {
+        match client
+            .get_key_policy()
+            .key_id(&key_id)
+            .policy_name("default")
+            .send()
+            .await
+        {
+            Ok(answer) => match PolicyDocument::parse(answer.policy().unwrap_or_default()) {
+                Ok(policy) => {
+                    key.policy_public = Some(policy.allows_public());
+                    key.policy = Some(policy);
+                }
+                Err(e) => out.unknown(
+                    &CallError::data("kms:GetKeyPolicy", ErrorKind::Decode, e.to_string()),
+                    region,
+                    TYPE,
+                    &arn,
+                    POLICY_ATTRIBUTES,
+                ),
+            },
+            Err(e) => out.unknown(
+                &CallError::from_sdk("kms:GetKeyPolicy", &e),
+                region,
+                TYPE,
+                &arn,
+                POLICY_ATTRIBUTES,
+            ),
+        }
+    }
+    out.resources
+        .push(scope.resource(arn, key_id, ResourceData::KmsKey(key)));
+    out
+}
+
+/// Collects KMS keys in one region.
+pub async fn collect(scope: &Scope<'_>) -> Collected {
+    let client = Client::from_conf(
+        aws_sdk_kms::config::Builder::from(&scope.config)
+            .interceptor(scope.recorder.clone())
+            .build(),
+    );
+    let mut out = Collected::default();
+    let mut pages = client.list_keys().into_paginator().items().send();
+    let mut keys = Vec::new();
+    while let Some(entry) = pages.next().await {
+        match entry {
+            Ok(entry) => keys.push((
+                entry.key_id().unwrap_or_default().to_owned(),
+                entry.key_arn().unwrap_or_default().to_owned(),
+            )),
+            Err(e) => {
+                out.unlisted(
+                    &CallError::from_sdk("kms:ListKeys", &e),
+                    &scope.region,
+                    TYPE,
+                );
+                return out;
+            }
+        }
+    }
+    let parts: Vec<Collected> = futures::stream::iter(keys)
+        .map(|(id, arn)| key(scope, &client, id, arn))
+        .buffer_unordered(FAN_OUT)
+        .collect()
+        .await;
+    for part in parts {
+        out.merge(part);
+    }
+    out
+}

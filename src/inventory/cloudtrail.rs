@@ -1,0 +1,35 @@
+//! CloudTrail attributes.
+
+use serde::{Deserialize, Serialize};
+
+/// Attributes that GetTrailStatus provides.
+pub const STATUS_ATTRIBUTES: &[&str] = &["is_logging"];
+/// Attributes that GetEventSelectors provides.
+pub const SELECTOR_ATTRIBUTES: &[&str] = &["management_events", "s3_data_events"];
+
+/// A trail, collected once in its home region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Trail {
+    pub name: String,
+    pub home_region: String,
+    pub multi_region: bool,
+    pub organization_trail: bool,
+    pub is_logging: Option<bool>,
+    pub log_file_validation: bool,
+    pub kms_key_id: Option<String>,
+    pub cloudwatch_logs_group_arn: Option<String>,
+    pub s3_bucket: Option<String>,
+    /// Management events recorded: `All`, `ReadOnly`, `WriteOnly`, or `None`.
+    pub management_events: Option<String>,
+    /// S3 object-level events recorded: `All`, `ReadOnly`, `WriteOnly`, or `None`.
+    pub s3_data_events: Option<String>,
+}
+
+/// Account-wide CloudTrail facts across every collected region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AccountTrails {
+    /// Multi-region trails that are logging read and write management events.
+    pub multi_region_logging_trails: Vec<String>,
+}
