@@ -10,6 +10,7 @@ use lockdown::evaluate::finding::{Finding, FindingResource, finding_id};
 use lockdown::evaluate::{Catalog, Check, Selection, Status, evaluate};
 use lockdown::inventory::{ResourceData, Snapshot, synthetic};
 use rayon::prelude::*;
+use std::sync::Arc;
 
 const BASELINE_CHECKS: [&str; 3] = [
     "iam_user_console_mfa",
@@ -47,23 +48,23 @@ fn native_finding(
 ) -> Finding {
     Finding {
         id: finding_id(&check.def.id, &r.account_id, &r.region, &r.arn),
-        check_id: check.def.id.clone(),
-        title: check.def.title.clone(),
+        check_id: check.shared.id.clone(),
+        title: check.shared.title.clone(),
         status,
         severity: check.def.severity,
         reason: None,
-        resource: FindingResource {
+        resource: Arc::new(FindingResource {
             arn: r.arn.clone(),
             resource_type: r.resource_type().to_owned(),
             name: r.name.clone(),
             region: r.region.clone(),
             account_id: r.account_id.clone(),
-        },
+        }),
         evidence,
         error: None,
-        remediation: check.def.remediation.clone(),
-        refs: check.def.refs.clone(),
-        controls: Vec::new(),
+        remediation: check.shared.remediation.clone(),
+        refs: check.shared.refs.clone(),
+        controls: Default::default(),
         compliance: Default::default(),
         evaluated_at: now,
     }
@@ -164,7 +165,7 @@ fn bench_evaluation(c: &mut Criterion) {
         // The baseline must agree with the engine, or the ratio means nothing.
         let statuses = |f: Vec<Finding>| {
             f.into_iter()
-                .map(|f| (f.check_id, f.resource.arn, f.status))
+                .map(|f| (f.check_id, f.resource.arn.clone(), f.status))
                 .collect::<Vec<_>>()
         };
         assert_eq!(

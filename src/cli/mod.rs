@@ -207,14 +207,15 @@ fn init_logging(cli: &Cli) {
     };
 }
 
-/// The IAM policy document granting every action the collectors declare, and nothing else.
+/// The IAM policy document granting the permission of every action the collectors declare,
+/// and nothing else.
 pub fn iam_policy() -> String {
     let policy = serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [{
             "Sid": "LockdownReadOnlyScan",
             "Effect": "Allow",
-            "Action": crate::collect::all_actions(),
+            "Action": crate::collect::all_permissions(),
             "Resource": "*",
         }],
     });

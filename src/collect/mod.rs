@@ -7,6 +7,7 @@ pub mod cloudtrail;
 pub mod ec2;
 pub mod iam;
 pub mod kms;
+pub mod s3;
 pub mod sts;
 
 use crate::inventory::{
@@ -119,7 +120,7 @@ impl CallError {
     pub fn affecting(&self, region: &str, affects: Vec<Affected>) -> CollectionError {
         CollectionError {
             action: self.action.to_owned(),
-            permission: self.action.to_owned(),
+            permission: permission(self.action).to_owned(),
             region: region.to_owned(),
             kind: self.kind,
             code: self.code.clone(),
@@ -127,6 +128,29 @@ impl CallError {
             affects,
         }
     }
+}
+
+/// API operations whose IAM permission has another name.
+const PERMISSION_NAMES: &[(&str, &str)] = &[
+    ("s3:GetBucketEncryption", "s3:GetEncryptionConfiguration"),
+    ("s3:GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock"),
+    ("s3:ListBuckets", "s3:ListAllMyBuckets"),
+];
+
+/// The IAM permission that authorizes an API action (`service:Operation`).
+pub fn permission(action: &str) -> &str {
+    PERMISSION_NAMES
+        .iter()
+        .find(|(operation, _)| *operation == action)
+        .map_or(action, |(_, permission)| permission)
+}
+
+/// Every IAM permission the scanner needs: the permissions of [`all_actions`].
+pub fn all_permissions() -> Vec<&'static str> {
+    let mut permissions: Vec<&str> = all_actions().into_iter().map(permission).collect();
+    permissions.sort_unstable();
+    permissions.dedup();
+    permissions
 }
 
 /// Data left unknown: `attributes` of resources of `resource_type` (all of them when empty).
@@ -287,7 +311,11 @@ pub async fn collect(
 
     let global = async {
         let mut iam = Collected::default();
-        iam::collect(&config, &recorder, &account, &mut iam).await;
+        let (_, buckets) = tokio::join!(
+            iam::collect(&config, &recorder, &account, &mut iam),
+            s3::collect(&config, &recorder, &account),
+        );
+        iam.merge(buckets);
         iam
     };
     let regional = futures::stream::iter(
@@ -341,6 +369,7 @@ pub fn all_actions() -> Vec<&'static str> {
         kms::ACTIONS,
         ec2::ACTIONS,
         cloudtrail::ACTIONS,
+        s3::ACTIONS,
     ]
     .concat();
     actions.sort_unstable();

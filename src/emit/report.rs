@@ -1,7 +1,7 @@
 //! The native results document (JSON) and its NDJSON form. Schema: `docs/results-schema.md`.
 
 use crate::evaluate::{Finding, Severity, Status};
-use crate::inventory::{Account, CollectionError, CollectionInfo, Snapshot};
+use crate::inventory::{Account, CollectionError, CollectionInfo, SkippedRegion, Snapshot};
 use crate::map::report::FrameworkReport;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -63,6 +63,8 @@ pub struct Report<'a> {
     pub lockdown_version: &'static str,
     pub account: &'a Account,
     pub regions: &'a [String],
+    /// Regions not scanned, with the reason.
+    pub regions_skipped: &'a [SkippedRegion],
     pub collection: &'a CollectionInfo,
     /// The clock checks were evaluated against.
     pub evaluated_at: DateTime<Utc>,
@@ -88,6 +90,7 @@ impl<'a> Report<'a> {
             lockdown_version: env!("CARGO_PKG_VERSION"),
             account: &snapshot.account,
             regions: &snapshot.regions,
+            regions_skipped: &snapshot.regions_skipped,
             collection: &snapshot.collection,
             evaluated_at,
             summary: Summary::new(

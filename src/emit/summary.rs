@@ -106,6 +106,14 @@ pub fn render(report: &Report<'_>, source: &str, limit: usize) -> String {
         }
     }
 
+    if !report.regions_skipped.is_empty() {
+        let skipped: Vec<String> = report
+            .regions_skipped
+            .iter()
+            .map(|r| format!("{} ({})", inert(&r.region), inert(&r.reason)))
+            .collect();
+        let _ = writeln!(out, "\nregions not scanned: {}", skipped.join(", "));
+    }
     if !report.collection_errors.is_empty() {
         let _ = writeln!(
             out,

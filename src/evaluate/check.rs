@@ -1,6 +1,6 @@
 //! Check files (TOML) and their compiled form.
 
-use super::finding::{Remediation, Severity, Status};
+use super::finding::{CheckShared, Remediation, Severity, Status};
 use crate::inventory::ResourceData;
 use cel::common::ast::{EntryExpr, Expr, IdedExpr};
 use serde::Deserialize;
@@ -75,6 +75,8 @@ pub struct Check {
     /// Resource attributes the expressions read; the evidence of each finding.
     pub reads: BTreeSet<String>,
     pub examples: Vec<(Status, ResourceData)>,
+    /// Metadata shared by this check's findings.
+    pub shared: CheckShared,
 }
 
 impl std::fmt::Debug for Check {
@@ -195,7 +197,14 @@ impl Check {
                 )));
             }
         }
+        let shared = CheckShared {
+            id: def.id.as_str().into(),
+            title: def.title.as_str().into(),
+            remediation: Arc::new(def.remediation.clone()),
+            refs: Arc::new(def.refs.clone()),
+        };
         Ok(Self {
+            shared,
             def,
             source: source.to_owned(),
             condition,

@@ -9,7 +9,7 @@ use cel::objects::KeyRef;
 use cel::{Context, Value};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The data gaps of a snapshot, indexed for look-up during evaluation.
@@ -187,7 +187,7 @@ impl Run<'_> {
     fn finding(
         &self,
         check: &Check,
-        resource: FindingResource,
+        resource: Arc<FindingResource>,
         status: Status,
         reason: Option<String>,
         evidence: serde_json::Map<String, serde_json::Value>,
@@ -200,18 +200,18 @@ impl Run<'_> {
                 &resource.region,
                 &resource.arn,
             ),
-            check_id: check.def.id.clone(),
-            title: check.def.title.clone(),
+            check_id: check.shared.id.clone(),
+            title: check.shared.title.clone(),
             status,
             severity: check.def.severity,
             reason,
             resource,
             evidence,
             error,
-            remediation: check.def.remediation.clone(),
-            refs: check.def.refs.clone(),
-            controls: Vec::new(),
-            compliance: BTreeMap::new(),
+            remediation: check.shared.remediation.clone(),
+            refs: check.shared.refs.clone(),
+            controls: Arc::default(),
+            compliance: Arc::default(),
             evaluated_at: self.now,
         }
     }
@@ -226,16 +226,17 @@ impl Run<'_> {
         if let Ok(v) = &value {
             ctx.add_variable_from_value("resource", v.clone());
         }
+        let shared_target = Arc::new(FindingResource {
+            arn: resource.arn.clone(),
+            resource_type: resource.resource_type().to_owned(),
+            name: resource.name.clone(),
+            region: resource.region.clone(),
+            account_id: resource.account_id.clone(),
+        });
         checks
             .iter()
             .map(|check| {
-                let target = FindingResource {
-                    arn: resource.arn.clone(),
-                    resource_type: resource.resource_type().to_owned(),
-                    name: resource.name.clone(),
-                    region: resource.region.clone(),
-                    account_id: resource.account_id.clone(),
-                };
+                let target = shared_target.clone();
                 if let Some(gap) = self.gaps.for_resource(check, resource) {
                     return self.finding(
                         check,
@@ -275,7 +276,7 @@ impl Run<'_> {
                 } else {
                     region
                 };
-                let target = FindingResource {
+                let target = Arc::new(FindingResource {
                     arn: format!(
                         "arn:{}:{service}:{scope_region}:{}:*",
                         self.account.partition, self.account.id
@@ -284,7 +285,7 @@ impl Run<'_> {
                     name: format!("all {resource_type} in {region}"),
                     region: (*region).to_owned(),
                     account_id: self.account.id.clone(),
-                };
+                });
                 findings.push(self.finding(
                     check,
                     target,

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// How bad a failing check is. Ordered from least to most severe.
 #[derive(
@@ -104,28 +105,45 @@ pub struct Remediation {
 pub struct Finding {
     /// Stable across runs: derived from check, account, region and resource.
     pub id: String,
-    pub check_id: String,
-    pub title: String,
+    pub check_id: Arc<str>,
+    pub title: Arc<str>,
     pub status: Status,
     pub severity: Severity,
     /// Why the status is what it is, for ERROR and NOT_APPLICABLE.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    pub resource: FindingResource,
+    pub resource: Arc<FindingResource>,
     /// The resource attributes the check read, as collected.
     pub evidence: serde_json::Map<String, serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<CollectionFailure>,
-    pub remediation: Remediation,
+    pub remediation: Arc<Remediation>,
     /// Benchmark ids, e.g. `cis_aws_3_0 = ["1.10"]`.
-    pub refs: BTreeMap<String, Vec<String>>,
+    pub refs: Arc<BTreeMap<String, Vec<String>>>,
     /// Unified controls this finding is evidence for (filled in by the mapping stage).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub controls: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_empty_list")]
+    pub controls: Arc<Vec<String>>,
     /// Framework requirements this finding is evidence for, by framework id.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub compliance: BTreeMap<String, Vec<String>>,
+    #[serde(default, skip_serializing_if = "is_empty_map")]
+    pub compliance: Arc<BTreeMap<String, Vec<String>>>,
     pub evaluated_at: DateTime<Utc>,
+}
+
+fn is_empty_list(list: &Arc<Vec<String>>) -> bool {
+    list.is_empty()
+}
+
+fn is_empty_map(map: &Arc<BTreeMap<String, Vec<String>>>) -> bool {
+    map.is_empty()
+}
+
+/// Check metadata every finding of a check shares (one allocation per check, not per finding).
+#[derive(Debug, Clone)]
+pub struct CheckShared {
+    pub id: Arc<str>,
+    pub title: Arc<str>,
+    pub remediation: Arc<Remediation>,
+    pub refs: Arc<BTreeMap<String, Vec<String>>>,
 }
 
 /// The deterministic id of a finding: the same check on the same resource gives the same id.

@@ -7,6 +7,7 @@ pub mod ec2;
 pub mod iam;
 pub mod kms;
 pub mod policy;
+pub mod s3;
 pub mod snapshot;
 pub mod synthetic;
 
@@ -100,6 +101,7 @@ resource_types! {
     Ec2SecurityGroup(ec2::SecurityGroup) = "aws.ec2.security_group",
     CloudTrailTrail(cloudtrail::Trail) = "aws.cloudtrail.trail",
     CloudTrailAccount(cloudtrail::AccountTrails) = "aws.cloudtrail.account",
+    S3Bucket(s3::Bucket) = "aws.s3.bucket",
 }
 
 impl ResourceData {

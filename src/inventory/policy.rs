@@ -27,6 +27,21 @@ pub struct Statement {
     pub principals: Vec<String>,
     pub not_principals: Vec<String>,
     pub has_condition: bool,
+    /// The condition block flattened: one entry per operator and key.
+    #[serde(default)]
+    pub conditions: Vec<Condition>,
+}
+
+/// One `operator: {key: values}` test of a statement's `Condition` block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    /// e.g. `Bool`, `StringEquals`, `ForAnyValue:StringLike`.
+    pub operator: String,
+    /// e.g. `aws:SecureTransport` (as written).
+    pub key: String,
+    /// Values as strings (`false`, `o-abc123`).
+    pub values: Vec<String>,
 }
 
 /// A parsed policy document.
@@ -90,6 +105,45 @@ fn principal_list(value: Option<&Value>, field: &str) -> Result<Vec<String>, Pol
     }
 }
 
+fn conditions(value: Option<&Value>) -> Result<Vec<Condition>, PolicyError> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    let Value::Object(operators) = value else {
+        return Err(PolicyError(format!(
+            "`Condition` must be an object, found {value}"
+        )));
+    };
+    let mut out = Vec::new();
+    for (operator, tests) in operators {
+        let Value::Object(tests) = tests else {
+            return Err(PolicyError(format!(
+                "`Condition.{operator}` must be an object, found {tests}"
+            )));
+        };
+        for (key, values) in tests {
+            let values = match values {
+                Value::Array(items) => items.iter().map(scalar).collect(),
+                single => vec![scalar(single)],
+            };
+            out.push(Condition {
+                operator: operator.clone(),
+                key: key.clone(),
+                values,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A condition value as text: `"false"` and `false` both read `false`.
+fn scalar(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 fn parse_statement(value: &Value) -> Result<Statement, PolicyError> {
     let Value::Object(fields) = value else {
         return Err(PolicyError(format!(
@@ -118,6 +172,7 @@ fn parse_statement(value: &Value) -> Result<Statement, PolicyError> {
         has_condition: fields
             .get("Condition")
             .is_some_and(|c| c.as_object().is_none_or(|m| !m.is_empty())),
+        conditions: conditions(fields.get("Condition"))?,
     })
 }
 
@@ -150,6 +205,22 @@ impl PolicyDocument {
 }
 
 impl PolicyDocument {
+    /// True when a Deny statement refuses requests made without TLS
+    /// (`"Condition": {"Bool": {"aws:SecureTransport": "false"}}`) for all or all S3 actions.
+    pub fn denies_insecure_transport(&self) -> bool {
+        self.statements.iter().any(|s| {
+            s.effect == Effect::Deny
+                && s.actions
+                    .iter()
+                    .any(|a| a == "*" || a.eq_ignore_ascii_case("s3:*"))
+                && s.conditions.iter().any(|c| {
+                    c.operator == "Bool"
+                        && c.key.eq_ignore_ascii_case("aws:SecureTransport")
+                        && c.values.iter().any(|v| v.eq_ignore_ascii_case("false"))
+                })
+        })
+    }
+
     /// True when an unconditional Allow statement names everyone (`"*"` or `{"AWS": "*"}`)
     /// as principal: the resource is open to any AWS account or anonymous caller.
     pub fn allows_public(&self) -> bool {
@@ -190,6 +261,24 @@ mod tests {
                 "{json}"
             );
         }
+    }
+
+    #[test]
+    fn secure_transport_denials_are_recognised() {
+        let deny = r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":{"Bool":{"aws:SecureTransport":false}}}]}"#;
+        assert!(
+            PolicyDocument::parse(deny)
+                .unwrap()
+                .denies_insecure_transport()
+        );
+        let allow_tls = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#;
+        assert!(
+            !PolicyDocument::parse(allow_tls)
+                .unwrap()
+                .denies_insecure_transport()
+        );
+        let bad = r#"{"Statement":[{"Effect":"Deny","Action":"*","Condition":"x"}]}"#;
+        assert!(PolicyDocument::parse(bad).is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::evaluate::{Check, Finding};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Reference keys in check files that name a benchmark lockdown ships no catalog for.
 pub const REFERENCE_ONLY: &[&str] = &["aws_fsbp"];
@@ -100,7 +101,9 @@ pub struct Mappings {
     /// check id → framework id → requirement ids.
     by_check: HashMap<String, BTreeMap<String, BTreeSet<String>>>,
     /// check id → unified control ids.
-    check_controls: HashMap<String, Vec<String>>,
+    check_controls: HashMap<String, Arc<Vec<String>>>,
+    /// check id → the `compliance` field of its findings, built once.
+    check_compliance: HashMap<String, Arc<BTreeMap<String, Vec<String>>>>,
 }
 
 fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, file: &str) -> Result<T, MapError> {
@@ -181,13 +184,14 @@ impl Mappings {
                     .or_default()
                     .extend(ids.iter().cloned());
             }
-            check_controls.insert(check.id().to_owned(), check.def.controls.clone());
+            check_controls.insert(check.id().to_owned(), Arc::new(check.def.controls.clone()));
         }
         let mut mappings = Self {
             frameworks: Vec::new(),
             controls,
             by_check,
             check_controls,
+            check_compliance: HashMap::new(),
         };
         for path in custom_files {
             let framework = custom::load(path)?;
@@ -202,6 +206,17 @@ impl Mappings {
         }
         frameworks.sort_by(|a, b| a.id.cmp(&b.id));
         mappings.frameworks = frameworks;
+        mappings.check_compliance = mappings
+            .by_check
+            .iter()
+            .map(|(check, mapped)| {
+                let compliance = mapped
+                    .iter()
+                    .map(|(fw, ids)| (fw.clone(), ids.iter().cloned().collect()))
+                    .collect();
+                (check.clone(), Arc::new(compliance))
+            })
+            .collect();
         Ok(mappings)
     }
 
@@ -296,14 +311,11 @@ impl Mappings {
     /// Fills in each finding's unified controls and framework requirements.
     pub fn annotate(&self, findings: &mut [Finding]) {
         for finding in findings {
-            if let Some(controls) = self.check_controls.get(&finding.check_id) {
-                finding.controls.clone_from(controls);
+            if let Some(controls) = self.check_controls.get(&*finding.check_id) {
+                finding.controls = controls.clone();
             }
-            if let Some(mapped) = self.by_check.get(&finding.check_id) {
-                finding.compliance = mapped
-                    .iter()
-                    .map(|(fw, ids)| (fw.clone(), ids.iter().cloned().collect()))
-                    .collect();
+            if let Some(compliance) = self.check_compliance.get(&*finding.check_id) {
+                finding.compliance = compliance.clone();
             }
         }
     }
@@ -540,9 +552,9 @@ mod tests {
         mappings.annotate(&mut findings);
         let mfa = findings
             .iter()
-            .find(|f| f.check_id == "iam_user_console_mfa")
+            .find(|f| &*f.check_id == "iam_user_console_mfa")
             .unwrap();
-        assert_eq!(mfa.controls, vec!["UC-IAM-02"]);
+        assert_eq!(*mfa.controls, vec!["UC-IAM-02"]);
         assert_eq!(mfa.compliance["soc2"], vec!["CC6.1"]);
         assert_eq!(mfa.compliance["cis_aws_3_0"], vec!["1.10"]);
         assert!(mfa.compliance["pci_dss_4_0_1"].contains(&"8.4.2".to_owned()));

@@ -122,7 +122,7 @@ pub fn framework_report(
     let mut by_check: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for finding in findings {
         by_check
-            .entry(finding.check_id.as_str())
+            .entry(&*finding.check_id)
             .or_default()
             .push(finding);
     }

@@ -1,6 +1,6 @@
 //! Compliance mapping from the command line: framework summaries, custom frameworks, reports.
 
-use crate::support::{TempDir, describe, lockdown, read_report, run};
+use crate::support::{TempDir, assert_usage_error, describe, lockdown, read_report, run};
 
 #[test]
 fn demo_scan_reports_per_framework_compliance() {
@@ -167,23 +167,12 @@ fn bad_framework_input_is_a_usage_error() {
                 "--framework-file",
             ])
             .arg(&path));
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "{name}: {}",
-            describe(&output)
-        );
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            stderr.contains(name) && stderr.contains(message),
-            "{name}: {stderr}"
-        );
+        assert_usage_error(&output, &[name, message]);
     }
     let unknown = run(lockdown().args(["scan", "--demo", "--framework", "hitrust"]));
-    assert_eq!(unknown.status.code(), Some(2), "{}", describe(&unknown));
-    assert!(
-        String::from_utf8_lossy(&unknown.stderr)
-            .contains("unknown framework `hitrust`; known frameworks: cis_aws_3_0")
+    assert_usage_error(
+        &unknown,
+        &["unknown framework `hitrust`; known frameworks: cis_aws_3_0"],
     );
 }
 

@@ -1,7 +1,7 @@
 //! IAM against moto: seeded users, keys, MFA, policies and password policy give exactly the
 //! expected statuses; denied calls give ERROR naming the permission; snapshots replay.
 
-use crate::support::{TempDir, TestAccount, describe, read_report, run, statuses};
+use crate::support::{TempDir, TestAccount, describe, read_report, run, scan_report, statuses};
 use aws_sdk_iam::Client;
 use std::collections::BTreeMap;
 
@@ -157,9 +157,8 @@ fn expected(rows: &[(&str, &str, &str)]) -> BTreeMap<(String, String), String> {
 
 /// Scans the account and returns the report, asserting the exit code.
 fn scan(account: &TestAccount, dir: &TempDir, name: &str, extra: &[&str]) -> serde_json::Value {
-    let out = dir.path(name);
-    let output = run(account
-        .lockdown()
+    let mut command = account.lockdown();
+    command
         .args([
             "scan",
             "--quiet",
@@ -167,12 +166,9 @@ fn scan(account: &TestAccount, dir: &TempDir, name: &str, extra: &[&str]) -> ser
             "iam_*",
             "--regions",
             "us-east-1",
-            "--output",
         ])
-        .arg(&out)
-        .args(extra));
-    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
-    read_report(&out)
+        .args(extra);
+    scan_report(&mut command, &dir.path(name))
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,7 +1,7 @@
 //! KMS, EC2 and CloudTrail in two regions against moto: exact statuses per resource, and one
 //! region's denied calls turning exactly that region's findings into ERROR.
 
-use crate::support::{TempDir, TestAccount, describe, read_report, run};
+use crate::support::{TempDir, TestAccount, scan_report};
 use std::collections::BTreeMap;
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
@@ -105,6 +105,7 @@ async fn seed(account: &TestAccount) -> Seeded {
         seeded.open_groups.insert(region, open);
     }
 
+    seed_buckets(account, &base).await;
     // Bucket names are global across moto's accounts, like on AWS.
     let bucket = format!("trail-logs-{}", account.id);
     account.create_bucket(&bucket);
@@ -135,6 +136,123 @@ async fn seed(account: &TestAccount) -> Seeded {
     seeded
 }
 
+/// `secure-<account>` (us-east-1) has every protection; `open-<account>` (eu-west-1) none and a
+/// public policy.
+async fn seed_buckets(account: &TestAccount, base: &aws_config::SdkConfig) {
+    use aws_sdk_s3::types::*;
+    let s3 = |region: &str| {
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(base)
+                .region(aws_config::Region::new(region.to_owned()))
+                .force_path_style(true)
+                .build(),
+        )
+    };
+    let (east, west) = (s3("us-east-1"), s3("eu-west-1"));
+    let secure = format!("secure-{}", account.id);
+    let open = format!("open-{}", account.id);
+    east.create_bucket().bucket(&secure).send().await.unwrap();
+    west.create_bucket()
+        .bucket(&open)
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let sse = ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(ServerSideEncryption::AwsKms)
+        .build()
+        .unwrap();
+    let rule = ServerSideEncryptionRule::builder()
+        .apply_server_side_encryption_by_default(sse)
+        .build();
+    let config = ServerSideEncryptionConfiguration::builder()
+        .rules(rule)
+        .build()
+        .unwrap();
+    east.put_bucket_encryption()
+        .bucket(&secure)
+        .server_side_encryption_configuration(config)
+        .send()
+        .await
+        .unwrap();
+    let block = PublicAccessBlockConfiguration::builder()
+        .block_public_acls(true)
+        .ignore_public_acls(true)
+        .block_public_policy(true)
+        .restrict_public_buckets(true)
+        .build();
+    east.put_public_access_block()
+        .bucket(&secure)
+        .public_access_block_configuration(block)
+        .send()
+        .await
+        .unwrap();
+    let deny_http = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::{secure}","arn:aws:s3:::{secure}/*"],"Condition":{{"Bool":{{"aws:SecureTransport":"false"}}}}}}]}}"#
+    );
+    east.put_bucket_policy()
+        .bucket(&secure)
+        .policy(deny_http)
+        .send()
+        .await
+        .unwrap();
+    east.put_bucket_versioning()
+        .bucket(&secure)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let logs = format!("logs-{}", account.id);
+    east.create_bucket()
+        .bucket(&logs)
+        .acl(BucketCannedAcl::from("log-delivery-write"))
+        .send()
+        .await
+        .unwrap();
+    let logging = LoggingEnabled::builder()
+        .target_bucket(&logs)
+        .target_prefix("logs/")
+        .build()
+        .unwrap();
+    east.put_bucket_logging()
+        .bucket(&secure)
+        .bucket_logging_status(
+            BucketLoggingStatus::builder()
+                .logging_enabled(logging)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let owner = OwnershipControlsRule::builder()
+        .object_ownership(ObjectOwnership::BucketOwnerEnforced)
+        .build()
+        .unwrap();
+    east.put_bucket_ownership_controls()
+        .bucket(&secure)
+        .ownership_controls(OwnershipControls::builder().rules(owner).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let public = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{open}/*"}}]}}"#
+    );
+    west.put_bucket_policy()
+        .bucket(&open)
+        .policy(public)
+        .send()
+        .await
+        .unwrap();
+}
+
 fn by_check<'r>(report: &'r serde_json::Value, check: &str) -> Vec<&'r serde_json::Value> {
     report["findings"]
         .as_array()
@@ -145,19 +263,9 @@ fn by_check<'r>(report: &'r serde_json::Value, check: &str) -> Vec<&'r serde_jso
 }
 
 fn scan(account: &TestAccount, dir: &TempDir, name: &str) -> serde_json::Value {
-    let out = dir.path(name);
-    let output = run(account
-        .lockdown()
-        .args([
-            "scan",
-            "--quiet",
-            "--regions",
-            "us-east-1,eu-west-1",
-            "--output",
-        ])
-        .arg(&out));
-    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
-    read_report(&out)
+    let mut command = account.lockdown();
+    command.args(["scan", "--quiet", "--regions", "us-east-1,eu-west-1"]);
+    scan_report(&mut command, &dir.path(name))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -241,6 +349,40 @@ async fn two_regions_give_exact_statuses() {
         by_check(&report, "cloudtrail_kms_encryption")[0]["status"],
         "FAIL"
     );
+    let bucket_status = |check: &str, prefix: &str| {
+        let name = format!("{prefix}-{}", account.id);
+        let found: Vec<_> = by_check(&report, check)
+            .into_iter()
+            .filter(|f| f["resource"]["name"] == name.as_str())
+            .collect();
+        assert_eq!(found.len(), 1, "{check} {name}");
+        (
+            found[0]["status"].as_str().unwrap().to_owned(),
+            found[0]["resource"]["region"].as_str().unwrap().to_owned(),
+        )
+    };
+    for check in [
+        "s3_bucket_default_encryption",
+        "s3_bucket_public_access_block",
+        "s3_bucket_secure_transport",
+        "s3_bucket_not_public",
+        "s3_bucket_versioning",
+        "s3_bucket_access_logging",
+        "s3_bucket_acls_disabled",
+    ] {
+        assert_eq!(
+            bucket_status(check, "secure"),
+            ("PASS".into(), "us-east-1".into()),
+            "{check}"
+        );
+        assert_eq!(
+            bucket_status(check, "open"),
+            ("FAIL".into(), "eu-west-1".into()),
+            "{check}"
+        );
+    }
+    assert_eq!(bucket_status("s3_bucket_mfa_delete", "secure").0, "FAIL");
+
     let account_trails = by_check(&report, "cloudtrail_multi_region_logging");
     assert_eq!(account_trails[0]["status"], "PASS", "{}", account_trails[0]);
 }

@@ -246,3 +246,28 @@ pub fn statuses(
         })
         .collect()
 }
+
+/// Asserts a usage error: exit code 2 and a message on stderr holding every `needle`.
+pub fn assert_usage_error(output: &Output, needles: &[&str]) {
+    assert_eq!(output.status.code(), Some(2), "{}", describe(output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for needle in needles {
+        assert!(stderr.contains(needle), "`{needle}` missing from: {stderr}");
+    }
+}
+
+/// Scans the demo account with extra arguments and returns the statuses of its findings.
+pub fn demo_statuses(extra: &[&str]) -> std::collections::BTreeMap<(String, String), String> {
+    let output = run(lockdown()
+        .args(["scan", "--demo", "--quiet", "--output", "-"])
+        .args(extra));
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    statuses(&serde_json::from_slice(&output.stdout).expect("results are JSON"))
+}
+
+/// Runs `command` (a scan writing JSON to `out`), asserts success and returns the report.
+pub fn scan_report(command: &mut Command, out: &Path) -> serde_json::Value {
+    let output = run(command.arg("--output").arg(out));
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    read_report(out)
+}

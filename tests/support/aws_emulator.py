@@ -108,13 +108,18 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         upstream.request(self.command, self.path, body=body, headers=headers)
         response = upstream.getresponse()
         data = response.read()
+        if self.command == "GET" and "versioning" in urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query, keep_blank_values=True):
+            # moto 5.2.5 names the root element GetBucketVersioningResponse; S3 (and the AWS
+            # SDK for Rust) use VersioningConfiguration.
+            data = data.replace(b"GetBucketVersioningResponse", b"VersioningConfiguration")
         self.send_response(response.status)
         for key, value in response.getheaders():
             if key.lower() not in ("transfer-encoding", "connection", "content-length"):
                 self.send_header(key, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
         upstream.close()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = handle_any

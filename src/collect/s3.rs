@@ -1,0 +1,296 @@
+//! S3: buckets (listed once, globally) and their settings, each read in the bucket's own
+//! region. One region lookup per bucket at most (none when ListBuckets says the region), and
+//! no ACL read when ownership controls have disabled ACLs.
+
+use super::{CallError, CallRecorder, Collected, affects};
+use crate::inventory::policy::PolicyDocument;
+use crate::inventory::s3::{Bucket, PublicAccessBlock};
+use crate::inventory::{Account, ErrorKind, GLOBAL_REGION, Resource, ResourceData};
+use aws_config::{Region, SdkConfig};
+use aws_sdk_s3::Client;
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use futures::StreamExt;
+use std::collections::HashMap;
+
+/// The API actions this module calls (see [`super::permission`] for their IAM permissions).
+pub const ACTIONS: &[&str] = &[
+    "s3:GetBucketAcl",
+    "s3:GetBucketEncryption",
+    "s3:GetBucketLocation",
+    "s3:GetBucketLogging",
+    "s3:GetBucketOwnershipControls",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketVersioning",
+    "s3:GetPublicAccessBlock",
+    "s3:ListBuckets",
+];
+
+const TYPE: &str = "aws.s3.bucket";
+const FAN_OUT: usize = 8;
+const PUBLIC_GRANTEES: [&str; 2] = [
+    "http://acs.amazonaws.com/groups/global/AllUsers",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+];
+
+/// True when the error says "this setting is not configured", which is an answer, not a failure.
+fn not_configured<E: ProvideErrorMetadata, R>(
+    err: &aws_sdk_s3::error::SdkError<E, R>,
+    codes: &[&str],
+) -> bool {
+    err.as_service_error()
+        .and_then(ProvideErrorMetadata::code)
+        .is_some_and(|code| codes.contains(&code))
+}
+
+/// S3 clients per region (path-style addressing when an endpoint override is set, as
+/// emulators need).
+struct Clients<'a> {
+    config: &'a SdkConfig,
+    recorder: &'a CallRecorder,
+    by_region: std::sync::Mutex<HashMap<String, Client>>,
+}
+
+impl Clients<'_> {
+    fn get(&self, region: &str) -> Client {
+        let mut clients = self.by_region.lock().expect("client cache lock");
+        clients
+            .entry(region.to_owned())
+            .or_insert_with(|| {
+                let config = aws_sdk_s3::config::Builder::from(self.config)
+                    .region(Region::new(region.to_owned()))
+                    .force_path_style(self.config.endpoint_url().is_some())
+                    .interceptor(self.recorder.clone())
+                    .build();
+                Client::from_conf(config)
+            })
+            .clone()
+    }
+}
+
+/// Reads one bucket's settings; each failed read leaves exactly its attributes unknown.
+async fn bucket(
+    clients: &Clients<'_>,
+    account: &Account,
+    name: String,
+    listed_region: Option<String>,
+) -> Collected {
+    let mut out = Collected::default();
+    let arn = format!("arn:{}:s3:::{name}", account.partition);
+    let home = clients.get("us-east-1");
+    let region = match listed_region {
+        Some(region) => region,
+        None => match home.get_bucket_location().bucket(&name).send().await {
+            // An empty constraint means us-east-1; `EU` is the legacy name of eu-west-1.
+            Ok(answer) => match answer.location_constraint().map(|c| c.as_str()) {
+                None | Some("") => "us-east-1".to_owned(),
+                Some("EU") => "eu-west-1".to_owned(),
+                Some(other) => other.to_owned(),
+            },
+            Err(e) => {
+                out.unknown(
+                    &CallError::from_sdk("s3:GetBucketLocation", &e),
+                    GLOBAL_REGION,
+                    TYPE,
+                    &arn,
+                    &[],
+                );
+                GLOBAL_REGION.to_owned()
+            }
+        },
+    };
+    let client = clients.get(if region == GLOBAL_REGION {
+        "us-east-1"
+    } else {
+        &region
+    });
+    let mut data = Bucket {
+        name: name.clone(),
+        versioning: "Disabled".into(),
+        ..Default::default()
+    };
+    let (encryption, block, policy, versioning, logging, ownership) = tokio::join!(
+        client.get_bucket_encryption().bucket(&name).send(),
+        client.get_public_access_block().bucket(&name).send(),
+        client.get_bucket_policy().bucket(&name).send(),
+        client.get_bucket_versioning().bucket(&name).send(),
+        client.get_bucket_logging().bucket(&name).send(),
+        client.get_bucket_ownership_controls().bucket(&name).send(),
+    );
+    match encryption {
+        Ok(answer) => {
+            let rule = answer
+                .server_side_encryption_configuration()
+                .and_then(|c| c.rules().first())
+                .and_then(|r| r.apply_server_side_encryption_by_default());
+            data.encryption = rule.map(|r| r.sse_algorithm().as_str().to_owned());
+            data.kms_key_id = rule.and_then(|r| r.kms_master_key_id().map(str::to_owned));
+        }
+        Err(e) if not_configured(&e, &["ServerSideEncryptionConfigurationNotFoundError"]) => {}
+        Err(e) => out.unknown(
+            &CallError::from_sdk("s3:GetBucketEncryption", &e),
+            &region,
+            TYPE,
+            &arn,
+            &["encryption", "kms_key_id"],
+        ),
+    }
+    match block {
+        Ok(answer) => {
+            data.public_access_block =
+                answer
+                    .public_access_block_configuration()
+                    .map(|c| PublicAccessBlock {
+                        block_public_acls: c.block_public_acls().unwrap_or(false),
+                        ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
+                        block_public_policy: c.block_public_policy().unwrap_or(false),
+                        restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
+                    })
+        }
+        Err(e) if not_configured(&e, &["NoSuchPublicAccessBlockConfiguration"]) => {}
+        Err(e) => out.unknown(
+            &CallError::from_sdk("s3:GetPublicAccessBlock", &e),
+            &region,
+            TYPE,
+            &arn,
+            &["public_access_block"],
+        ),
+    }
+    let policy_attributes = ["policy", "denies_insecure_transport", "policy_public"];
+    match policy {
+        Ok(answer) => match PolicyDocument::parse(answer.policy().unwrap_or_default()) {
+            Ok(doc) => {
+                data.denies_insecure_transport = doc.denies_insecure_transport();
+                data.policy_public = doc.allows_public();
+                data.policy = Some(doc);
+            }
+            Err(e) => out.unknown(
+                &CallError::data("s3:GetBucketPolicy", ErrorKind::Decode, e.to_string()),
+                &region,
+                TYPE,
+                &arn,
+                &policy_attributes,
+            ),
+        },
+        Err(e) if not_configured(&e, &["NoSuchBucketPolicy"]) => {}
+        Err(e) => out.unknown(
+            &CallError::from_sdk("s3:GetBucketPolicy", &e),
+            &region,
+            TYPE,
+            &arn,
+            &policy_attributes,
+        ),
+    }
+    match versioning {
+        Ok(answer) => {
+            if let Some(status) = answer.status() {
+                data.versioning = status.as_str().to_owned();
+            }
+            data.mfa_delete = answer.mfa_delete().is_some_and(|m| m.as_str() == "Enabled");
+        }
+        Err(e) => out.unknown(
+            &CallError::from_sdk("s3:GetBucketVersioning", &e),
+            &region,
+            TYPE,
+            &arn,
+            &["versioning", "mfa_delete"],
+        ),
+    }
+    match logging {
+        Ok(answer) => {
+            data.logging_target = answer
+                .logging_enabled()
+                .map(|l| l.target_bucket().to_owned())
+        }
+        Err(e) => out.unknown(
+            &CallError::from_sdk("s3:GetBucketLogging", &e),
+            &region,
+            TYPE,
+            &arn,
+            &["logging_target"],
+        ),
+    }
+    match ownership {
+        Ok(answer) => {
+            data.object_ownership = answer
+                .ownership_controls()
+                .and_then(|c| c.rules().first())
+                .map(|r| r.object_ownership().as_str().to_owned())
+        }
+        Err(e) if not_configured(&e, &["OwnershipControlsNotFoundError"]) => {}
+        Err(e) => out.unknown(
+            &CallError::from_sdk("s3:GetBucketOwnershipControls", &e),
+            &region,
+            TYPE,
+            &arn,
+            &["object_ownership", "acl_public"],
+        ),
+    }
+    // With ACLs disabled (BucketOwnerEnforced) no ACL can grant access: skip the call.
+    if data.object_ownership.as_deref() != Some("BucketOwnerEnforced") {
+        match client.get_bucket_acl().bucket(&name).send().await {
+            Ok(answer) => {
+                data.acl_public = answer.grants().iter().any(|g| {
+                    g.grantee()
+                        .and_then(|g| g.uri())
+                        .is_some_and(|uri| PUBLIC_GRANTEES.contains(&uri))
+                })
+            }
+            Err(e) => out.unknown(
+                &CallError::from_sdk("s3:GetBucketAcl", &e),
+                &region,
+                TYPE,
+                &arn,
+                &["acl_public"],
+            ),
+        }
+    }
+    out.resources.push(Resource {
+        arn,
+        name,
+        region,
+        account_id: account.id.clone(),
+        data: ResourceData::S3Bucket(data),
+    });
+    out
+}
+
+/// Collects every bucket of the account.
+pub async fn collect(config: &SdkConfig, recorder: &CallRecorder, account: &Account) -> Collected {
+    let clients = Clients {
+        config,
+        recorder,
+        by_region: Default::default(),
+    };
+    let mut out = Collected::default();
+    let mut pages = clients
+        .get("us-east-1")
+        .list_buckets()
+        .into_paginator()
+        .items()
+        .send();
+    let mut buckets = Vec::new();
+    while let Some(item) = pages.next().await {
+        match item {
+            Ok(b) => buckets.push((
+                b.name().unwrap_or_default().to_owned(),
+                b.bucket_region().map(str::to_owned),
+            )),
+            Err(e) => {
+                out.errors.push(
+                    CallError::from_sdk("s3:ListBuckets", &e)
+                        .affecting(crate::inventory::ALL_REGIONS, vec![affects(TYPE, &[])]),
+                );
+                return out;
+            }
+        }
+    }
+    let parts: Vec<Collected> = futures::stream::iter(buckets)
+        .map(|(name, region)| bucket(&clients, account, name, region))
+        .buffer_unordered(FAN_OUT)
+        .collect()
+        .await;
+    for part in parts {
+        out.merge(part);
+    }
+    out
+}
