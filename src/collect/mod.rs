@@ -74,6 +74,8 @@ impl CallError {
             SdkError::DispatchFailure(d) if d.is_timeout() => ErrorKind::Timeout,
             SdkError::DispatchFailure(_) => ErrorKind::Network,
             SdkError::ResponseError(_) => ErrorKind::Decode,
+            // A service answer without an error code is one the SDK could not read.
+            SdkError::ServiceError(_) if code.is_none() => ErrorKind::Decode,
             _ => match code.as_deref() {
                 Some(
                     "AccessDenied"
@@ -94,10 +96,12 @@ impl CallError {
                 _ => ErrorKind::Service,
             },
         };
-        let message = err
-            .message()
-            .map(str::to_owned)
-            .unwrap_or_else(|| DisplayErrorContext(err).to_string());
+        // The inner error's chain, not the whole SdkError: that would dump the raw response.
+        let message = match (err.message(), err.as_service_error()) {
+            (Some(message), _) => message.to_owned(),
+            (None, Some(service)) => DisplayErrorContext(service).to_string(),
+            (None, None) => DisplayErrorContext(err).to_string(),
+        };
         Self {
             action,
             kind,
