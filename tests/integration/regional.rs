@@ -325,7 +325,7 @@ async fn two_regions_give_exact_statuses() {
             "{finding}"
         );
     }
-    let ssh_failures: Vec<String> = by_check(&report, "ec2_sg_no_admin_ports_ipv4")
+    let mut ssh_failures: Vec<String> = by_check(&report, "ec2_sg_no_admin_ports_ipv4")
         .iter()
         .filter(|f| f["status"] == "FAIL")
         .map(|f| f["resource"]["name"].as_str().unwrap().to_owned())
@@ -336,6 +336,7 @@ async fn two_regions_give_exact_statuses() {
         .map(|id| format!("open-ssh ({id})"))
         .collect();
     expected.sort();
+    ssh_failures.sort();
     assert_eq!(ssh_failures, expected);
 
     let trail = by_check(&report, "cloudtrail_log_file_validation");
