@@ -7,7 +7,6 @@ use crate::inventory::kms::{Key, POLICY_ATTRIBUTES, ROTATION_ATTRIBUTES};
 use crate::inventory::policy::PolicyDocument;
 use crate::inventory::{ErrorKind, ResourceData};
 use aws_sdk_kms::Client;
-use futures::StreamExt;
 
 /// The API actions this module calls.
 pub const ACTIONS: &[&str] = &[
@@ -155,13 +154,9 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
             }
         }
     }
-    let parts: Vec<Collected> = futures::stream::iter(keys)
-        .map(|(id, arn)| key(scope, &client, id, arn))
-        .buffer_unordered(FAN_OUT)
-        .collect()
-        .await;
-    for part in parts {
-        out.merge(part);
-    }
+    let tasks = keys
+        .into_iter()
+        .map(|(id, arn)| key(scope, &client, id, arn));
+    out.merge_all(tasks, FAN_OUT).await;
     out
 }

@@ -180,6 +180,20 @@ impl Collected {
         self.errors.extend(other.errors);
     }
 
+    /// Runs collections `limit` at a time and merges everything they gather.
+    pub async fn merge_all<F>(&mut self, tasks: impl IntoIterator<Item = F>, limit: usize)
+    where
+        F: std::future::Future<Output = Collected>,
+    {
+        let parts: Vec<Collected> = futures::stream::iter(tasks)
+            .buffer_unordered(limit.max(1))
+            .collect()
+            .await;
+        for part in parts {
+            self.merge(part);
+        }
+    }
+
     /// Records `error` as leaving every resource of `resource_type` in `region` unknown.
     pub fn unlisted(&mut self, error: &CallError, region: &str, resource_type: &str) {
         self.errors
@@ -322,31 +336,24 @@ pub async fn collect(
         iam.merge(buckets);
         iam
     };
-    let regional = futures::stream::iter(
-        regions
-            .enabled
-            .iter()
-            .flat_map(|region| RegionalService::ALL.map(|service| (region, service))),
-    )
-    .map(|(region, service)| {
-        let scope = Scope {
-            config: config
-                .to_builder()
-                .region(Region::new(region.clone()))
-                .build(),
-            recorder: &recorder,
-            account: &account,
-            region: region.clone(),
-        };
-        service.collect(scope)
-    })
-    .buffer_unordered(options.concurrency.max(1))
-    .collect::<Vec<Collected>>();
-    let (iam, regional) = tokio::join!(global, regional);
+    let tasks = regions.enabled.iter().flat_map(|region| {
+        RegionalService::ALL.map(|service| {
+            let scope = Scope {
+                config: config
+                    .to_builder()
+                    .region(Region::new(region.clone()))
+                    .build(),
+                recorder: &recorder,
+                account: &account,
+                region: region.clone(),
+            };
+            service.collect(scope)
+        })
+    });
+    let mut regional = Collected::default();
+    let (iam, ()) = tokio::join!(global, regional.merge_all(tasks, options.concurrency));
     collected.merge(iam);
-    for part in regional {
-        collected.merge(part);
-    }
+    collected.merge(regional);
     cloudtrail::account_summary(&account, &mut collected);
 
     Ok(Snapshot {

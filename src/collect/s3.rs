@@ -9,7 +9,6 @@ use crate::inventory::{Account, ErrorKind, GLOBAL_REGION, Resource, ResourceData
 use aws_config::{Region, SdkConfig};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::ProvideErrorMetadata;
-use futures::StreamExt;
 use std::collections::HashMap;
 
 /// The API actions this module calls (see [`super::permission`] for their IAM permissions).
@@ -284,13 +283,9 @@ pub async fn collect(config: &SdkConfig, recorder: &CallRecorder, account: &Acco
             }
         }
     }
-    let parts: Vec<Collected> = futures::stream::iter(buckets)
-        .map(|(name, region)| bucket(&clients, account, name, region))
-        .buffer_unordered(FAN_OUT)
-        .collect()
-        .await;
-    for part in parts {
-        out.merge(part);
-    }
+    let tasks = buckets
+        .into_iter()
+        .map(|(name, region)| bucket(&clients, account, name, region));
+    out.merge_all(tasks, FAN_OUT).await;
     out
 }
