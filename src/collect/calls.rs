@@ -38,9 +38,12 @@ impl CallRecorder {
     }
 }
 
-/// The IAM-permission prefix of an SDK service name (`IAM` → `iam`).
+/// The IAM-permission prefix of an SDK service name (`IAM` → `iam`, `Config Service` → `config`).
 fn permission_prefix(service: &str) -> String {
-    service.to_ascii_lowercase()
+    match service {
+        "Config Service" => "config".to_owned(),
+        other => other.to_ascii_lowercase(),
+    }
 }
 
 impl Intercept for CallRecorder {

@@ -22,6 +22,7 @@ pub const REGIONAL_TYPES: &[&str] = &[
     "aws.ec2.volume",
     "aws.ec2.security_group",
     "aws.cloudtrail.trail",
+    "aws.config.recording",
 ];
 
 fn client(config: &SdkConfig, recorder: &CallRecorder) -> Client {

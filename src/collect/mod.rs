@@ -4,6 +4,7 @@
 
 pub mod calls;
 pub mod cloudtrail;
+pub mod config;
 pub mod ec2;
 pub mod iam;
 pub mod kms;
@@ -247,16 +248,18 @@ enum RegionalService {
     Kms,
     Ec2,
     CloudTrail,
+    Config,
 }
 
 impl RegionalService {
-    const ALL: [RegionalService; 3] = [Self::Kms, Self::Ec2, Self::CloudTrail];
+    const ALL: [RegionalService; 4] = [Self::Kms, Self::Ec2, Self::CloudTrail, Self::Config];
 
     async fn collect(self, scope: Scope<'_>) -> Collected {
         match self {
             Self::Kms => kms::collect(&scope).await,
             Self::Ec2 => ec2::collect(&scope).await,
             Self::CloudTrail => cloudtrail::collect(&scope).await,
+            Self::Config => config::collect(&scope).await,
         }
     }
 }
@@ -381,6 +384,7 @@ pub fn all_actions() -> Vec<&'static str> {
         ec2::ACTIONS,
         cloudtrail::ACTIONS,
         s3::ACTIONS,
+        config::ACTIONS,
     ]
     .concat();
     actions.sort_unstable();

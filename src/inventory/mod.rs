@@ -2,6 +2,7 @@
 //! collecting them, and the API calls made. Independent of AWS SDK types.
 
 pub mod cloudtrail;
+pub mod config;
 pub mod credential_report;
 pub mod ec2;
 pub mod iam;
@@ -102,6 +103,7 @@ resource_types! {
     CloudTrailTrail(cloudtrail::Trail) = "aws.cloudtrail.trail",
     CloudTrailAccount(cloudtrail::AccountTrails) = "aws.cloudtrail.account",
     S3Bucket(s3::Bucket) = "aws.s3.bucket",
+    ConfigRecording(config::RegionRecording) = "aws.config.recording",
 }
 
 impl ResourceData {

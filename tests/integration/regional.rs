@@ -119,6 +119,38 @@ async fn seed(account: &TestAccount) -> Seeded {
         .send()
         .await
         .unwrap();
+    let config = aws_sdk_config::Client::new(&base);
+    let group = aws_sdk_config::types::RecordingGroup::builder()
+        .all_supported(true)
+        .include_global_resource_types(true)
+        .build();
+    let recorder = aws_sdk_config::types::ConfigurationRecorder::builder()
+        .name("default")
+        .role_arn(format!("arn:aws:iam::{}:role/config", account.id))
+        .recording_group(group)
+        .build();
+    config
+        .put_configuration_recorder()
+        .configuration_recorder(recorder)
+        .send()
+        .await
+        .unwrap();
+    let channel = aws_sdk_config::types::DeliveryChannel::builder()
+        .name("default")
+        .s3_bucket_name(&bucket)
+        .build();
+    config
+        .put_delivery_channel()
+        .delivery_channel(channel)
+        .send()
+        .await
+        .unwrap();
+    config
+        .start_configuration_recorder()
+        .configuration_recorder_name("default")
+        .send()
+        .await
+        .unwrap();
     // AWS gives a new trail a default selector (all management events); moto gives none.
     trail
         .put_event_selectors()
@@ -383,6 +415,23 @@ async fn two_regions_give_exact_statuses() {
         );
     }
     assert_eq!(bucket_status("s3_bucket_mfa_delete", "secure").0, "FAIL");
+
+    let recording: BTreeMap<String, String> = by_check(&report, "config_recorder_enabled")
+        .iter()
+        .map(|f| {
+            (
+                f["resource"]["region"].as_str().unwrap().to_owned(),
+                f["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        recording,
+        BTreeMap::from([
+            ("eu-west-1".into(), "FAIL".into()),
+            ("us-east-1".into(), "PASS".into())
+        ])
+    );
 
     let account_trails = by_check(&report, "cloudtrail_multi_region_logging");
     assert_eq!(account_trails[0]["status"], "PASS", "{}", account_trails[0]);

@@ -1,0 +1,83 @@
+//! AWS Config: recorders, their status and delivery channels, once per region.
+
+use super::{CallError, Collected, Scope};
+use crate::inventory::ResourceData;
+use crate::inventory::config::RegionRecording;
+use aws_sdk_config::Client;
+
+/// The API actions this module calls.
+pub const ACTIONS: &[&str] = &[
+    "config:DescribeConfigurationRecorderStatus",
+    "config:DescribeConfigurationRecorders",
+    "config:DescribeDeliveryChannels",
+];
+
+const TYPE: &str = "aws.config.recording";
+
+/// Collects the region's AWS Config setup as one resource.
+pub async fn collect(scope: &Scope<'_>) -> Collected {
+    let client = Client::from_conf(
+        aws_sdk_config::config::Builder::from(&scope.config)
+            .interceptor(scope.recorder.clone())
+            .build(),
+    );
+    let mut out = Collected::default();
+    let region = scope.region.as_str();
+    let arn = format!(
+        "arn:{}:config:{region}:{}:recording",
+        scope.account.partition, scope.account.id
+    );
+    let mut data = RegionRecording::default();
+    let (recorders, statuses, channels) = tokio::join!(
+        client.describe_configuration_recorders().send(),
+        client.describe_configuration_recorder_status().send(),
+        client.describe_delivery_channels().send(),
+    );
+    match recorders {
+        Ok(answer) => {
+            let recorders = answer.configuration_recorders();
+            data.recorders = recorders.len() as i64;
+            let groups = || recorders.iter().filter_map(|r| r.recording_group());
+            data.all_supported = groups().any(|g| g.all_supported());
+            data.include_global = groups().any(|g| g.include_global_resource_types());
+        }
+        Err(e) => out.unknown(
+            &CallError::from_sdk("config:DescribeConfigurationRecorders", &e),
+            region,
+            TYPE,
+            &arn,
+            &["recorders", "all_supported", "include_global"],
+        ),
+    }
+    match statuses {
+        Ok(answer) => {
+            data.recording = answer
+                .configuration_recorders_status()
+                .iter()
+                .any(|s| s.recording())
+        }
+        Err(e) => out.unknown(
+            &CallError::from_sdk("config:DescribeConfigurationRecorderStatus", &e),
+            region,
+            TYPE,
+            &arn,
+            &["recording"],
+        ),
+    }
+    match channels {
+        Ok(answer) => data.delivery_channels = answer.delivery_channels().len() as i64,
+        Err(e) => out.unknown(
+            &CallError::from_sdk("config:DescribeDeliveryChannels", &e),
+            region,
+            TYPE,
+            &arn,
+            &["delivery_channels"],
+        ),
+    }
+    out.resources.push(scope.resource(
+        arn,
+        format!("AWS Config ({region})"),
+        ResourceData::ConfigRecording(data),
+    ));
+    out
+}
