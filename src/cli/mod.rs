@@ -66,7 +66,7 @@ enum LogFormat {
 enum Command {
     /// Collect from AWS (or read a snapshot) and evaluate the checks.
     #[command(after_help = AFTER_HELP)]
-    Scan(scan::ScanArgs),
+    Scan(Box<scan::ScanArgs>),
     /// Collect from AWS and save a snapshot without evaluating it.
     Collect(scan::CollectArgs),
     /// Browse and test the check catalog.
@@ -228,7 +228,7 @@ pub fn main() -> ExitCode {
     init_logging(&cli);
     let ui = Ui { human: !cli.quiet };
     let result = match cli.command {
-        Command::Scan(args) => scan::scan(args, ui),
+        Command::Scan(args) => scan::scan(*args, ui),
         Command::Collect(args) => scan::collect(args, ui),
         Command::Checks(command) => checks::run(command),
         Command::Report(args) => frameworks::report(args),

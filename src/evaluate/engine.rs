@@ -4,7 +4,9 @@
 
 use super::check::Check;
 use super::finding::{CollectionFailure, Finding, FindingResource, Status, finding_id};
-use crate::inventory::{Account, CollectionError, ErrorKind, Resource, ResourceData, Snapshot};
+use crate::inventory::{
+    Account, Affected, CollectionError, ErrorKind, Resource, ResourceData, Snapshot,
+};
 use cel::objects::KeyRef;
 use cel::{Context, Value};
 use chrono::{DateTime, Utc};
@@ -16,14 +18,8 @@ use std::sync::Arc;
 struct Gaps<'s> {
     /// Resources of a type that could not be listed, per (type, region).
     listing: Vec<(&'s str, &'s str, &'s CollectionError)>,
-    /// Attributes that could not be collected: (type, region, only this ARN, attributes).
-    attributes: Vec<(
-        &'s str,
-        &'s str,
-        Option<&'s str>,
-        &'s [String],
-        &'s CollectionError,
-    )>,
+    /// Attributes (or single resources) that could not be collected.
+    attributes: Vec<(&'s Affected, &'s CollectionError)>,
 }
 
 impl<'s> Gaps<'s> {
@@ -34,17 +30,11 @@ impl<'s> Gaps<'s> {
         };
         for error in errors {
             for affected in &error.affects {
-                let resource_type = affected.resource_type.as_str();
                 if affected.attributes.is_empty() && affected.resource_arn.is_none() {
-                    gaps.listing.push((resource_type, &error.region, error));
+                    gaps.listing
+                        .push((&affected.resource_type, &error.region, error));
                 } else {
-                    gaps.attributes.push((
-                        resource_type,
-                        &error.region,
-                        affected.resource_arn.as_deref(),
-                        &affected.attributes,
-                        error,
-                    ));
+                    gaps.attributes.push((affected, error));
                 }
             }
         }
@@ -55,13 +45,18 @@ impl<'s> Gaps<'s> {
     fn for_resource(&self, check: &Check, resource: &Resource) -> Option<&'s CollectionError> {
         self.attributes
             .iter()
-            .find(|(ty, region, arn, attributes, _)| {
-                *ty == check.def.resource
-                    && (*region == resource.region || *region == crate::inventory::ALL_REGIONS)
-                    && arn.is_none_or(|a| a == resource.arn)
-                    && (attributes.is_empty() || attributes.iter().any(|a| check.reads.contains(a)))
+            .find(|(affected, error)| {
+                affected.resource_type == check.def.resource
+                    && (error.region == resource.region
+                        || error.region == crate::inventory::ALL_REGIONS)
+                    && affected
+                        .resource_arn
+                        .as_deref()
+                        .is_none_or(|a| a == resource.arn)
+                    && (affected.attributes.is_empty()
+                        || affected.attributes.iter().any(|a| check.reads.contains(a)))
             })
-            .map(|gap| gap.4)
+            .map(|(_, error)| *error)
     }
 }
 
