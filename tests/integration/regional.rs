@@ -285,6 +285,19 @@ async fn seed_buckets(account: &TestAccount, base: &aws_config::SdkConfig) {
         .unwrap();
 }
 
+/// region → status of a check that yields one finding per region.
+fn status_by_region(report: &serde_json::Value, check: &str) -> BTreeMap<String, String> {
+    by_check(report, check)
+        .iter()
+        .map(|f| {
+            (
+                f["resource"]["region"].as_str().unwrap().to_owned(),
+                f["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
 fn by_check<'r>(report: &'r serde_json::Value, check: &str) -> Vec<&'r serde_json::Value> {
     report["findings"]
         .as_array()
@@ -332,17 +345,8 @@ async fn two_regions_give_exact_statuses() {
         assert_eq!(finding["status"], want, "{role}: {finding}");
     }
 
-    let ebs: BTreeMap<String, String> = by_check(&report, "ec2_ebs_default_encryption")
-        .iter()
-        .map(|f| {
-            (
-                f["resource"]["region"].as_str().unwrap().to_owned(),
-                f["status"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
     assert_eq!(
-        ebs,
+        status_by_region(&report, "ec2_ebs_default_encryption"),
         BTreeMap::from([
             ("eu-west-1".into(), "FAIL".into()),
             ("us-east-1".into(), "PASS".into())
@@ -416,17 +420,8 @@ async fn two_regions_give_exact_statuses() {
     }
     assert_eq!(bucket_status("s3_bucket_mfa_delete", "secure").0, "FAIL");
 
-    let recording: BTreeMap<String, String> = by_check(&report, "config_recorder_enabled")
-        .iter()
-        .map(|f| {
-            (
-                f["resource"]["region"].as_str().unwrap().to_owned(),
-                f["status"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
     assert_eq!(
-        recording,
+        status_by_region(&report, "config_recorder_enabled"),
         BTreeMap::from([
             ("eu-west-1".into(), "FAIL".into()),
             ("us-east-1".into(), "PASS".into())
