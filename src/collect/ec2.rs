@@ -1,6 +1,6 @@
 //! EC2: the account's enabled regions, EBS encryption by default, volumes, security groups.
 
-use super::{CallError, CallRecorder, Collected, Scope, affects};
+use super::{CallError, CallRecorder, Collected, Scope, affects, drain};
 use crate::inventory::ec2::{EbsEncryptionDefault, Rule, SecurityGroup, Volume};
 use crate::inventory::{ALL_REGIONS, ResourceData, SkippedRegion};
 use aws_config::SdkConfig;
@@ -144,20 +144,11 @@ async fn ebs_default(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
 }
 
 async fn volumes(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
-    let mut pages = client.describe_volumes().into_paginator().items().send();
-    let mut found = Vec::new();
-    while let Some(volume) = pages.next().await {
-        match volume {
-            Ok(volume) => found.push(volume),
-            Err(e) => {
-                return out.unlisted(
-                    &CallError::from_sdk("ec2:DescribeVolumes", &e),
-                    &scope.region,
-                    "aws.ec2.volume",
-                );
-            }
-        }
-    }
+    let pages = client.describe_volumes().into_paginator().items().send();
+    let found = match drain(pages, "ec2:DescribeVolumes").await {
+        Ok(found) => found,
+        Err(e) => return out.unlisted(&e, &scope.region, "aws.ec2.volume"),
+    };
     for volume in found {
         let id = volume.volume_id().unwrap_or_default().to_owned();
         let data = Volume {
@@ -184,24 +175,15 @@ async fn volumes(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
 }
 
 async fn security_groups(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
-    let mut pages = client
+    let pages = client
         .describe_security_groups()
         .into_paginator()
         .items()
         .send();
-    let mut found = Vec::new();
-    while let Some(group) = pages.next().await {
-        match group {
-            Ok(group) => found.push(group),
-            Err(e) => {
-                return out.unlisted(
-                    &CallError::from_sdk("ec2:DescribeSecurityGroups", &e),
-                    &scope.region,
-                    "aws.ec2.security_group",
-                );
-            }
-        }
-    }
+    let found = match drain(pages, "ec2:DescribeSecurityGroups").await {
+        Ok(found) => found,
+        Err(e) => return out.unlisted(&e, &scope.region, "aws.ec2.security_group"),
+    };
     for group in found {
         let id = group.group_id().unwrap_or_default().to_owned();
         let name = group.group_name().unwrap_or_default().to_owned();

@@ -3,7 +3,7 @@
 //! data allows (GetAccountAuthorizationDetails instead of per-principal listing, the
 //! credential report instead of per-user key and login-profile calls).
 
-use super::{CallError, CallRecorder, Collected, affects, utc};
+use super::{CallError, CallRecorder, Collected, affects, drain, utc};
 use crate::inventory::credential_report::{self, ROOT_ROW};
 use crate::inventory::iam::{
     self, AUTHORIZATION_ATTRIBUTES, CREDENTIAL_REPORT_ATTRIBUTES, MfaDevice,
@@ -116,17 +116,14 @@ async fn authorization_details(client: &Client) -> Result<AuthorizationDetails, 
 async fn attached_aws_policies(
     client: &Client,
 ) -> Result<Vec<(aws_sdk_iam::types::Policy, Result<String, CallError>)>, CallError> {
-    let mut stream = client
+    let stream = client
         .list_policies()
         .scope(PolicyScopeType::Aws)
         .only_attached(true)
         .into_paginator()
         .items()
         .send();
-    let mut policies = Vec::new();
-    while let Some(policy) = stream.next().await {
-        policies.push(policy.map_err(|e| CallError::from_sdk("iam:ListPolicies", &e))?);
-    }
+    let policies = drain(stream, "iam:ListPolicies").await?;
     Ok(futures::stream::iter(policies)
         .map(|policy| async move {
             let document = client
@@ -198,34 +195,30 @@ async fn account_summary(client: &Client) -> Result<BTreeMap<String, i64>, CallE
 
 /// Virtual MFA devices by the ARN of the user they are assigned to.
 async fn virtual_mfa_devices(client: &Client) -> Result<HashMap<String, String>, CallError> {
-    let mut stream = client
+    let stream = client
         .list_virtual_mfa_devices()
         .into_paginator()
         .items()
         .send();
-    let mut by_user = HashMap::new();
-    while let Some(device) = stream.next().await {
-        let device = device.map_err(|e| CallError::from_sdk("iam:ListVirtualMFADevices", &e))?;
-        if let Some(user) = device.user() {
-            by_user.insert(user.arn().to_owned(), device.serial_number().to_owned());
-        }
-    }
-    Ok(by_user)
+    let devices = drain(stream, "iam:ListVirtualMFADevices").await?;
+    Ok(devices
+        .iter()
+        .filter_map(|d| {
+            d.user()
+                .map(|u| (u.arn().to_owned(), d.serial_number().to_owned()))
+        })
+        .collect())
 }
 
 async fn server_certificates(
     client: &Client,
 ) -> Result<Vec<aws_sdk_iam::types::ServerCertificateMetadata>, CallError> {
-    let mut stream = client
+    let stream = client
         .list_server_certificates()
         .into_paginator()
         .items()
         .send();
-    let mut certificates = Vec::new();
-    while let Some(cert) = stream.next().await {
-        certificates.push(cert.map_err(|e| CallError::from_sdk("iam:ListServerCertificates", &e))?);
-    }
-    Ok(certificates)
+    drain(stream, "iam:ListServerCertificates").await
 }
 
 /// Non-virtual MFA devices of users whose MFA is active but who hold no virtual device:

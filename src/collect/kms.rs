@@ -2,7 +2,7 @@
 //! rotate (customer managed, symmetric, AWS_KMS origin, not pending deletion), policies only of
 //! customer managed keys.
 
-use super::{CallError, Collected, Scope};
+use super::{CallError, Collected, Scope, drain};
 use crate::inventory::kms::{Key, POLICY_ATTRIBUTES, ROTATION_ATTRIBUTES};
 use crate::inventory::policy::PolicyDocument;
 use crate::inventory::{ErrorKind, ResourceData};
@@ -136,24 +136,19 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
             .build(),
     );
     let mut out = Collected::default();
-    let mut pages = client.list_keys().into_paginator().items().send();
-    let mut keys = Vec::new();
-    while let Some(entry) = pages.next().await {
-        match entry {
-            Ok(entry) => keys.push((
+    let pages = client.list_keys().into_paginator().items().send();
+    let keys = match drain(pages, "kms:ListKeys").await {
+        Ok(entries) => entries.into_iter().map(|entry| {
+            (
                 entry.key_id().unwrap_or_default().to_owned(),
                 entry.key_arn().unwrap_or_default().to_owned(),
-            )),
-            Err(e) => {
-                out.unlisted(
-                    &CallError::from_sdk("kms:ListKeys", &e),
-                    &scope.region,
-                    TYPE,
-                );
-                return out;
-            }
+            )
+        }),
+        Err(e) => {
+            out.unlisted(&e, &scope.region, TYPE);
+            return out;
         }
-    }
+    };
     let tasks = keys
         .into_iter()
         .map(|(id, arn)| key(scope, &client, id, arn));

@@ -158,6 +158,24 @@ pub fn all_permissions() -> Vec<&'static str> {
     permissions
 }
 
+/// Reads every item of a paginated listing, or the failure that stopped it.
+pub async fn drain<T, E, R>(
+    mut items: aws_smithy_async::future::pagination_stream::PaginationStream<
+        Result<T, SdkError<E, R>>,
+    >,
+    action: &'static str,
+) -> Result<Vec<T>, CallError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let mut all = Vec::new();
+    while let Some(item) = items.next().await {
+        all.push(item.map_err(|e| CallError::from_sdk(action, &e))?);
+    }
+    Ok(all)
+}
+
 /// Data left unknown: `attributes` of resources of `resource_type` (all of them when empty).
 pub fn affects(resource_type: &str, attributes: &[&str]) -> Affected {
     Affected {

@@ -2,7 +2,7 @@
 //! region. One region lookup per bucket at most (none when ListBuckets says the region), and
 //! no ACL read when ownership controls have disabled ACLs.
 
-use super::{CallError, CallRecorder, Collected, affects};
+use super::{CallError, CallRecorder, Collected, drain};
 use crate::inventory::policy::PolicyDocument;
 use crate::inventory::s3::{Bucket, PublicAccessBlock};
 use crate::inventory::{Account, ErrorKind, GLOBAL_REGION, Resource, ResourceData};
@@ -261,28 +261,24 @@ pub async fn collect(config: &SdkConfig, recorder: &CallRecorder, account: &Acco
         by_region: Default::default(),
     };
     let mut out = Collected::default();
-    let mut pages = clients
+    let pages = clients
         .get("us-east-1")
         .list_buckets()
         .into_paginator()
         .items()
         .send();
-    let mut buckets = Vec::new();
-    while let Some(item) = pages.next().await {
-        match item {
-            Ok(b) => buckets.push((
+    let buckets = match drain(pages, "s3:ListBuckets").await {
+        Ok(listed) => listed.into_iter().map(|b| {
+            (
                 b.name().unwrap_or_default().to_owned(),
                 b.bucket_region().map(str::to_owned),
-            )),
-            Err(e) => {
-                out.errors.push(
-                    CallError::from_sdk("s3:ListBuckets", &e)
-                        .affecting(crate::inventory::ALL_REGIONS, vec![affects(TYPE, &[])]),
-                );
-                return out;
-            }
+            )
+        }),
+        Err(e) => {
+            out.unlisted(&e, crate::inventory::ALL_REGIONS, TYPE);
+            return out;
         }
-    }
+    };
     let tasks = buckets
         .into_iter()
         .map(|(name, region)| bucket(&clients, account, name, region));
