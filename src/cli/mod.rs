@@ -145,11 +145,15 @@ struct FrameworkArgs {
 struct OutputArgs {
     /// Write machine-readable results here (`-` for stdout). Without it, results go to stdout
     /// when stdout is not a terminal.
-    #[arg(long, short)]
+    #[arg(long, short, conflicts_with = "output_dir")]
     output: Option<PathBuf>,
-    /// Results format.
-    #[arg(long, value_enum, default_value_t = Format::Json)]
-    format: Format,
+    /// Write one file per format into this directory, named
+    /// `lockdown-<account>-<time>.<ext>`; needed for several formats at once.
+    #[arg(long, value_name = "DIR")]
+    output_dir: Option<PathBuf>,
+    /// Results formats, comma-separated (e.g. `json,ocsf,html`).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "json")]
+    format: Vec<Format>,
     /// Exit with code 3 when a check of this severity or higher fails (for CI gating).
     #[arg(long, value_enum)]
     fail_on: Option<Severity>,

@@ -124,6 +124,38 @@ pub(super) fn load_catalog(args: &CheckArgs) -> Result<Catalog, Failure> {
     Ok(catalog)
 }
 
+/// Writes the report in every requested format; returns the paths written.
+fn write_outputs(output: &OutputArgs, report: &Report<'_>) -> Result<Vec<PathBuf>, Failure> {
+    let targets: Vec<(emit::Format, PathBuf)> = if let Some(dir) = &output.output_dir {
+        let stem = format!(
+            "lockdown-{}-{}",
+            report.account.id,
+            report.evaluated_at.format("%Y%m%dT%H%M%SZ")
+        );
+        emit::paths_in(dir, &stem, &output.format)
+    } else {
+        if output.format.len() > 1 {
+            return Err(Failure::usage(
+                "several --format values need --output-dir DIR (one file per format)",
+            ));
+        }
+        let destination = output
+            .output
+            .clone()
+            .or_else(|| (!std::io::stdout().is_terminal()).then(|| PathBuf::from("-")));
+        destination
+            .map(|path| (output.format[0], path))
+            .into_iter()
+            .collect()
+    };
+    for (format, path) in &targets {
+        emit::write_to(*format, report, path).map_err(|e| {
+            Failure::runtime(format!("cannot write results to {}: {e}", path.display()))
+        })?;
+    }
+    Ok(targets.into_iter().map(|(_, path)| path).collect())
+}
+
 /// `lockdown scan`.
 pub fn scan(args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     // Everything that can be wrong with the command line is checked before calling AWS.
@@ -160,28 +192,25 @@ pub fn scan(args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
         .iter()
         .map(|f| framework_report(&mappings, f, &findings))
         .collect();
-    let report = Report::new(&snapshot, &findings, checks.len(), now, compliance);
 
-    let destination = args
-        .output
-        .output
-        .clone()
-        .or_else(|| (!std::io::stdout().is_terminal()).then(|| PathBuf::from("-")));
-    if let Some(path) = &destination {
-        emit::write_to(args.output.format, &report, path).map_err(|e| {
-            Failure::runtime(format!("cannot write results to {}: {e}", path.display()))
-        })?;
+    let mut report = Report::new(&snapshot, &findings, checks.len(), now, compliance);
+    if let Some(region) = &args.aws.region {
+        report.home_region = region.clone();
     }
+    let written = write_outputs(&args.output, &report)?;
     if ui.human {
         eprint!(
             "{}",
             summary::render(&report, &source, args.output.summary_limit)
         );
         eprint!("{}", render_text(&report.compliance));
-        if destination.is_none() {
+        if written.is_empty() {
             eprintln!(
-                "\n(results not written: stdout is a terminal; use --output FILE or --output -)"
+                "\n(results not written: stdout is a terminal; use --output FILE, --output - or --output-dir DIR)"
             );
+        }
+        for path in written.iter().filter(|p| p.as_path() != Path::new("-")) {
+            eprintln!("wrote {}", path.display());
         }
     }
 

@@ -1,20 +1,33 @@
 //! Emission: output formats and where they are written.
 
+pub mod asff;
+pub mod csv;
+pub mod html;
+pub mod ocsf;
 pub mod report;
 pub mod summary;
 
 pub use report::{Report, Summary};
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Machine-readable output formats.
+/// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// One JSON document: scan metadata, summary, findings, collection errors.
+    /// One JSON document: scan metadata, summary, findings, collection errors, compliance.
     Json,
-    /// One finding per line (for SIEM ingestion).
+    /// One finding per line (native schema).
     Ndjson,
+    /// OCSF 1.8 events, one per line: Detection Findings (2004), and Compliance Findings (2003)
+    /// for the frameworks chosen with --framework.
+    Ocsf,
+    /// AWS Security Finding Format (Security Hub), a JSON array.
+    Asff,
+    /// One row per finding.
+    Csv,
+    /// A self-contained HTML report for people.
+    Html,
 }
 
 impl Format {
@@ -23,8 +36,42 @@ impl Format {
         match self {
             Format::Json => report.write_json(out),
             Format::Ndjson => report.write_ndjson(out),
+            Format::Ocsf => ocsf::write(report, out),
+            Format::Asff => asff::write(report, &report.home_region, out),
+            Format::Csv => csv::write(report, out),
+            Format::Html => html::write(report, out),
         }
     }
+
+    /// The file name extension of this format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Ndjson => "ndjson",
+            Format::Ocsf => "ocsf.jsonl",
+            Format::Asff => "asff.json",
+            Format::Csv => "csv",
+            Format::Html => "html",
+        }
+    }
+}
+
+/// `dir/<stem>.<extension>` for each format.
+pub fn paths_in(dir: &Path, stem: &str, formats: &[Format]) -> Vec<(Format, PathBuf)> {
+    formats
+        .iter()
+        .map(|&f| (f, dir.join(format!("{stem}.{}", f.extension()))))
+        .collect()
+}
+
+/// Shortens `text` to at most `max` characters, marking the cut with `…`.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(max.saturating_sub(1)).collect();
+    short.push('…');
+    short
 }
 
 /// Writes `report` to `path` (`-` for stdout), creating parent directories.
@@ -41,4 +88,16 @@ pub fn write_to(format: Format, report: &Report<'_>, path: &Path) -> std::io::Re
     let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
     format.write(report, &mut file)?;
     file.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truncate;
+
+    #[test]
+    fn truncate_counts_characters_not_bytes() {
+        assert_eq!(truncate("héllo", 5), "héllo");
+        assert_eq!(truncate("héllo wörld", 5), "héll…");
+        assert_eq!(truncate("héllo wörld", 5).chars().count(), 5);
+    }
 }

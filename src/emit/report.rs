@@ -8,6 +8,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 
+/// Where global findings are filed when the snapshot names no region.
+const DEFAULT_HOME_REGION: &str = "us-east-1";
+
 /// Identifies the results format and its version.
 pub const REPORT_SCHEMA: &str = "lockdown.report/1";
 
@@ -74,6 +77,9 @@ pub struct Report<'a> {
     /// Per-framework compliance roll-ups, for the frameworks asked for with `--framework`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub compliance: Vec<FrameworkReport>,
+    /// The region findings about global resources are filed in (Security Hub's `ProductArn`).
+    #[serde(skip)]
+    pub home_region: String,
 }
 
 impl<'a> Report<'a> {
@@ -102,6 +108,11 @@ impl<'a> Report<'a> {
             findings,
             collection_errors: &snapshot.errors,
             compliance,
+            home_region: snapshot
+                .regions
+                .first()
+                .cloned()
+                .unwrap_or_else(|| DEFAULT_HOME_REGION.to_owned()),
         }
     }
 

@@ -3,5 +3,6 @@
 mod cli;
 mod frameworks;
 mod iam;
+mod outputs;
 mod regional;
 mod support;

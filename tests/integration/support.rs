@@ -16,7 +16,8 @@ pub struct Emulator {
     _child: Mutex<Child>,
 }
 
-fn python() -> PathBuf {
+/// The Python of the test venv (moto, py-ocsf-models).
+pub fn python() -> PathBuf {
     if let Ok(python) = std::env::var("LOCKDOWN_TEST_PYTHON") {
         return python.into();
     }

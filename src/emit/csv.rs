@@ -1,0 +1,79 @@
+//! One CSV row per finding (RFC 4180 quoting). Cells that a spreadsheet would run as a formula
+//! (starting with `=`, `+`, `-`, `@`, tab or carriage return) are prefixed with `'`.
+
+use super::report::Report;
+use std::io::Write;
+
+const HEADER: [&str; 18] = [
+    "finding_id",
+    "account_id",
+    "region",
+    "check_id",
+    "title",
+    "severity",
+    "status",
+    "reason",
+    "resource_arn",
+    "resource_type",
+    "resource_name",
+    "missing_permission",
+    "remediation",
+    "remediation_url",
+    "controls",
+    "compliance",
+    "evidence",
+    "evaluated_at",
+];
+
+/// Neutralizes spreadsheet formulas (CSV injection).
+fn cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
+/// Writes the header and one row per finding.
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut writer = ::csv::Writer::from_writer(out);
+    writer.write_record(HEADER)?;
+    for finding in report.findings {
+        let compliance = finding
+            .compliance
+            .iter()
+            .map(|(framework, ids)| format!("{framework}:{}", ids.join("|")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let evidence = serde_json::to_string(&finding.evidence)?;
+        let evaluated_at = finding.evaluated_at.to_rfc3339();
+        let resource = &finding.resource;
+        let row = [
+            finding.id.as_str(),
+            &report.account.id,
+            &resource.region,
+            &finding.check_id,
+            &finding.title,
+            finding.severity.as_str(),
+            finding.status.as_str(),
+            finding.reason.as_deref().unwrap_or_default(),
+            &resource.arn,
+            &resource.resource_type,
+            &resource.name,
+            finding
+                .error
+                .as_ref()
+                .map(|e| e.permission.as_str())
+                .unwrap_or_default(),
+            &finding.remediation.text,
+            finding.remediation.url.as_deref().unwrap_or_default(),
+            &finding.controls.join(" "),
+            &compliance,
+            &evidence,
+            &evaluated_at,
+        ];
+        writer.write_record(row.iter().map(|text| cell(text).into_owned()))?;
+    }
+    writer.flush()?;
+    Ok(())
+}

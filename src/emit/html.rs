@@ -1,0 +1,241 @@
+//! A self-contained HTML report (no network fetches): summary by status and severity,
+//! per-framework compliance tables, failing resources with their fix, and every finding in a
+//! table with filters. All collected text is escaped.
+
+use super::report::Report;
+use super::summary::inert;
+use crate::evaluate::{Finding, Status};
+use crate::map::report::FrameworkReport;
+use std::collections::BTreeMap;
+use std::io::Write;
+
+/// Escapes text for HTML element content and quoted attributes; control characters are made
+/// visible first.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in inert(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "
+body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2430;background:#f6f7f9}
+header{background:#1d2430;color:#fff;padding:18px 28px}header h1{margin:0 0 4px;font-size:22px}
+main{padding:18px 28px}section{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:14px 18px;margin-bottom:18px}
+h2{font-size:17px;margin:0 0 10px}table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eceef2;vertical-align:top}
+th{background:#f0f2f5;font-weight:600}.cards{display:flex;gap:12px;flex-wrap:wrap}
+.card{border:1px solid #dde1e7;border-radius:6px;padding:8px 14px;min-width:110px}.card b{display:block;font-size:22px}
+.PASS{color:#16794c}.FAIL{color:#b42318}.ERROR{color:#b54708}.NOT_APPLICABLE,.MANUAL{color:#667085}
+.sev{font-weight:600}code{font-size:12px;word-break:break-all}.filters{display:flex;gap:10px;margin-bottom:10px;flex-wrap:wrap}
+details{margin:6px 0}summary{cursor:pointer}";
+
+const SCRIPT: &str = "
+(function(){
+  var rows=[].slice.call(document.querySelectorAll('#findings tbody tr'));
+  var status=document.getElementById('f-status'),severity=document.getElementById('f-severity'),text=document.getElementById('f-text');
+  function apply(){
+    var s=status.value,v=severity.value,t=text.value.toLowerCase(),shown=0;
+    rows.forEach(function(r){
+      var ok=(!s||r.dataset.status===s)&&(!v||r.dataset.severity===v)&&(!t||r.textContent.toLowerCase().indexOf(t)>=0);
+      r.hidden=!ok;if(ok)shown++;
+    });
+    document.getElementById('shown').textContent=shown+' of '+rows.length+' findings shown';
+  }
+  [status,severity,text].forEach(function(e){e.addEventListener('input',apply)});
+  // Filters can be preset in the address: report.html#status=FAIL&severity=high&q=bucket
+  new URLSearchParams(location.hash.slice(1)).forEach(function(v,k){
+    var e={status:status,severity:severity,q:text}[k];if(e)e.value=v;
+  });
+  apply();
+})();";
+
+fn options<'a>(values: impl Iterator<Item = &'a str>) -> String {
+    values
+        .map(|v| format!("<option value=\"{v}\">{v}</option>"))
+        .collect()
+}
+
+fn summary_section(report: &Report<'_>) -> String {
+    let summary = &report.summary;
+    let mut cards = String::new();
+    for status in [
+        Status::Fail,
+        Status::Error,
+        Status::Pass,
+        Status::NotApplicable,
+    ] {
+        cards += &format!(
+            "<div class=\"card\"><b class=\"{s}\" id=\"count-{s}\">{}</b>{s}</div>",
+            summary.count(status),
+            s = status.as_str()
+        );
+    }
+    let mut severities = String::new();
+    for (severity, count) in summary.failed_by_severity.iter().rev() {
+        severities += &format!(
+            "<tr><td class=\"sev\">{}</td><td>{count}</td></tr>",
+            severity.as_str()
+        );
+    }
+    format!(
+        "<section id=\"summary\"><h2>Summary</h2><div class=\"cards\">{cards}</div>\
+         <p>{} findings from {} checks over {} resources; {} collection errors.</p>\
+         <table><thead><tr><th>Severity</th><th>Failing findings</th></tr></thead><tbody>{severities}</tbody></table></section>",
+        summary.findings, summary.checks, summary.resources, summary.collection_errors
+    )
+}
+
+fn framework_section(framework: &FrameworkReport) -> String {
+    let mut rows = String::new();
+    for requirement in &framework.requirements {
+        let status = serde_json::to_value(requirement.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let checks: Vec<&str> = requirement
+            .checks
+            .iter()
+            .map(|c| c.check_id.as_str())
+            .collect();
+        let failing: usize = requirement
+            .checks
+            .iter()
+            .map(|c| c.failing_resources.len())
+            .sum();
+        rows += &format!(
+            "<tr data-status=\"{status}\"><td>{}</td><td>{}</td><td>{:?}</td><td class=\"{status}\">{status}</td><td>{}</td><td>{failing}</td></tr>",
+            escape(&requirement.id),
+            escape(&requirement.title),
+            requirement.automation,
+            escape(&checks.join(", ")),
+        );
+    }
+    let c = &framework.coverage;
+    format!(
+        "<section class=\"framework\" id=\"framework-{id}\"><h2>{name} {version}</h2>\
+         <p>Automated evidence for {} of {} requirements.</p><details open><summary>Requirements</summary>\
+         <table><thead><tr><th>Requirement</th><th>Title</th><th>Automation</th><th>Status</th><th>Checks</th><th>Failing resources</th></tr></thead>\
+         <tbody>{rows}</tbody></table></details></section>",
+        c.with_automated_evidence,
+        c.requirements,
+        id = escape(&framework.framework),
+        name = escape(&framework.name),
+        version = escape(&framework.version),
+    )
+}
+
+fn failing_section(findings: &[Finding]) -> String {
+    let mut by_check: BTreeMap<
+        (std::cmp::Reverse<crate::evaluate::Severity>, &str),
+        Vec<&Finding>,
+    > = BTreeMap::new();
+    for finding in findings
+        .iter()
+        .filter(|f| matches!(f.status, Status::Fail | Status::Error))
+    {
+        by_check
+            .entry((std::cmp::Reverse(finding.severity), &finding.check_id))
+            .or_default()
+            .push(finding);
+    }
+    let mut out = String::from("<section id=\"failing\"><h2>Failing resources and their fix</h2>");
+    if by_check.is_empty() {
+        out += "<p>No failing or erroring findings.</p>";
+    }
+    for ((_, check_id), group) in by_check {
+        let first = group[0];
+        let remediation = &first.remediation;
+        let mut fix = format!("<p>{}</p>", escape(&remediation.text));
+        if let Some(cli) = &remediation.cli {
+            fix += &format!("<pre><code>{}</code></pre>", escape(cli));
+        }
+        if let Some(url) = &remediation.url {
+            fix += &format!(
+                "<p><a href=\"{0}\" rel=\"noreferrer\">{0}</a></p>",
+                escape(url)
+            );
+        }
+        let resources: String = group
+            .iter()
+            .map(|f| {
+                format!(
+                    "<li><span class=\"{s}\">{s}</span> {} <code>{}</code>{}</li>",
+                    escape(&f.resource.name),
+                    escape(&f.resource.arn),
+                    f.reason
+                        .as_deref()
+                        .map(|r| format!(" — {}", escape(r)))
+                        .unwrap_or_default(),
+                    s = f.status.as_str()
+                )
+            })
+            .collect();
+        out += &format!(
+            "<details class=\"check\" open><summary><span class=\"sev\">{}</span> <b>{}</b> {} ({} resources)</summary>{fix}<ul>{resources}</ul></details>",
+            first.severity.as_str(),
+            escape(check_id),
+            escape(&first.title),
+            group.len()
+        );
+    }
+    out + "</section>"
+}
+
+fn findings_section(findings: &[Finding]) -> String {
+    let mut rows = String::new();
+    for f in findings {
+        rows += &format!(
+            "<tr data-status=\"{s}\" data-severity=\"{v}\"><td class=\"{s}\">{s}</td><td>{v}</td><td>{}</td><td>{}</td><td>{}<br><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            escape(&f.check_id),
+            escape(&f.title),
+            escape(&f.resource.name),
+            escape(&f.resource.arn),
+            escape(&f.resource.region),
+            escape(f.reason.as_deref().unwrap_or_default()),
+            s = f.status.as_str(),
+            v = f.severity.as_str(),
+        );
+    }
+    format!(
+        "<section><h2>All findings</h2><div class=\"filters\">\
+         <label>Status <select id=\"f-status\"><option value=\"\">any</option>{}</select></label>\
+         <label>Severity <select id=\"f-severity\"><option value=\"\">any</option>{}</select></label>\
+         <label>Search <input id=\"f-text\" type=\"search\"></label><span id=\"shown\"></span></div>\
+         <table id=\"findings\"><thead><tr><th>Status</th><th>Severity</th><th>Check</th><th>Title</th><th>Resource</th><th>Region</th><th>Reason</th></tr></thead>\
+         <tbody>{rows}</tbody></table></section>",
+        options(["FAIL", "ERROR", "PASS", "NOT_APPLICABLE"].into_iter()),
+        options(["critical", "high", "medium", "low", "informational"].into_iter()),
+    )
+}
+
+/// Writes the report as one HTML page.
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let title = format!(
+        "lockdown report — AWS account {}",
+        escape(&report.account.id)
+    );
+    let frameworks: String = report.compliance.iter().map(framework_section).collect();
+    write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\
+         <title>{title}</title><style>{STYLE}</style></head><body>\
+         <header><h1>{title}</h1><div>Regions: {} · evaluated at {} · lockdown {}</div></header><main>{}{frameworks}{}{}</main>\
+         <script>{SCRIPT}</script></body></html>\n",
+        escape(&report.regions.join(", ")),
+        report.evaluated_at.to_rfc3339(),
+        report.lockdown_version,
+        summary_section(report),
+        failing_section(report.findings),
+        findings_section(report.findings),
+    )
+}

@@ -1,0 +1,340 @@
+//! OCSF events, one JSON object per line: a Detection Finding (class 2004) per finding, and for
+//! each framework chosen with `--framework` a Compliance Finding (class 2003) per finding ×
+//! requirement plus one per requirement that has no automated evidence. Times are milliseconds
+//! since the epoch, as OCSF's `timestamp_t` says.
+
+use super::report::Report;
+use crate::evaluate::{Finding, Severity, Status};
+use crate::map::report::{FrameworkReport, RequirementStatus};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::io::Write;
+
+/// The OCSF schema version the events follow.
+pub const OCSF_VERSION: &str = "1.8.0";
+const DETECTION_FINDING: u32 = 2004;
+const COMPLIANCE_FINDING: u32 = 2003;
+const FINDINGS_CATEGORY: u32 = 2;
+const ACTIVITY_CREATE: u32 = 1;
+
+fn severity_id(severity: Severity) -> (u32, &'static str) {
+    match severity {
+        Severity::Informational => (1, "Informational"),
+        Severity::Low => (2, "Low"),
+        Severity::Medium => (3, "Medium"),
+        Severity::High => (4, "High"),
+        Severity::Critical => (5, "Critical"),
+    }
+}
+
+/// The finding's workflow status: a passing check is resolved, anything else is new.
+fn finding_status(status: Status) -> (u32, &'static str) {
+    match status {
+        Status::Pass => (4, "Resolved"),
+        Status::Fail | Status::Error => (1, "New"),
+        Status::NotApplicable => (99, "Not Applicable"),
+    }
+}
+
+/// `compliance.status_id`: 1 Pass, 3 Fail, 2 Warning (no result for lack of data), 99 Other.
+fn compliance_status(status: Status) -> u32 {
+    match status {
+        Status::Pass => 1,
+        Status::Fail => 3,
+        Status::Error => 2,
+        Status::NotApplicable => 99,
+    }
+}
+
+fn millis(time: DateTime<Utc>) -> i64 {
+    time.timestamp_millis()
+}
+
+fn rfc3339(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Fields every event of a run shares: class, time, metadata, cloud.
+fn base_event(
+    report: &Report<'_>,
+    class_uid: u32,
+    class_name: &str,
+    event_uid: &str,
+    event_code: &str,
+    region: Option<&str>,
+) -> serde_json::Map<String, Value> {
+    let time = report.evaluated_at;
+    let mut cloud = json!({
+        "provider": "AWS",
+        "account": {"uid": report.account.id, "name": report.account.id, "type_id": 10, "type": "AWS Account"},
+    });
+    if let Some(region) = region {
+        cloud["region"] = json!(region);
+    }
+    let Value::Object(event) = json!({
+        "activity_id": ACTIVITY_CREATE,
+        "activity_name": "Create",
+        "category_uid": FINDINGS_CATEGORY,
+        "category_name": "Findings",
+        "class_uid": class_uid,
+        "class_name": class_name,
+        "type_uid": class_uid * 100 + ACTIVITY_CREATE,
+        "type_name": format!("{class_name}: Create"),
+        "time": millis(time),
+        "time_dt": rfc3339(time),
+        "metadata": {
+            "version": OCSF_VERSION,
+            "uid": event_uid,
+            "event_code": event_code,
+            "profiles": ["cloud", "datetime"],
+            "log_name": "lockdown",
+            "product": {
+                "name": "lockdown",
+                "uid": "lockdown",
+                "vendor_name": "lockdown",
+                "version": report.lockdown_version,
+            },
+        },
+        "cloud": cloud,
+    }) else {
+        unreachable!("json! of an object literal is an object")
+    };
+    event
+}
+
+/// A resource's region, unless it is global.
+fn regional(region: &str) -> Option<&str> {
+    (region != crate::inventory::GLOBAL_REGION).then_some(region)
+}
+
+/// Fields a finding contributes to both event classes: status, severity, resource, fix.
+fn finding_fields(finding: &Finding, event: &mut serde_json::Map<String, Value>) {
+    let (severity_id, severity) = severity_id(finding.severity);
+    let (status_id, status) = finding_status(finding.status);
+    let resource = &finding.resource;
+    let service = resource.resource_type.split('.').nth(1).unwrap_or_default();
+    let mut details = json!({
+        "uid": resource.arn,
+        "name": resource.name,
+        "type": resource.resource_type,
+        "cloud_partition": resource.arn.split(':').nth(1).unwrap_or("aws"),
+        "group": {"name": service},
+        "data": {"evidence": finding.evidence},
+    });
+    if let Some(region) = regional(&resource.region) {
+        details["region"] = json!(region);
+    }
+    let mut remediation = json!({"desc": finding.remediation.text});
+    if let Some(url) = &finding.remediation.url {
+        remediation["references"] = json!([url]);
+    }
+    let message = format!(
+        "{} {}: {}",
+        finding.status.as_str(),
+        resource.name,
+        finding.title
+    );
+    for (key, value) in [
+        ("severity_id", json!(severity_id)),
+        ("severity", json!(severity)),
+        ("status_id", json!(status_id)),
+        ("status", json!(status)),
+        ("status_code", json!(finding.status.as_str())),
+        ("message", json!(message)),
+        ("resources", json!([details])),
+        ("remediation", remediation),
+    ] {
+        event.insert(key.to_owned(), value);
+    }
+    if let Some(reason) = &finding.reason {
+        event.insert("status_detail".to_owned(), json!(reason));
+    }
+}
+
+/// The Detection Finding (2004) of one finding; framework mappings go under `unmapped`.
+pub fn detection_finding(report: &Report<'_>, finding: &Finding) -> Value {
+    let mut event = base_event(
+        report,
+        DETECTION_FINDING,
+        "Detection Finding",
+        &finding.id,
+        &finding.check_id,
+        regional(&finding.resource.region),
+    );
+    finding_fields(finding, &mut event);
+    event.insert(
+        "finding_info".to_owned(),
+        json!({
+            "uid": finding.id,
+            "title": finding.title,
+            "created_time": millis(finding.evaluated_at),
+            "types": ["Software and Configuration Checks"],
+            "analytic": {"uid": finding.check_id, "name": finding.check_id, "type_id": 1, "type": "Rule"},
+        }),
+    );
+    let mut unmapped = json!({"controls": finding.controls, "compliance": finding.compliance});
+    if let Some(error) = &finding.error {
+        unmapped["collection_error"] = json!(error);
+    }
+    event.insert("unmapped".to_owned(), unmapped);
+    Value::Object(event)
+}
+
+fn digest(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0u8]);
+    }
+    hex::encode(&hasher.finalize()[..16])
+}
+
+/// A framework's name as an OCSF standard, e.g. `SOC 2 2017`.
+fn standard(framework: &FrameworkReport) -> String {
+    format!("{} {}", framework.name, framework.version)
+}
+
+/// The Compliance Finding (2003) of one finding as evidence for one requirement.
+fn compliance_finding(
+    report: &Report<'_>,
+    finding: &Finding,
+    framework: &FrameworkReport,
+    requirement: &str,
+    title: &str,
+) -> Value {
+    let uid = format!("{}-{}-{requirement}", finding.id, framework.framework);
+    let mut event = base_event(
+        report,
+        COMPLIANCE_FINDING,
+        "Compliance Finding",
+        &uid,
+        &finding.check_id,
+        regional(&finding.resource.region),
+    );
+    finding_fields(finding, &mut event);
+    let (severity_id, severity) = severity_id(finding.severity);
+    event.insert(
+        "finding_info".to_owned(),
+        json!({
+            "uid": uid,
+            "title": format!("{} {requirement}: {}", framework.name, finding.title),
+            "created_time": millis(finding.evaluated_at),
+            "types": ["Compliance"],
+        }),
+    );
+    event.insert(
+        "compliance".to_owned(),
+        json!({
+            "standards": [standard(framework)],
+            "requirements": [requirement],
+            "control": format!("{requirement} {title}"),
+            "status_id": compliance_status(finding.status),
+            "checks": [{
+                "uid": finding.check_id,
+                "name": finding.title,
+                "status": finding.status.as_str(),
+                "status_id": compliance_status(finding.status),
+                "severity": severity,
+                "severity_id": severity_id,
+            }],
+        }),
+    );
+    Value::Object(event)
+}
+
+/// The Compliance Finding of a requirement no check of this run evidences: status unknown.
+fn manual_requirement(
+    report: &Report<'_>,
+    framework: &FrameworkReport,
+    id: &str,
+    title: &str,
+) -> Value {
+    let uid = digest(&[&report.account.id, &framework.framework, id]);
+    let mut event = base_event(
+        report,
+        COMPLIANCE_FINDING,
+        "Compliance Finding",
+        &uid,
+        &format!("{}:{id}", framework.framework),
+        None,
+    );
+    for (key, value) in [
+        ("severity_id", json!(1)),
+        ("severity", json!("Informational")),
+        ("status_id", json!(1)),
+        ("status", json!("New")),
+        ("status_code", json!("MANUAL")),
+        (
+            "message",
+            json!(format!("{} {id} needs manual evidence", framework.name)),
+        ),
+        (
+            "finding_info",
+            json!({"uid": uid, "title": format!("{} {id}: {title}", framework.name), "types": ["Compliance"]}),
+        ),
+        (
+            "compliance",
+            json!({
+                "standards": [standard(framework)],
+                "requirements": [id],
+                "control": format!("{id} {title}"),
+                "status_id": 0,
+            }),
+        ),
+    ] {
+        event.insert(key.to_owned(), value);
+    }
+    Value::Object(event)
+}
+
+/// Every OCSF event of a report, in a stable order.
+pub fn events<'r>(report: &'r Report<'_>) -> impl Iterator<Item = Value> + 'r {
+    let titles: Vec<HashMap<&str, &str>> = report
+        .compliance
+        .iter()
+        .map(|f| {
+            f.requirements
+                .iter()
+                .map(|r| (r.id.as_str(), r.title.as_str()))
+                .collect()
+        })
+        .collect();
+    let per_finding = report.findings.iter().flat_map(move |finding| {
+        let mapped: Vec<Value> = report
+            .compliance
+            .iter()
+            .zip(&titles)
+            .flat_map(|(framework, titles)| {
+                finding
+                    .compliance
+                    .get(&framework.framework)
+                    .into_iter()
+                    .flatten()
+                    .map(move |id| (framework, id, titles.get(id.as_str()).copied()))
+            })
+            .map(|(framework, id, title)| {
+                compliance_finding(report, finding, framework, id, title.unwrap_or_default())
+            })
+            .collect();
+        std::iter::once(detection_finding(report, finding)).chain(mapped)
+    });
+    let manual = report.compliance.iter().flat_map(move |framework| {
+        framework
+            .requirements
+            .iter()
+            .filter(|r| r.status == RequirementStatus::Manual)
+            .map(move |r| manual_requirement(report, framework, &r.id, &r.title))
+    });
+    per_finding.chain(manual)
+}
+
+/// Writes every event of `report`, one per line.
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    for event in events(report) {
+        serde_json::to_writer(&mut *out, &event)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,288 @@
+//! Output formats: every format from one scan, validated the way its consumers read it.
+
+use crate::support::{TempDir, describe, lockdown, python, run};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const HOSTILE_NAME: &str =
+    "=HYPERLINK(\"http://evil\")<img src=x onerror=\"document.title='pwned'\">\u{1b}[31mred\nline";
+
+/// Scans the demo account (optionally with one IAM user renamed) into `dir` in every format.
+fn scan_all_formats(dir: &TempDir, hostile: bool, frameworks: &str) -> Vec<PathBuf> {
+    let demo_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-account.json");
+    let mut command = lockdown();
+    command.args(["scan", "--quiet", "--framework", frameworks]);
+    if hostile {
+        let mut snapshot: Value =
+            serde_json::from_str(&std::fs::read_to_string(&demo_path).unwrap()).unwrap();
+        let bob = snapshot["resources"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|r| r["name"] == "bob")
+            .expect("demo user bob");
+        bob["name"] = Value::from(HOSTILE_NAME);
+        let path = dir.path("hostile.json");
+        std::fs::write(&path, snapshot.to_string()).unwrap();
+        command.arg("--snapshot").arg(path);
+    } else {
+        command.arg("--demo");
+    }
+    let out = dir.path("out");
+    let output = run(command
+        .args(["--format", "json,ndjson,ocsf,asff,csv,html", "--output-dir"])
+        .arg(&out));
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
+/// The output file with this extension (everything after the first dot of its name).
+fn file_ending<'a>(files: &'a [PathBuf], extension: &str) -> &'a Path {
+    files
+        .iter()
+        .find(|f| {
+            f.file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.split_once('.'))
+                .is_some_and(|(_, ext)| ext == extension)
+        })
+        .unwrap_or_else(|| panic!("no .{extension} file among {files:?}"))
+}
+
+fn lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+/// Runs the reference OCSF models over an events file; returns the validator's `OK` line.
+fn validate_ocsf(path: &Path) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/validate_ocsf.py");
+    let output = Command::new(python())
+        .arg(script)
+        .stdin(std::fs::File::open(path).unwrap())
+        .output()
+        .expect("run the OCSF validator");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "OCSF validation failed:\n{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn every_format_comes_from_one_scan_and_agrees_on_the_findings() {
+    let dir = TempDir::new("formats");
+    let files = scan_all_formats(&dir, false, "soc2,pci_dss_4_0_1");
+    assert_eq!(files.len(), 6, "{files:?}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(file_ending(&files, "json")).unwrap())
+            .unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let count = findings.len();
+    assert!(count > 100);
+    assert_eq!(lines(file_ending(&files, "ndjson")).len(), count);
+
+    // OCSF: one Detection Finding per finding; one Compliance Finding per finding × requirement
+    // of the chosen frameworks, plus one per requirement without automated evidence.
+    let ocsf_path = file_ending(&files, "ocsf.jsonl");
+    let events = lines(ocsf_path);
+    let mapped: usize = findings
+        .iter()
+        .map(|f| {
+            ["soc2", "pci_dss_4_0_1"]
+                .iter()
+                .map(|fw| f["compliance"][fw].as_array().map_or(0, Vec::len))
+                .sum::<usize>()
+        })
+        .sum();
+    let manual: usize = report["compliance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|fw| fw["coverage"]["by_status"]["MANUAL"].as_u64().unwrap() as usize)
+        .sum();
+    let validated = validate_ocsf(ocsf_path);
+    assert_eq!(
+        validated.trim(),
+        format!(
+            "OK {} 2003={} 2004={count}",
+            count + mapped + manual,
+            mapped + manual
+        )
+    );
+    let failing_soc2 = events
+        .iter()
+        .find(|e| {
+            e["class_uid"] == 2003
+                && e["status_code"] == "FAIL"
+                && e["compliance"]["standards"][0]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("SOC 2")
+        })
+        .expect("a failing SOC 2 compliance finding");
+    assert_eq!(failing_soc2["compliance"]["status_id"], 3);
+    assert_eq!(
+        failing_soc2["time"].as_i64().unwrap(),
+        chrono::DateTime::parse_from_rfc3339(report["evaluated_at"].as_str().unwrap())
+            .unwrap()
+            .timestamp_millis()
+    );
+
+    // ASFF: every required field, within Security Hub's limits.
+    let asff: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(file_ending(&files, "asff.json")).unwrap())
+            .unwrap();
+    assert_eq!(asff.len(), count);
+    for finding in &asff {
+        for field in [
+            "AwsAccountId",
+            "CreatedAt",
+            "Description",
+            "GeneratorId",
+            "Id",
+            "ProductArn",
+            "Resources",
+            "SchemaVersion",
+            "Severity",
+            "Title",
+            "Types",
+            "UpdatedAt",
+        ] {
+            assert!(!finding[field].is_null(), "{field} missing in {finding}");
+        }
+        assert!(finding["Title"].as_str().unwrap().chars().count() <= 256);
+        assert!(finding["Description"].as_str().unwrap().chars().count() <= 1024);
+        let related = finding["Compliance"]["RelatedRequirements"]
+            .as_array()
+            .unwrap();
+        assert!(related.len() <= 32);
+        assert!(related.iter().all(|r| r.as_str().unwrap().len() <= 64));
+    }
+    let statuses: std::collections::BTreeSet<&str> = asff
+        .iter()
+        .map(|f| f["Compliance"]["Status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["FAILED", "NOT_AVAILABLE", "PASSED"].into_iter().collect()
+    );
+
+    // CSV: a header and one row per finding, same statuses as the JSON.
+    let mut csv = csv::Reader::from_path(file_ending(&files, "csv")).unwrap();
+    let status_column = csv
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "status")
+        .unwrap();
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), count);
+    for (row, finding) in rows.iter().zip(findings) {
+        assert_eq!(row[status_column], *finding["status"].as_str().unwrap());
+    }
+}
+
+/// The Chromium binary the HTML tests render with.
+fn chromium() -> PathBuf {
+    if let Ok(path) = std::env::var("LOCKDOWN_TEST_CHROMIUM") {
+        return path.into();
+    }
+    let found = std::env::var_os("PATH")
+        .map(|paths| {
+            std::env::split_paths(&paths)
+                .map(|p| p.join("chromium"))
+                .find(|p| p.exists())
+        })
+        .unwrap_or_default();
+    found.expect(
+        "the HTML report tests render with Chromium: install Debian's `chromium` \
+         (`bash .ci/run` does) or set LOCKDOWN_TEST_CHROMIUM",
+    )
+}
+
+/// The DOM of `page` after its scripts ran, as headless Chromium renders it.
+fn rendered_dom(page: &Path, fragment: &str) -> String {
+    let profile = page.with_extension("chromium-profile");
+    let output = Command::new(chromium())
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("file://{}#{fragment}", page.display()))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run chromium");
+    assert!(output.status.success(), "{}", describe(&output));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn html_report_renders_with_filters_and_hostile_names_stay_text() {
+    let dir = TempDir::new("html");
+    let files = scan_all_formats(&dir, true, "soc2");
+    let page = file_ending(&files, "html");
+
+    let dom = rendered_dom(page, "");
+    assert!(dom.contains("id=\"count-FAIL\">33<"), "FAIL count missing");
+    assert!(
+        dom.contains("120 of 120 findings shown"),
+        "the filter script did not run"
+    );
+    assert!(dom.contains("SOC 2"), "framework table missing");
+    assert!(dom.contains("Failing resources and their fix"));
+    // The hostile user name is text, not markup: no injected element, no script ran.
+    assert!(
+        dom.contains("&lt;img src=x onerror="),
+        "escaped name missing"
+    );
+    assert!(!dom.contains("<img"), "an element was injected");
+    assert!(
+        dom.contains("<title>lockdown report — AWS account 210987654321</title>"),
+        "an injected script ran (the title changed)"
+    );
+    assert!(
+        dom.contains("\\u{1b}[31mred\\nline"),
+        "control characters not made visible"
+    );
+
+    let filtered = rendered_dom(page, "status=FAIL&severity=high");
+    assert!(
+        filtered.contains("8 of 120 findings shown"),
+        "filter from the address not applied"
+    );
+
+    let mut csv = csv::Reader::from_path(file_ending(&files, "csv")).unwrap();
+    let name = csv
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "resource_name")
+        .unwrap();
+    let names: Vec<String> = csv.records().map(|r| r.unwrap()[name].to_owned()).collect();
+    assert!(
+        names.contains(&format!("'{HOSTILE_NAME}")),
+        "the formula-like name must be neutralized: {names:?}"
+    );
+}
+
+#[test]
+fn several_formats_need_an_output_directory() {
+    let output = run(lockdown().args([
+        "scan", "--demo", "--format", "json,csv", "--output", "x.json",
+    ]));
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let output = run(lockdown()
+        .args(["scan", "--demo", "--format", "json,csv"])
+        .stdout(Stdio::piped()));
+    crate::support::assert_usage_error(&output, &["--output-dir"]);
+}
