@@ -3,6 +3,7 @@
 mod checks;
 mod frameworks;
 mod scan;
+mod send;
 
 use crate::emit::Format;
 use crate::evaluate::Severity;
@@ -23,6 +24,8 @@ pub mod exit {
     pub const FAILED_CHECKS: u8 = 3;
     /// With `--fail-on`: nothing failed, but some checks could not be evaluated (ERROR).
     pub const INCOMPLETE: u8 = 4;
+    /// Some findings could not be delivered to a `--send-to` sink; they were spooled.
+    pub const DELIVERY_FAILED: u8 = 5;
 }
 
 const AFTER_HELP: &str = "\
@@ -30,11 +33,15 @@ Examples:
   lockdown scan --demo                          evaluate the built-in demo account (no AWS needed)
   lockdown scan --profile prod --fail-on high   scan the account of profile `prod`, exit 3 on high/critical FAIL
   lockdown scan --output results.json           write JSON findings to a file, summary on stderr
+  lockdown scan --format json,ocsf,html --output-dir out/   several formats, one file each
+  lockdown scan --send-to splunk-hec:https://splunk:8088 --send-to s3://audit/lockdown
+                                                deliver findings (token in LOCKDOWN_SPLUNK_TOKEN)
   lockdown collect -o snap.json                 save a snapshot; later: lockdown scan --snapshot snap.json
   lockdown checks list                          the check catalog
 
 Exit codes: 0 ok · 1 runtime error · 2 usage or configuration error ·
-            3 a check at or above --fail-on failed · 4 (with --fail-on) some checks could not be evaluated
+            3 a check at or above --fail-on failed · 4 (with --fail-on) some checks could not be evaluated ·
+            5 a sink did not take every finding (they were spooled; see `lockdown send`)
 
 Credentials come from the standard AWS chain (environment, profile, SSO, web identity,
 container or instance metadata). AWS_ENDPOINT_URL points lockdown at another endpoint.";
@@ -77,8 +84,20 @@ enum Command {
     /// Browse framework catalogs, unified controls and their mapping to checks.
     #[command(subcommand)]
     Frameworks(frameworks::FrameworksCommand),
-    /// Print the read-only IAM policy lockdown needs: exactly the actions its collectors call.
-    IamPolicy,
+    /// Re-deliver findings that sinks did not take (spooled by `scan --send-to`).
+    Send(send::SendArgs),
+    /// Print the read-only IAM policy lockdown needs: exactly the actions its collectors call
+    /// (plus, for the sinks named with --send-to, the write each delivery makes).
+    IamPolicy(IamPolicyArgs),
+}
+
+/// Options of `lockdown iam-policy`.
+#[derive(Debug, Args)]
+struct IamPolicyArgs {
+    /// Also grant what delivering to these sinks needs (s3:PutObject on the prefix,
+    /// securityhub:BatchImportFindings), in a separate statement.
+    #[arg(long, value_name = "SINK", value_parser = clap::value_parser!(crate::emit::sink::Sink))]
+    send_to: Vec<crate::emit::sink::Sink>,
 }
 
 /// How to reach AWS for a live scan.
@@ -212,17 +231,20 @@ fn init_logging(cli: &Cli) {
 }
 
 /// The IAM policy document granting the permission of every action the collectors declare,
-/// and nothing else.
-pub fn iam_policy() -> String {
-    let policy = serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "LockdownReadOnlyScan",
-            "Effect": "Allow",
-            "Action": crate::collect::all_permissions(),
-            "Resource": "*",
-        }],
-    });
+/// and nothing else; plus the delivery permissions of `sinks` in their own statements.
+pub fn iam_policy(sinks: &[crate::emit::sink::Sink]) -> String {
+    let mut statements = vec![serde_json::json!({
+        "Sid": "LockdownReadOnlyScan",
+        "Effect": "Allow",
+        "Action": crate::collect::all_permissions(),
+        "Resource": "*",
+    })];
+    statements.extend(
+        sinks
+            .iter()
+            .filter_map(crate::emit::sink::Sink::delivery_statement),
+    );
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
     serde_json::to_string_pretty(&policy).expect("a JSON value serializes")
 }
 
@@ -234,11 +256,12 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan::scan(*args, ui),
         Command::Collect(args) => scan::collect(args, ui),
+        Command::Send(args) => send::send(args, ui.human),
         Command::Checks(command) => checks::run(command),
         Command::Report(args) => frameworks::report(args),
         Command::Frameworks(command) => frameworks::run(command),
-        Command::IamPolicy => {
-            println!("{}", iam_policy());
+        Command::IamPolicy(args) => {
+            println!("{}", iam_policy(&args.send_to));
             Ok(exit::OK)
         }
     };

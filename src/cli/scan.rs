@@ -39,6 +39,8 @@ pub struct ScanArgs {
     frameworks: FrameworkArgs,
     #[command(flatten)]
     output: OutputArgs,
+    #[command(flatten)]
+    delivery: super::send::DeliveryArgs,
 }
 
 #[derive(Debug, Args)]
@@ -56,7 +58,7 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|e| format!("{e}; expected RFC 3339, e.g. 2026-01-31T00:00:00Z"))
 }
 
-fn options(aws: &AwsArgs) -> CollectOptions {
+pub(super) fn options(aws: &AwsArgs) -> CollectOptions {
     CollectOptions {
         profile: aws.profile.clone(),
         region: aws.region.clone(),
@@ -125,7 +127,11 @@ pub(super) fn load_catalog(args: &CheckArgs) -> Result<Catalog, Failure> {
 }
 
 /// Writes the report in every requested format; returns the paths written.
-fn write_outputs(output: &OutputArgs, report: &Report<'_>) -> Result<Vec<PathBuf>, Failure> {
+fn write_outputs(
+    output: &OutputArgs,
+    report: &Report<'_>,
+    stdout_free: bool,
+) -> Result<Vec<PathBuf>, Failure> {
     let targets: Vec<(emit::Format, PathBuf)> = if let Some(dir) = &output.output_dir {
         let stem = format!(
             "lockdown-{}-{}",
@@ -139,10 +145,9 @@ fn write_outputs(output: &OutputArgs, report: &Report<'_>) -> Result<Vec<PathBuf
                 "several --format values need --output-dir DIR (one file per format)",
             ));
         }
-        let destination = output
-            .output
-            .clone()
-            .or_else(|| (!std::io::stdout().is_terminal()).then(|| PathBuf::from("-")));
+        let destination = output.output.clone().or_else(|| {
+            (stdout_free && !std::io::stdout().is_terminal()).then(|| PathBuf::from("-"))
+        });
         destination
             .map(|path| (output.format[0], path))
             .into_iter()
@@ -169,6 +174,7 @@ pub fn scan(args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     let frameworks = mappings
         .resolve(&args.frameworks.framework)
         .map_err(Failure::usage)?;
+    args.delivery.check()?;
 
     let (snapshot, source) = if args.demo {
         let snapshot =
@@ -197,7 +203,7 @@ pub fn scan(args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     if let Some(region) = &args.aws.region {
         report.home_region = region.clone();
     }
-    let written = write_outputs(&args.output, &report)?;
+    let written = write_outputs(&args.output, &report, !args.delivery.uses_stdout())?;
     if ui.human {
         eprint!(
             "{}",
@@ -214,6 +220,10 @@ pub fn scan(args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
         }
     }
 
+    let delivered = super::send::deliver_report(&args.delivery, &args.aws, &report, ui.human)?;
+    if !delivered {
+        return Ok(exit::DELIVERY_FAILED);
+    }
     let Some(threshold) = args.output.fail_on else {
         return Ok(exit::OK);
     };

@@ -5,6 +5,7 @@ pub mod csv;
 pub mod html;
 pub mod ocsf;
 pub mod report;
+pub mod sink;
 pub mod summary;
 
 pub use report::{Report, Summary};

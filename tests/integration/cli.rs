@@ -345,4 +345,28 @@ fn iam_policy_lists_exactly_the_declared_read_only_actions() {
             .iter()
             .any(|p| name.starts_with(p))
     }));
+    assert_eq!(policy["Statement"].as_array().unwrap().len(), 1);
+
+    // Delivery permissions come only when asked for, each in its own statement.
+    let output = run(lockdown().args([
+        "iam-policy",
+        "--send-to",
+        "s3://audit-bucket/lockdown",
+        "--send-to",
+        "securityhub",
+        "--send-to",
+        "stdout",
+    ]));
+    let policy: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let statements = policy["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 3);
+    assert_eq!(statements[1]["Action"], serde_json::json!(["s3:PutObject"]));
+    assert_eq!(
+        statements[1]["Resource"],
+        "arn:aws:s3:::audit-bucket/lockdown/*"
+    );
+    assert_eq!(
+        statements[2]["Action"],
+        serde_json::json!(["securityhub:BatchImportFindings"])
+    );
 }

@@ -1,6 +1,7 @@
 //! Integration tests: the lockdown binary against moto server, and its command line.
 
 mod cli;
+mod delivery;
 mod frameworks;
 mod iam;
 mod outputs;

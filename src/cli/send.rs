@@ -1,0 +1,181 @@
+//! Delivery to sinks (`scan --send-to`) and re-delivery of the spool (`lockdown send`).
+
+use super::{AwsArgs, Failure, exit};
+use crate::emit::sink::{self, Delivery, Encoding, Sink, SinkContext, spool};
+use crate::emit::{Report, asff, ocsf};
+use clap::Args;
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// Where findings are delivered, and what happens when a destination fails.
+#[derive(Debug, Clone, Args)]
+pub struct DeliveryArgs {
+    /// Deliver findings here; repeatable. One of: stdout, file:PATH, s3://BUCKET/PREFIX,
+    /// securityhub, splunk-hec:URL[?index=I&sourcetype=S], elastic:URL/INDEX.
+    /// Tokens come from LOCKDOWN_SPLUNK_TOKEN / LOCKDOWN_ELASTIC_API_KEY (or *_FILE), never
+    /// from arguments.
+    #[arg(long, value_name = "SINK", value_parser = clap::value_parser!(Sink))]
+    send_to: Vec<Sink>,
+    /// Where findings a sink did not take are kept for `lockdown send --spool DIR`
+    /// (default: $LOCKDOWN_SPOOL_DIR, else ~/.local/state/lockdown/spool).
+    #[arg(long, value_name = "DIR")]
+    spool_dir: Option<PathBuf>,
+    /// Attempts per HTTP delivery request, the first included.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    send_attempts: u32,
+}
+
+impl DeliveryArgs {
+    /// Whether a sink writes to standard output (which then carries nothing else).
+    pub fn uses_stdout(&self) -> bool {
+        self.send_to.contains(&Sink::Stdout)
+    }
+
+    /// Checks every sink can be used (credentials present) before the scan starts.
+    pub fn check(&self) -> Result<(), Failure> {
+        self.send_to
+            .iter()
+            .try_for_each(Sink::check_ready)
+            .map_err(Failure::usage)
+    }
+
+    fn spool_dir(&self) -> PathBuf {
+        self.spool_dir.clone().unwrap_or_else(spool::default_dir)
+    }
+}
+
+/// `lockdown send`: re-delivers what earlier runs spooled.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The spool directory to deliver and empty.
+    #[arg(long, value_name = "DIR")]
+    spool: PathBuf,
+    /// Attempts per HTTP delivery request, the first included.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    send_attempts: u32,
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Failure::runtime)
+}
+
+async fn context(aws: &AwsArgs, account_id: String, attempts: u32) -> SinkContext {
+    SinkContext {
+        aws: crate::collect::sdk_config(&super::scan::options(aws)).await,
+        account_id,
+        run_time: chrono::Utc::now(),
+        attempts,
+    }
+}
+
+/// Reports one delivery; spools what was not delivered. Returns whether all arrived.
+fn settle(
+    sink: &Sink,
+    delivery: Delivery,
+    spool_dir: &std::path::Path,
+    human: bool,
+) -> Result<bool, Failure> {
+    if delivery.undelivered.is_empty() {
+        if human {
+            eprintln!("delivered {} events to {sink}", delivery.delivered);
+        }
+        return Ok(true);
+    }
+    let path = spool::save(spool_dir, sink, &delivery.undelivered).map_err(|e| {
+        Failure::runtime(format!(
+            "delivery to {sink} failed ({}) and the spool {} is not writable: {e}",
+            delivery.error.as_deref().unwrap_or_default(),
+            spool_dir.display()
+        ))
+    })?;
+    eprintln!(
+        "error: delivery to {sink} failed after retries: {}\n  {} of {} events spooled to {} \
+         — re-send with `lockdown send --spool {}`",
+        delivery.error.as_deref().unwrap_or("unknown error"),
+        delivery.undelivered.len(),
+        delivery.undelivered.len() + delivery.delivered,
+        path.display(),
+        spool_dir.display()
+    );
+    Ok(false)
+}
+
+/// Delivers a scan's findings to every `--send-to` sink; returns whether all arrived.
+pub fn deliver_report(
+    args: &DeliveryArgs,
+    aws: &AwsArgs,
+    report: &Report<'_>,
+    human: bool,
+) -> Result<bool, Failure> {
+    if args.send_to.is_empty() {
+        return Ok(true);
+    }
+    let runtime = runtime()?;
+    let context = runtime.block_on(context(aws, report.account.id.clone(), args.send_attempts));
+    let ocsf_events: Vec<Value> = if args.send_to.iter().any(|s| s.encoding() == Encoding::Ocsf) {
+        ocsf::events(report).collect()
+    } else {
+        Vec::new()
+    };
+    let mut all_delivered = true;
+    for sink in &args.send_to {
+        let events = match sink.encoding() {
+            Encoding::Ocsf => ocsf_events.clone(),
+            Encoding::Asff => {
+                let region = context
+                    .aws
+                    .region()
+                    .map_or(report.home_region.clone(), ToString::to_string);
+                asff::findings(report, &region).collect()
+            }
+        };
+        let delivery = runtime.block_on(sink::deliver(sink, events, &context));
+        all_delivered &= settle(sink, delivery, &args.spool_dir(), human)?;
+    }
+    Ok(all_delivered)
+}
+
+/// `lockdown send --spool DIR`.
+pub fn send(args: SendArgs, human: bool) -> Result<u8, Failure> {
+    let files = spool::read_dir(&args.spool).map_err(Failure::usage)?;
+    let runtime = runtime()?;
+    let context = runtime.block_on(context(&args.aws, String::new(), args.send_attempts));
+    let mut all_delivered = true;
+    for file in &files {
+        let delivery = runtime.block_on(sink::deliver(&file.sink, file.events.clone(), &context));
+        let delivered = delivery.undelivered.is_empty();
+        spool::settle(file, &delivery.undelivered).map_err(|e| {
+            Failure::runtime(format!(
+                "cannot update spool file {}: {e}",
+                file.path.display()
+            ))
+        })?;
+        if delivered {
+            if human {
+                eprintln!("delivered {} events to {}", delivery.delivered, file.sink);
+            }
+        } else {
+            all_delivered = false;
+            eprintln!(
+                "error: delivery to {} failed: {}; {} events stay in {}",
+                file.sink,
+                delivery.error.as_deref().unwrap_or("unknown error"),
+                delivery.undelivered.len(),
+                file.path.display()
+            );
+        }
+    }
+    if human && files.is_empty() {
+        eprintln!("spool {} is empty: nothing to send", args.spool.display());
+    }
+    Ok(if all_delivered {
+        exit::OK
+    } else {
+        exit::DELIVERY_FAILED
+    })
+}

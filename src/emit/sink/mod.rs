@@ -1,0 +1,326 @@
+//! Delivery of findings to destinations (`--send-to`): stdout, files, S3, Security Hub, Splunk
+//! HEC and Elastic. Every sink carries OCSF events except Security Hub (ASFF). What a sink could
+//! not deliver after its retries is returned to the caller, which spools it to disk: nothing is
+//! lost. Tokens come from environment variables or files, never from the command line.
+
+mod aws;
+mod elastic;
+mod http;
+mod splunk;
+pub mod spool;
+
+use serde_json::Value;
+use std::fmt;
+use std::io::Write;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// Where findings are delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sink {
+    /// OCSF events on standard output, one per line.
+    Stdout,
+    /// OCSF events appended to a file, one per line.
+    File(PathBuf),
+    /// One object per run under `s3://bucket/prefix`, date-partitioned, encrypted at rest.
+    S3 { bucket: String, prefix: String },
+    /// ASFF findings imported into Security Hub of the scanning credentials' region.
+    SecurityHub,
+    /// Splunk HTTP Event Collector.
+    SplunkHec {
+        url: String,
+        index: Option<String>,
+        sourcetype: String,
+    },
+    /// Elasticsearch/OpenSearch `_bulk` into an index or data stream.
+    Elastic { url: String, index: String },
+}
+
+/// The event encoding a sink takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Ocsf,
+    Asff,
+}
+
+const SINK_FORMS: &str = "stdout, file:PATH, s3://BUCKET/PREFIX, securityhub, \
+                          splunk-hec:URL[?index=I&sourcetype=S], elastic:URL/INDEX";
+
+/// Rejects URLs with credentials in them: secrets must not be typed on the command line.
+fn http_url(url: &str, spec: &str) -> Result<reqwest::Url, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("sink `{spec}`: bad URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "sink `{spec}`: the URL must be http:// or https://"
+        ));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!(
+            "sink `{spec}`: credentials do not belong in the URL; use the token environment \
+             variables (see `lockdown scan --help`)"
+        ));
+    }
+    Ok(parsed)
+}
+
+impl FromStr for Sink {
+    type Err = String;
+
+    fn from_str(spec: &str) -> Result<Self, String> {
+        if spec == "stdout" {
+            return Ok(Sink::Stdout);
+        }
+        if spec == "securityhub" {
+            return Ok(Sink::SecurityHub);
+        }
+        if let Some(path) = spec.strip_prefix("file:") {
+            if path.is_empty() {
+                return Err("sink `file:` needs a path, e.g. file:/var/log/lockdown.jsonl".into());
+            }
+            return Ok(Sink::File(path.into()));
+        }
+        if let Some(rest) = spec.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            if bucket.is_empty() {
+                return Err(format!(
+                    "sink `{spec}`: no bucket, e.g. s3://my-bucket/lockdown"
+                ));
+            }
+            return Ok(Sink::S3 {
+                bucket: bucket.to_owned(),
+                prefix: prefix.trim_end_matches('/').to_owned(),
+            });
+        }
+        if let Some(url) = spec.strip_prefix("splunk-hec:") {
+            let mut parsed = http_url(url, spec)?;
+            let mut index = None;
+            let mut sourcetype = splunk::DEFAULT_SOURCETYPE.to_owned();
+            for (key, value) in parsed.query_pairs() {
+                match &*key {
+                    "index" => index = Some(value.into_owned()),
+                    "sourcetype" => sourcetype = value.into_owned(),
+                    other => {
+                        return Err(format!(
+                            "sink `{spec}`: unknown option `{other}` (index, sourcetype)"
+                        ));
+                    }
+                }
+            }
+            parsed.set_query(None);
+            return Ok(Sink::SplunkHec {
+                url: parsed.to_string(),
+                index,
+                sourcetype,
+            });
+        }
+        if let Some(url) = spec.strip_prefix("elastic:") {
+            let mut parsed = http_url(url, spec)?;
+            let index = parsed
+                .path_segments()
+                .and_then(|mut segments| segments.next_back().map(str::to_owned))
+                .filter(|index| !index.is_empty())
+                .ok_or_else(|| {
+                    format!(
+                        "sink `{spec}`: no index, e.g. elastic:https://es:9200/lockdown-findings"
+                    )
+                })?;
+            parsed
+                .path_segments_mut()
+                .map_err(|()| format!("sink `{spec}`: bad URL"))?
+                .pop();
+            return Ok(Sink::Elastic {
+                url: parsed.to_string(),
+                index,
+            });
+        }
+        Err(format!("unknown sink `{spec}`; one of: {SINK_FORMS}"))
+    }
+}
+
+impl fmt::Display for Sink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Sink::Stdout => write!(f, "stdout"),
+            Sink::File(path) => write!(f, "file:{}", path.display()),
+            Sink::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
+            Sink::SecurityHub => write!(f, "securityhub"),
+            Sink::SplunkHec {
+                url,
+                index,
+                sourcetype,
+            } => {
+                write!(f, "splunk-hec:{url}?sourcetype={sourcetype}")?;
+                index.iter().try_for_each(|i| write!(f, "&index={i}"))
+            }
+            Sink::Elastic { url, index } => {
+                write!(f, "elastic:{}/{index}", url.trim_end_matches('/'))
+            }
+        }
+    }
+}
+
+impl Sink {
+    /// Checks what can be known before a scan: the credentials a sink needs are there.
+    pub fn check_ready(&self) -> Result<(), String> {
+        match self {
+            Sink::SplunkHec { .. } => splunk::token().map(drop),
+            Sink::Elastic { .. } => elastic::api_key().map(drop),
+            _ => Ok(()),
+        }
+        .map_err(|e| format!("sink `{self}`: {e}"))
+    }
+
+    /// The IAM statement delivering here needs, for sinks on AWS.
+    pub fn delivery_statement(&self) -> Option<Value> {
+        match self {
+            Sink::S3 { bucket, prefix } => Some(serde_json::json!({
+                "Sid": "LockdownDeliverToS3",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject"],
+                "Resource": format!("arn:aws:s3:::{bucket}/{}*", if prefix.is_empty() { String::new() } else { format!("{prefix}/") }),
+            })),
+            Sink::SecurityHub => Some(serde_json::json!({
+                "Sid": "LockdownDeliverToSecurityHub",
+                "Effect": "Allow",
+                "Action": ["securityhub:BatchImportFindings"],
+                "Resource": "*",
+            })),
+            _ => None,
+        }
+    }
+
+    /// The events this sink takes.
+    pub fn encoding(&self) -> Encoding {
+        match self {
+            Sink::SecurityHub => Encoding::Asff,
+            _ => Encoding::Ocsf,
+        }
+    }
+}
+
+/// What a run needs to reach its sinks.
+#[derive(Debug, Clone)]
+pub struct SinkContext {
+    /// AWS configuration for the S3 and Security Hub sinks.
+    pub aws: aws_config::SdkConfig,
+    /// Account and time of the run, for S3 object keys.
+    pub account_id: String,
+    pub run_time: chrono::DateTime<chrono::Utc>,
+    /// Attempts per HTTP request, the first included.
+    pub attempts: u32,
+}
+
+/// The outcome of delivering to one sink.
+#[derive(Debug, Default)]
+pub struct Delivery {
+    /// Events the destination accepted (or already had).
+    pub delivered: usize,
+    /// Events that could not be delivered, to be spooled.
+    pub undelivered: Vec<Value>,
+    /// Why some events were not delivered.
+    pub error: Option<String>,
+}
+
+impl Delivery {
+    /// Every event delivered.
+    fn complete(delivered: usize) -> Self {
+        Self {
+            delivered,
+            ..Default::default()
+        }
+    }
+
+    /// `events[failed_from..]` not delivered because of `error`.
+    fn partial(mut events: Vec<Value>, failed_from: usize, error: impl fmt::Display) -> Self {
+        let undelivered = events.split_off(failed_from);
+        Self {
+            delivered: events.len(),
+            undelivered,
+            error: Some(error.to_string()),
+        }
+    }
+}
+
+fn write_lines(events: &[Value], out: &mut dyn Write) -> std::io::Result<()> {
+    for event in events {
+        serde_json::to_writer(&mut *out, event)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+fn append_lines(path: &std::path::Path, events: &[Value]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    write_lines(events, &mut std::io::BufWriter::new(file))
+}
+
+/// Delivers `events` (in the sink's encoding) to `sink`.
+pub async fn deliver(sink: &Sink, events: Vec<Value>, context: &SinkContext) -> Delivery {
+    let count = events.len();
+    match sink {
+        Sink::Stdout => match write_lines(&events, &mut std::io::stdout().lock()) {
+            Ok(()) => Delivery::complete(count),
+            Err(e) => Delivery::partial(events, 0, e),
+        },
+        Sink::File(path) => match append_lines(path, &events) {
+            Ok(()) => Delivery::complete(count),
+            Err(e) => Delivery::partial(events, 0, format!("{}: {e}", path.display())),
+        },
+        Sink::S3 { bucket, prefix } => aws::put_object(bucket, prefix, events, context).await,
+        Sink::SecurityHub => aws::import_findings(events, context).await,
+        Sink::SplunkHec {
+            url,
+            index,
+            sourcetype,
+        } => splunk::send(url, index.as_deref(), sourcetype, events, context).await,
+        Sink::Elastic { url, index } => elastic::send(url, index, events, context).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Sink;
+
+    #[test]
+    fn sink_specs_parse_and_print_back() {
+        for spec in [
+            "stdout",
+            "securityhub",
+            "file:/tmp/findings.jsonl",
+            "s3://audit-bucket/lockdown",
+            "splunk-hec:https://splunk.example.com:8088/?sourcetype=ocsf&index=security",
+            "elastic:https://es.example.com:9200/lockdown-findings",
+        ] {
+            let sink: Sink = spec.parse().unwrap_or_else(|e| panic!("{spec}: {e}"));
+            assert_eq!(sink.to_string().parse::<Sink>(), Ok(sink), "{spec}");
+        }
+    }
+
+    #[test]
+    fn bad_sink_specs_say_what_is_wrong() {
+        for (spec, message) in [
+            ("kafka:broker", "unknown sink"),
+            ("file:", "needs a path"),
+            ("s3://", "no bucket"),
+            ("elastic:https://es:9200", "no index"),
+            (
+                "splunk-hec:https://user:pw@splunk:8088",
+                "credentials do not belong",
+            ),
+            (
+                "splunk-hec:https://splunk:8088?token=x",
+                "unknown option `token`",
+            ),
+            ("splunk-hec:ftp://splunk", "http:// or https://"),
+        ] {
+            let error = spec.parse::<Sink>().unwrap_err();
+            assert!(error.contains(message), "{spec}: {error}");
+        }
+    }
+}

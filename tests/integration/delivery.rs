@@ -1,0 +1,368 @@
+//! Delivery to sinks: the exact wire format at local Splunk HEC and Elasticsearch receivers,
+//! retries, spooling when a destination stays down and re-delivery with `lockdown send`;
+//! S3 and Security Hub against moto. No finding may be lost or duplicated.
+
+use crate::support::{TempDir, TestAccount, describe, lockdown, python, run};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+const SPLUNK_TOKEN: &str = "hec-token-5b0f-test-secret";
+const ELASTIC_KEY: &str = "elastic-api-key-91c2-test-secret";
+
+/// A local SIEM stand-in (tests/support/http_receiver.py) recording what it receives.
+struct Receiver {
+    url: String,
+    child: Child,
+}
+
+impl Receiver {
+    fn start() -> Self {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/http_receiver.py");
+        let mut child = Command::new(python())
+            .arg(script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the HTTP receiver");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.strip_prefix("READY ").expect("READY line").trim();
+        Self {
+            url: format!("http://127.0.0.1:{port}"),
+            child,
+        }
+    }
+
+    fn configure(&self, config: Value) {
+        ureq::post(format!("{}/__receiver/config", self.url))
+            .send(config.to_string().as_bytes())
+            .expect("configure the receiver");
+    }
+
+    fn requests(&self) -> Vec<Value> {
+        let text = ureq::get(format!("{}/__receiver/requests", self.url))
+            .call()
+            .expect("read the receiver's requests")
+            .into_body()
+            .read_to_string()
+            .unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Scans the demo account, writing JSON results to `dir/results.json`, with extra arguments.
+fn demo_scan(dir: &TempDir, extra: &[&str]) -> Output {
+    run(lockdown()
+        .args(["scan", "--demo", "--quiet", "--output"])
+        .arg(dir.path("results.json"))
+        .arg("--spool-dir")
+        .arg(dir.path("spool"))
+        .env("LOCKDOWN_SPLUNK_TOKEN", SPLUNK_TOKEN)
+        .env("LOCKDOWN_ELASTIC_API_KEY", ELASTIC_KEY)
+        .args(extra))
+}
+
+fn finding_ids(dir: &TempDir) -> BTreeSet<String> {
+    let report = crate::support::read_report(&dir.path("results.json"));
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn json_lines(body: &str) -> Vec<Value> {
+    body.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The OCSF event uids in the HEC envelopes of a request body.
+fn hec_uids(request: &Value) -> Vec<String> {
+    json_lines(request["body"].as_str().unwrap())
+        .iter()
+        .map(|e| e["event"]["metadata"]["uid"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn assert_no_secret(output: &Output) {
+    for secret in [SPLUNK_TOKEN, ELASTIC_KEY] {
+        assert!(
+            !describe(output).contains(secret),
+            "a token leaked: {}",
+            describe(output)
+        );
+    }
+}
+
+fn spool_files(dir: &TempDir) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir.path("spool"))
+        .map(|entries| entries.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn splunk_hec_gets_gzip_batches_in_the_hec_envelope_after_transient_failures() {
+    let receiver = Receiver::start();
+    receiver.configure(json!({"fail_first": 2, "fail_status": 503}));
+    let dir = TempDir::new("splunk");
+    let sink = format!("splunk-hec:{}?index=security", receiver.url);
+    let output = demo_scan(&dir, &["--send-to", &sink, "-v"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert_no_secret(&output);
+
+    let requests = receiver.requests();
+    assert_eq!(requests.len(), 3, "two refused attempts, then one batch");
+    for request in &requests {
+        assert_eq!(request["path"], "/services/collector/event");
+        assert_eq!(request["gzip"], true);
+        assert_eq!(
+            request["headers"]["authorization"],
+            format!("Splunk {SPLUNK_TOKEN}")
+        );
+    }
+    let envelopes = json_lines(requests[2]["body"].as_str().unwrap());
+    for envelope in &envelopes {
+        assert_eq!(envelope["index"], "security");
+        assert_eq!(envelope["sourcetype"], "ocsf:finding");
+        assert_eq!(envelope["event"]["class_uid"], 2004);
+        let millis = envelope["event"]["time"].as_i64().unwrap();
+        assert_eq!(envelope["time"].as_f64().unwrap(), millis as f64 / 1000.0);
+    }
+    let delivered: BTreeSet<String> = hec_uids(&requests[2]).into_iter().collect();
+    assert_eq!(delivered, finding_ids(&dir), "every finding, once");
+    assert!(spool_files(&dir).is_empty());
+}
+
+#[test]
+fn elastic_bulk_creates_with_stable_ids_retries_items_and_resends_do_not_duplicate() {
+    let receiver = Receiver::start();
+    receiver.configure(json!({"item_failures": 7}));
+    let dir = TempDir::new("elastic");
+    let sink = format!("elastic:{}/lockdown-findings", receiver.url);
+    let output = demo_scan(&dir, &["--send-to", &sink]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert_no_secret(&output);
+
+    let requests = receiver.requests();
+    assert_eq!(
+        requests.len(),
+        2,
+        "one bulk request, then one retrying 7 throttled items"
+    );
+    let mut created = BTreeSet::new();
+    for request in &requests {
+        assert_eq!(request["path"], "/_bulk");
+        assert_eq!(request["headers"]["content-type"], "application/x-ndjson");
+        assert_eq!(
+            request["headers"]["authorization"],
+            format!("ApiKey {ELASTIC_KEY}")
+        );
+        let body = request["body"].as_str().unwrap();
+        assert!(body.ends_with('\n'), "bulk bodies end with a newline");
+        let lines = json_lines(body);
+        for pair in lines.chunks(2) {
+            assert_eq!(pair[0]["create"]["_index"], "lockdown-findings");
+            assert_eq!(pair[0]["create"]["_id"], pair[1]["metadata"]["uid"]);
+            assert!(pair[1]["@timestamp"].is_string());
+            created.insert(pair[0]["create"]["_id"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(json_lines(requests[1]["body"].as_str().unwrap()).len(), 14);
+    assert_eq!(created, finding_ids(&dir));
+
+    // A second run sends the same ids: the index answers 409 and nothing is duplicated.
+    let again = demo_scan(&dir, &["--send-to", &sink]);
+    assert_eq!(again.status.code(), Some(0), "{}", describe(&again));
+    let third = &receiver.requests()[2];
+    let resent: BTreeSet<String> = json_lines(third["body"].as_str().unwrap())
+        .chunks(2)
+        .map(|pair| pair[0]["create"]["_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(resent, created);
+}
+
+#[test]
+fn a_sink_that_stays_down_gets_nothing_lost_and_send_redelivers_the_spool() {
+    let receiver = Receiver::start();
+    receiver.configure(json!({"fail_first": 1000, "fail_status": 503}));
+    let dir = TempDir::new("spool");
+    let sink = format!("splunk-hec:{}", receiver.url);
+    let output = demo_scan(&dir, &["--send-to", &sink, "--send-attempts", "2"]);
+    assert_eq!(output.status.code(), Some(5), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("HTTP 503"), "{stderr}");
+    assert!(stderr.contains("120 of 120 events spooled to"), "{stderr}");
+    assert!(stderr.contains("lockdown send --spool"), "{stderr}");
+    assert_no_secret(&output);
+    assert_eq!(receiver.requests().len(), 2, "--send-attempts 2");
+    let files = spool_files(&dir);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(
+        std::fs::read_to_string(&files[0]).unwrap().lines().count(),
+        121
+    );
+
+    // Still down: the spool stays, exit 5.
+    let send = || {
+        run(lockdown()
+            .args(["send", "--send-attempts", "1", "--spool"])
+            .arg(dir.path("spool"))
+            .env("LOCKDOWN_SPLUNK_TOKEN", SPLUNK_TOKEN))
+    };
+    let failed = send();
+    assert_eq!(failed.status.code(), Some(5), "{}", describe(&failed));
+    assert_eq!(spool_files(&dir).len(), 1);
+
+    receiver.configure(json!({"fail_first": 0}));
+    let sent = send();
+    assert_eq!(sent.status.code(), Some(0), "{}", describe(&sent));
+    assert!(
+        spool_files(&dir).is_empty(),
+        "a delivered spool file is removed"
+    );
+    let last = receiver.requests().pop().unwrap();
+    let delivered: BTreeSet<String> = hec_uids(&last).into_iter().collect();
+    assert_eq!(
+        delivered,
+        finding_ids(&dir),
+        "every finding arrived after re-delivery"
+    );
+}
+
+#[test]
+fn sink_problems_known_before_the_scan_are_usage_errors() {
+    let output = run(lockdown().args([
+        "scan",
+        "--demo",
+        "--send-to",
+        "splunk-hec:https://splunk:8088",
+    ]));
+    crate::support::assert_usage_error(&output, &["LOCKDOWN_SPLUNK_TOKEN"]);
+    let output = run(lockdown().args(["scan", "--demo", "--send-to", "kafka:broker"]));
+    crate::support::assert_usage_error(&output, &["unknown sink `kafka:broker`", "splunk-hec:URL"]);
+    let output = run(lockdown().args([
+        "scan",
+        "--demo",
+        "--send-to",
+        "elastic:https://elastic:changeme@es:9200/findings",
+    ]));
+    crate::support::assert_usage_error(&output, &["credentials do not belong in the URL"]);
+    let output = run(lockdown().args(["send", "--spool", "/nonexistent/spool"]));
+    crate::support::assert_usage_error(&output, &["/nonexistent/spool"]);
+}
+
+#[tokio::test]
+async fn s3_and_security_hub_receive_a_live_scan_on_moto() {
+    let account = TestAccount::new().await;
+    account.create_bucket("lockdown-findings-out");
+    let dir = TempDir::new("aws-sinks");
+    let output = run(account
+        .lockdown()
+        .args([
+            "scan",
+            "--quiet",
+            "--regions",
+            "us-east-1",
+            "--checks",
+            "iam_*,s3_*",
+        ])
+        .arg("--output")
+        .arg(dir.path("results.json"))
+        .args(["--send-to", "s3://lockdown-findings-out/scans"])
+        .args(["--send-to", "securityhub"]));
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let ids = finding_ids(&dir);
+    assert!(ids.len() > 10);
+
+    let config = account.sdk_config().await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let objects = s3
+        .list_objects_v2()
+        .bucket("lockdown-findings-out")
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<&str> = objects.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let key = keys[0];
+    assert!(
+        key.starts_with(&format!("scans/account={}/year=", account.id)),
+        "{key}"
+    );
+    let object = s3
+        .get_object()
+        .bucket("lockdown-findings-out")
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        object.server_side_encryption(),
+        Some(&aws_sdk_s3::types::ServerSideEncryption::Aes256)
+    );
+    let body = object.body.collect().await.unwrap().into_bytes();
+    let uids: BTreeSet<String> = json_lines(std::str::from_utf8(&body).unwrap())
+        .iter()
+        .map(|e| e["metadata"]["uid"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(uids, ids);
+
+    let hub = aws_sdk_securityhub::Client::new(&config);
+    let findings: Vec<aws_sdk_securityhub::types::AwsSecurityFinding> = hub
+        .get_findings()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .unwrap();
+    assert_eq!(findings.len(), ids.len());
+    let report = crate::support::read_report(&dir.path("results.json"));
+    for finding in &findings {
+        let id = finding.id().unwrap().rsplit('/').next().unwrap();
+        let original = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .expect("a finding of the scan");
+        let expected = match original["status"].as_str().unwrap() {
+            "PASS" => "PASSED",
+            "FAIL" => "FAILED",
+            "ERROR" => "WARNING",
+            _ => "NOT_AVAILABLE",
+        };
+        let compliance = finding.compliance().unwrap();
+        assert_eq!(compliance.status().unwrap().as_str(), expected);
+        assert!(!compliance.related_requirements().is_empty());
+        assert_eq!(finding.aws_account_id(), Some(account.id.as_str()));
+        assert!(
+            finding
+                .product_arn()
+                .unwrap()
+                .starts_with("arn:aws:securityhub:us-east-1:")
+        );
+        assert_eq!(
+            finding.resources()[0].id(),
+            original["resource"]["arn"].as_str()
+        );
+    }
+}

@@ -1,0 +1,88 @@
+"""A local HTTP receiver standing in for a SIEM endpoint (Splunk HEC or Elasticsearch _bulk),
+recording every request so tests can check lockdown's exact wire format.
+
+Prints `READY <port>` and serves until stdin closes.
+  POST /__receiver/config {"fail_first": N, "fail_status": 503, "item_failures": K}
+       the next N requests are answered `fail_status`; the next K bulk items get status 429
+  GET  /__receiver/requests -> [{"method", "path", "headers", "gzip", "body"}]
+  POST /services/collector/event   -> Splunk HEC answer
+  POST /<anything>/_bulk           -> Elasticsearch bulk answer; `create` of an existing _id is 409
+"""
+
+import gzip
+import json
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+STATE = {"fail_first": 0, "fail_status": 503, "item_failures": 0, "requests": [], "ids": set()}
+
+
+def bulk_answer(body):
+    lines = [json.loads(line) for line in body.splitlines() if line.strip()]
+    items, errors = [], False
+    for action in lines[0::2]:
+        doc_id = action["create"]["_id"]
+        if STATE["item_failures"] > 0:
+            STATE["item_failures"] -= 1
+            status = 429
+        elif doc_id in STATE["ids"]:
+            status = 409
+        else:
+            STATE["ids"].add(doc_id)
+            status = 201
+        item = {"_id": doc_id, "status": status}
+        if status >= 400:
+            errors = True
+            item["error"] = {"type": "rejected", "reason": f"status {status}"}
+        items.append({"create": item})
+    return {"took": 1, "errors": errors, "items": items}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def answer(self, status, payload):
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        with LOCK:
+            self.answer(200, STATE["requests"])
+
+    def do_POST(self):
+        raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path == "/__receiver/config":
+            with LOCK:
+                STATE.update(json.loads(raw))
+            return self.answer(200, {})
+        zipped = self.headers.get("Content-Encoding") == "gzip"
+        body = (gzip.decompress(raw) if zipped else raw).decode()
+        with LOCK:
+            STATE["requests"].append(
+                {
+                    "method": "POST",
+                    "path": self.path,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "gzip": zipped,
+                    "body": body,
+                }
+            )
+            if STATE["fail_first"] > 0:
+                STATE["fail_first"] -= 1
+                return self.answer(STATE["fail_status"], {"text": "Server is busy", "code": 9})
+            if self.path.endswith("/_bulk"):
+                return self.answer(200, bulk_answer(body))
+        self.answer(200, {"text": "Success", "code": 0})
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+print(f"READY {server.server_address[1]}", flush=True)
+sys.stdin.read()
