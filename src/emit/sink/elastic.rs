@@ -30,11 +30,19 @@ fn bulk_body(events: &[Value], positions: &[usize], index: &str) -> Vec<u8> {
     body
 }
 
-/// Per item of a bulk response: `Ok(())` stored (or already there), `Err(retry?, reason)`.
-fn item_results(
-    response: &str,
-    expected: usize,
-) -> Result<Vec<Result<(), (bool, String)>>, String> {
+/// What became of one document of a bulk request.
+#[derive(Debug, PartialEq)]
+enum Item {
+    /// Stored now, or already stored by an earlier delivery (409).
+    Stored,
+    /// Rejected for now (429, 5xx): send again.
+    Retry(String),
+    /// Rejected for good (e.g. a mapping error).
+    Rejected(String),
+}
+
+/// The outcome of each document of a bulk request, from the response.
+fn item_results(response: &str, expected: usize) -> Result<Vec<Item>, String> {
     let parsed: Value =
         serde_json::from_str(response).map_err(|e| format!("bulk response is not JSON: {e}"))?;
     let items = parsed["items"]
@@ -46,17 +54,16 @@ fn item_results(
         .map(|item| {
             let result = &item["create"];
             let status = result["status"].as_u64().unwrap_or_default();
+            let reason = || {
+                let why = result["error"]["reason"]
+                    .as_str()
+                    .unwrap_or("no reason given");
+                format!("item status {status}: {why}")
+            };
             match status {
-                200..=299 | 409 => Ok(()),
-                _ => Err((
-                    status == 429 || status >= 500,
-                    format!(
-                        "item status {status}: {}",
-                        result["error"]["reason"]
-                            .as_str()
-                            .unwrap_or("no reason given")
-                    ),
-                )),
+                200..=299 | 409 => Item::Stored,
+                429 | 500.. => Item::Retry(reason()),
+                _ => Item::Rejected(reason()),
             }
         })
         .collect())
