@@ -22,6 +22,7 @@ fn accept_all_receiver() -> String {
     let address = listener.local_addr().unwrap();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
+            stream.set_nodelay(true).unwrap();
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut stream = stream;
@@ -48,16 +49,19 @@ fn accept_all_receiver() -> String {
                     let answer = if request_line.contains("/_bulk") {
                         let items = body.iter().filter(|b| **b == b'\n').count() / 2;
                         let item = r#"{"create":{"status":201}}"#;
-                        format!(r#"{{"errors":false,"items":[{}]}}"#, vec![item; items].join(","))
+                        format!(
+                            r#"{{"errors":false,"items":[{}]}}"#,
+                            vec![item; items].join(",")
+                        )
                     } else {
                         r#"{"text":"Success","code":0}"#.to_owned()
                     };
-                    write!(
-                        stream,
+                    // One write: split writes meet Nagle's algorithm and delayed ACKs.
+                    let response = format!(
                         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{answer}",
                         answer.len()
-                    )
-                    .unwrap();
+                    );
+                    stream.write_all(response.as_bytes()).unwrap();
                 }
             });
         }
@@ -92,7 +96,10 @@ fn bench_emit(c: &mut Criterion) {
     ] {
         let mut out = Vec::new();
         format.write(&report, &mut out).expect("encode");
-        eprintln!("{format:?}: {} bytes for {FINDINGS} findings (soc2 compliance events included)", out.len());
+        eprintln!(
+            "{format:?}: {} bytes for {FINDINGS} findings (soc2 compliance events included)",
+            out.len()
+        );
         group.bench_function(format!("{format:?}").to_lowercase(), |b| {
             b.iter(|| {
                 let mut out = Vec::with_capacity(out.len());
@@ -106,12 +113,14 @@ fn bench_emit(c: &mut Criterion) {
     let url = accept_all_receiver();
     // SAFETY: set before any thread of the benchmark reads the environment.
     unsafe { std::env::set_var("LOCKDOWN_SPLUNK_TOKEN", "bench-token") };
-    let events: Vec<_> = report.findings.iter().map(|f| ocsf::detection_finding(&report, f)).collect();
+    let events: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f| ocsf::detection_finding(&report, f))
+        .collect();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let context = SinkContext {
         aws: aws_config::SdkConfig::builder().build(),
-        account_id: report.account.id.clone(),
-        run_time: now,
         attempts: 1,
     };
     let mut group = c.benchmark_group(format!("deliver/{FINDINGS}_findings"));

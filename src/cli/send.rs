@@ -64,11 +64,9 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(Failure::runtime)
 }
 
-async fn context(aws: &AwsArgs, account_id: String, attempts: u32) -> SinkContext {
+async fn context(aws: &AwsArgs, attempts: u32) -> SinkContext {
     SinkContext {
         aws: crate::collect::sdk_config(&super::scan::options(aws)).await,
-        account_id,
-        run_time: chrono::Utc::now(),
         attempts,
     }
 }
@@ -116,7 +114,7 @@ pub fn deliver_report(
         return Ok(true);
     }
     let runtime = runtime()?;
-    let context = runtime.block_on(context(aws, report.account.id.clone(), args.send_attempts));
+    let context = runtime.block_on(context(aws, args.send_attempts));
     let ocsf_events: Vec<Value> = if args.send_to.iter().any(|s| s.encoding() == Encoding::Ocsf) {
         ocsf::events(report).collect()
     } else {
@@ -144,7 +142,7 @@ pub fn deliver_report(
 pub fn send(args: SendArgs, human: bool) -> Result<u8, Failure> {
     let files = spool::read_dir(&args.spool).map_err(Failure::usage)?;
     let runtime = runtime()?;
-    let context = runtime.block_on(context(&args.aws, String::new(), args.send_attempts));
+    let context = runtime.block_on(context(&args.aws, args.send_attempts));
     let mut all_delivered = true;
     for file in &files {
         let delivery = runtime.block_on(sink::deliver(&file.sink, file.events.clone(), &context));

@@ -375,7 +375,14 @@ async fn an_s3_sink_that_fails_spools_and_send_delivers_once_the_bucket_exists()
     let sink = format!("s3://{bucket}/scans");
     let output = run(account
         .lockdown()
-        .args(["scan", "--quiet", "--regions", "us-east-1", "--checks", "iam_password_*"])
+        .args([
+            "scan",
+            "--quiet",
+            "--regions",
+            "us-east-1",
+            "--checks",
+            "iam_password_*",
+        ])
         .arg("--output")
         .arg(dir.path("results.json"))
         .arg("--spool-dir")
@@ -383,24 +390,43 @@ async fn an_s3_sink_that_fails_spools_and_send_delivers_once_the_bucket_exists()
         .args(["--send-to", &sink]));
     assert_eq!(output.status.code(), Some(5), "{}", describe(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("s3:PutObject") && stderr.contains("NoSuchBucket"), "{stderr}");
+    assert!(
+        stderr.contains("s3:PutObject") && stderr.contains("NoSuchBucket"),
+        "{stderr}"
+    );
     assert_eq!(spool_files(&dir).len(), 1);
 
     account.create_bucket(&bucket);
-    let sent = run(account.lockdown().arg("send").arg("--spool").arg(dir.path("spool")));
+    let sent = run(account
+        .lockdown()
+        .arg("send")
+        .arg("--spool")
+        .arg(dir.path("spool")));
     assert_eq!(sent.status.code(), Some(0), "{}", describe(&sent));
     assert!(spool_files(&dir).is_empty());
     let config = account.sdk_config().await;
     let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build(),
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
     );
     let objects = s3.list_objects_v2().bucket(&bucket).send().await.unwrap();
     let key = objects.contents()[0].key().unwrap().to_owned();
-    let body = s3.get_object().bucket(&bucket).key(key).send().await.unwrap();
+    let body = s3
+        .get_object()
+        .bucket(&bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
     let body = body.body.collect().await.unwrap().into_bytes();
     let uids: BTreeSet<String> = json_lines(std::str::from_utf8(&body).unwrap())
         .iter()
         .map(|e| e["metadata"]["uid"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(uids, finding_ids(&dir), "every finding arrived after re-delivery");
+    assert_eq!(
+        uids,
+        finding_ids(&dir),
+        "every finding arrived after re-delivery"
+    );
 }

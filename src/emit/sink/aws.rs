@@ -18,15 +18,21 @@ const IMPORT_INTERVAL: Duration = Duration::from_millis(100);
 const IMPORT_ROUNDS: usize = 3;
 
 /// The object key of a run: Hive-style partitions so Athena and SIEM S3 inputs can prune.
-fn object_key(prefix: &str, context: &SinkContext) -> String {
-    let time = context.run_time;
+/// Account and time come from the events, so a re-delivered spool lands where the run would.
+fn object_key(prefix: &str, events: &[Value]) -> String {
+    let first = events.first().unwrap_or(&Value::Null);
+    let account = first["cloud"]["account"]["uid"]
+        .as_str()
+        .unwrap_or("unknown");
+    let time = first["time"]
+        .as_i64()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .unwrap_or_else(chrono::Utc::now);
     let name = format!(
-        "account={}/year={}/month={}/day={}/lockdown-{}-{}.ocsf.jsonl",
-        context.account_id,
+        "account={account}/year={}/month={}/day={}/lockdown-{account}-{}.ocsf.jsonl",
         time.format("%Y"),
         time.format("%m"),
         time.format("%d"),
-        context.account_id,
         time.format("%Y%m%dT%H%M%SZ")
     );
     if prefix.is_empty() {
@@ -51,7 +57,7 @@ pub async fn put_object(
     let config = aws_sdk_s3::config::Builder::from(&context.aws)
         .force_path_style(context.aws.endpoint_url().is_some())
         .build();
-    let key = object_key(prefix, context);
+    let key = object_key(prefix, &events);
     let result = aws_sdk_s3::Client::from_conf(config)
         .put_object()
         .bucket(bucket)
@@ -232,14 +238,10 @@ mod tests {
 
     #[test]
     fn object_keys_are_partitioned_by_account_and_date() {
-        let context = SinkContext {
-            aws: aws_config::SdkConfig::builder().build(),
-            account_id: "123456789012".into(),
-            run_time: "2026-11-01T09:00:00Z".parse().unwrap(),
-            attempts: 1,
-        };
+        let events =
+            [json!({"time": 1_793_523_600_000_i64, "cloud": {"account": {"uid": "123456789012"}}})];
         assert_eq!(
-            object_key("lockdown", &context),
+            object_key("lockdown", &events),
             "lockdown/account=123456789012/year=2026/month=11/day=01/lockdown-123456789012-20261101T090000Z.ocsf.jsonl"
         );
     }

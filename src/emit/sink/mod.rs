@@ -203,9 +203,6 @@ impl Sink {
 pub struct SinkContext {
     /// AWS configuration for the S3 and Security Hub sinks.
     pub aws: aws_config::SdkConfig,
-    /// Account and time of the run, for S3 object keys.
-    pub account_id: String,
-    pub run_time: chrono::DateTime<chrono::Utc>,
     /// Attempts per HTTP request, the first included.
     pub attempts: u32,
 }
