@@ -42,6 +42,7 @@ impl CallRecorder {
 fn permission_prefix(service: &str) -> String {
     match service {
         "Config Service" => "config".to_owned(),
+        "CloudWatch Logs" => "logs".to_owned(),
         other => other.to_ascii_lowercase(),
     }
 }

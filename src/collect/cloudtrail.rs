@@ -1,8 +1,9 @@
 //! CloudTrail: trails in their home region, whether they log, which events they record (basic
 //! and advanced event selectors), and an account-wide summary across regions.
 
-use super::{CallError, Collected, Scope, affects};
+use super::{CallError, Collected, Scope, affects, monitoring};
 use crate::inventory::cloudtrail::{AccountTrails, SELECTOR_ATTRIBUTES, STATUS_ATTRIBUTES, Trail};
+use crate::inventory::monitoring::TrailMetricFilter;
 use crate::inventory::{Account, GLOBAL_REGION, Resource, ResourceData};
 use aws_sdk_cloudtrail::Client;
 use aws_sdk_cloudtrail::types::{AdvancedEventSelector, EventSelector};
@@ -171,10 +172,38 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
     out
 }
 
-/// Adds the account-wide trail summary. Without a qualifying trail, any failed trail call
-/// leaves the answer unknown (ERROR), since the missing data might hold one.
+/// `(region, log group name)` of a CloudWatch Logs log group ARN
+/// (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*`).
+fn log_group(arn: &str) -> Option<(&str, &str)> {
+    let region = arn.split(':').nth(3)?;
+    let name = arn.split_once(":log-group:")?.1;
+    Some((region, name.strip_suffix(":*").unwrap_or(name)))
+}
+
+/// Copies errors about `from_type` in `regions` into errors leaving `attribute` of the
+/// account-wide summary unknown.
+fn carry_errors(out: &mut Collected, from_type: &str, regions: Option<&[&str]>, attribute: &str) {
+    let carried: Vec<_> = out
+        .errors
+        .iter()
+        .filter(|e| e.affects.iter().any(|a| a.resource_type == from_type))
+        .filter(|e| regions.is_none_or(|r| r.contains(&e.region.as_str())))
+        .map(|e| {
+            let mut summary = e.clone();
+            summary.region = GLOBAL_REGION.to_owned();
+            summary.affects = vec![affects("aws.cloudtrail.account", &[attribute])];
+            summary
+        })
+        .collect();
+    out.errors.extend(carried);
+}
+
+/// Adds the account-wide trail summary: the qualifying trails and the metric filters on the
+/// log groups they deliver to. Without a qualifying trail, any failed trail call leaves the
+/// answer unknown (ERROR), since the missing data might hold one; a failed metric-filter or
+/// alarm listing in a region holding such a log group leaves the filters unknown.
 pub fn account_summary(account: &Account, out: &mut Collected) {
-    let qualifying: Vec<String> = out
+    let qualifying: Vec<&Trail> = out
         .resources
         .iter()
         .filter_map(|r| match &r.data {
@@ -183,28 +212,37 @@ pub fn account_summary(account: &Account, out: &mut Collected) {
                     && t.is_logging == Some(true)
                     && t.management_events.as_deref() == Some("All") =>
             {
-                Some(t.name.clone())
+                Some(t)
             }
             _ => None,
         })
         .collect();
-    if qualifying.is_empty() {
-        let failures: Vec<_> = out
-            .errors
-            .iter()
-            .filter(|e| e.affects.iter().any(|a| a.resource_type == TYPE))
-            .map(|e| {
-                let mut summary = e.clone();
-                summary.region = GLOBAL_REGION.to_owned();
-                summary.affects = vec![affects(
-                    "aws.cloudtrail.account",
-                    &["multi_region_logging_trails"],
-                )];
-                summary
-            })
-            .collect();
-        out.errors.extend(failures);
+    let groups: Vec<(&str, &str)> = qualifying
+        .iter()
+        .filter_map(|t| t.cloudwatch_logs_group_arn.as_deref().and_then(log_group))
+        .collect();
+    let metric_filters: Vec<TrailMetricFilter> = out
+        .resources
+        .iter()
+        .filter_map(|r| match &r.data {
+            ResourceData::LogsMetricFilter(f)
+                if groups.contains(&(r.region.as_str(), f.log_group.as_str())) =>
+            {
+                Some(TrailMetricFilter::of(f))
+            }
+            _ => None,
+        })
+        .collect();
+    let trail_names: Vec<String> = qualifying.iter().map(|t| t.name.clone()).collect();
+    let group_regions: Vec<String> = groups
+        .iter()
+        .map(|(region, _)| (*region).to_owned())
+        .collect();
+    if trail_names.is_empty() {
+        carry_errors(out, TYPE, None, "multi_region_logging_trails");
     }
+    let regions: Vec<&str> = group_regions.iter().map(String::as_str).collect();
+    carry_errors(out, monitoring::TYPE, Some(&regions), "metric_filters");
     out.resources.push(Resource {
         arn: format!(
             "arn:{}:cloudtrail::{}:trails",
@@ -214,7 +252,22 @@ pub fn account_summary(account: &Account, out: &mut Collected) {
         region: GLOBAL_REGION.into(),
         account_id: account.id.clone(),
         data: ResourceData::CloudTrailAccount(AccountTrails {
-            multi_region_logging_trails: qualifying,
+            multi_region_logging_trails: trail_names,
+            metric_filters,
         }),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_group;
+
+    #[test]
+    fn log_group_arns_give_region_and_name() {
+        assert_eq!(
+            log_group("arn:aws:logs:eu-west-1:111122223333:log-group:aws/trail:events:*"),
+            Some(("eu-west-1", "aws/trail:events"))
+        );
+        assert_eq!(log_group("not-an-arn"), None);
+    }
 }

@@ -23,6 +23,10 @@ pub const REGIONAL_TYPES: &[&str] = &[
     "aws.ec2.security_group",
     "aws.cloudtrail.trail",
     "aws.config.recording",
+    "aws.logs.metric_filter",
+    "aws.securityhub.hub",
+    "aws.guardduty.detector",
+    "aws.rds.db_instance",
 ];
 
 fn client(config: &SdkConfig, recorder: &CallRecorder) -> Client {

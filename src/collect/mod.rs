@@ -5,9 +5,12 @@
 pub mod calls;
 pub mod cloudtrail;
 pub mod config;
+pub mod detection;
 pub mod ec2;
 pub mod iam;
 pub mod kms;
+pub mod monitoring;
+pub mod rds;
 pub mod s3;
 pub mod sts;
 
@@ -267,10 +270,21 @@ enum RegionalService {
     Ec2,
     CloudTrail,
     Config,
+    Monitoring,
+    Detection,
+    Rds,
 }
 
 impl RegionalService {
-    const ALL: [RegionalService; 4] = [Self::Kms, Self::Ec2, Self::CloudTrail, Self::Config];
+    const ALL: [RegionalService; 7] = [
+        Self::Kms,
+        Self::Ec2,
+        Self::CloudTrail,
+        Self::Config,
+        Self::Monitoring,
+        Self::Detection,
+        Self::Rds,
+    ];
 
     async fn collect(self, scope: Scope<'_>) -> Collected {
         match self {
@@ -278,6 +292,9 @@ impl RegionalService {
             Self::Ec2 => ec2::collect(&scope).await,
             Self::CloudTrail => cloudtrail::collect(&scope).await,
             Self::Config => config::collect(&scope).await,
+            Self::Monitoring => monitoring::collect(&scope).await,
+            Self::Detection => detection::collect(&scope).await,
+            Self::Rds => rds::collect(&scope).await,
         }
     }
 }
@@ -403,6 +420,9 @@ pub fn all_actions() -> Vec<&'static str> {
         cloudtrail::ACTIONS,
         s3::ACTIONS,
         config::ACTIONS,
+        monitoring::ACTIONS,
+        detection::ACTIONS,
+        rds::ACTIONS,
     ]
     .concat();
     actions.sort_unstable();

@@ -32,4 +32,8 @@ pub struct Trail {
 pub struct AccountTrails {
     /// Multi-region trails that are logging read and write management events.
     pub multi_region_logging_trails: Vec<String>,
+    /// Metric filters (with whether an alarm watches them) on the CloudWatch Logs groups those
+    /// trails deliver to: what CIS 4.x monitoring checks read.
+    #[serde(default)]
+    pub metric_filters: Vec<super::monitoring::TrailMetricFilter>,
 }

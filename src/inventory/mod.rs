@@ -4,10 +4,13 @@
 pub mod cloudtrail;
 pub mod config;
 pub mod credential_report;
+pub mod detection;
 pub mod ec2;
 pub mod iam;
 pub mod kms;
+pub mod monitoring;
 pub mod policy;
+pub mod rds;
 pub mod s3;
 pub mod snapshot;
 pub mod synthetic;
@@ -104,6 +107,10 @@ resource_types! {
     CloudTrailAccount(cloudtrail::AccountTrails) = "aws.cloudtrail.account",
     S3Bucket(s3::Bucket) = "aws.s3.bucket",
     ConfigRecording(config::RegionRecording) = "aws.config.recording",
+    LogsMetricFilter(monitoring::MetricFilter) = "aws.logs.metric_filter",
+    SecurityHub(detection::SecurityHub) = "aws.securityhub.hub",
+    GuardDuty(detection::GuardDuty) = "aws.guardduty.detector",
+    RdsDbInstance(rds::DbInstance) = "aws.rds.db_instance",
 }
 
 impl ResourceData {

@@ -1,0 +1,105 @@
+//! Threat-detection services, once per region: whether Security Hub is enabled (DescribeHub)
+//! and GuardDuty's detectors (ListDetectors, then GetDetector for each).
+
+use super::{CallError, Collected, Scope, drain};
+use crate::inventory::ResourceData;
+use crate::inventory::detection::{GuardDuty, SecurityHub};
+
+/// The API actions this module calls.
+pub const ACTIONS: &[&str] = &[
+    "guardduty:GetDetector",
+    "guardduty:ListDetectors",
+    "securityhub:DescribeHub",
+];
+
+const HUB_TYPE: &str = "aws.securityhub.hub";
+const DETECTOR_TYPE: &str = "aws.guardduty.detector";
+/// Security Hub's answer when the account has not enabled it in the region.
+const NOT_SUBSCRIBED: &str = "InvalidAccessException";
+
+async fn security_hub(scope: &Scope<'_>, out: &mut Collected) {
+    let client = aws_sdk_securityhub::Client::from_conf(
+        aws_sdk_securityhub::config::Builder::from(&scope.config)
+            .interceptor(scope.recorder.clone())
+            .build(),
+    );
+    let region = scope.region.as_str();
+    let arn = format!(
+        "arn:{}:securityhub:{region}:{}:hub/default",
+        scope.account.partition, scope.account.id
+    );
+    let hub = match client.describe_hub().send().await {
+        Ok(answer) => SecurityHub {
+            enabled: true,
+            hub_arn: answer.hub_arn().map(str::to_owned),
+        },
+        Err(e) => {
+            let error = CallError::from_sdk("securityhub:DescribeHub", &e);
+            if error.code.as_deref() != Some(NOT_SUBSCRIBED) {
+                out.unknown(&error, region, HUB_TYPE, &arn, &[]);
+            }
+            SecurityHub::default()
+        }
+    };
+    out.resources.push(scope.resource(
+        arn,
+        format!("Security Hub ({region})"),
+        ResourceData::SecurityHub(hub),
+    ));
+}
+
+async fn guardduty(scope: &Scope<'_>, out: &mut Collected) {
+    let client = aws_sdk_guardduty::Client::from_conf(
+        aws_sdk_guardduty::config::Builder::from(&scope.config)
+            .interceptor(scope.recorder.clone())
+            .build(),
+    );
+    let region = scope.region.as_str();
+    let arn = format!(
+        "arn:{}:guardduty:{region}:{}:detectors",
+        scope.account.partition, scope.account.id
+    );
+    let mut detectors = GuardDuty::default();
+    match drain(
+        client.list_detectors().into_paginator().send(),
+        "guardduty:ListDetectors",
+    )
+    .await
+    {
+        Ok(pages) => {
+            for id in pages.iter().flat_map(|page| page.detector_ids()) {
+                detectors.detectors += 1;
+                match client.get_detector().detector_id(id).send().await {
+                    Ok(detector) => {
+                        detectors.enabled |=
+                            detector.status().map(|s| s.as_str()) == Some("ENABLED");
+                    }
+                    Err(e) => out.unknown(
+                        &CallError::from_sdk("guardduty:GetDetector", &e),
+                        region,
+                        DETECTOR_TYPE,
+                        &arn,
+                        &["enabled"],
+                    ),
+                }
+            }
+        }
+        Err(error) => out.unknown(&error, region, DETECTOR_TYPE, &arn, &[]),
+    }
+    out.resources.push(scope.resource(
+        arn,
+        format!("GuardDuty ({region})"),
+        ResourceData::GuardDuty(detectors),
+    ));
+}
+
+/// Collects the region's Security Hub and GuardDuty state.
+pub async fn collect(scope: &Scope<'_>) -> Collected {
+    let (mut hub, mut detectors) = (Collected::default(), Collected::default());
+    tokio::join!(
+        security_hub(scope, &mut hub),
+        guardduty(scope, &mut detectors)
+    );
+    hub.merge(detectors);
+    hub
+}

@@ -1,0 +1,21 @@
+//! Threat-detection services, one resource per region: Security Hub and GuardDuty.
+
+use serde::{Deserialize, Serialize};
+
+/// A region's Security Hub.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityHub {
+    /// The account is subscribed to Security Hub in this region.
+    pub enabled: bool,
+    pub hub_arn: Option<String>,
+}
+
+/// A region's GuardDuty detectors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct GuardDuty {
+    pub detectors: i64,
+    /// Some detector's status is `ENABLED`.
+    pub enabled: bool,
+}
