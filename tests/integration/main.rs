@@ -4,6 +4,7 @@ mod cli;
 mod delivery;
 mod frameworks;
 mod iam;
+mod monitoring;
 mod outputs;
 mod regional;
 mod support;

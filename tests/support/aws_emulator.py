@@ -28,6 +28,12 @@ import urllib.parse
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
+# REST protocols name the operation by method and path: the ones the tests deny.
+REST_ACTIONS = [
+    ("securityhub", "GET", re.compile(r"^/accounts$"), "DescribeHub"),
+    ("guardduty", "GET", re.compile(r"^/detector$"), "ListDetectors"),
+    ("guardduty", "GET", re.compile(r"^/detector/[^/]+$"), "GetDetector"),
+]
 
 rules = {}  # (access_key, action, region or "*") -> error code
 calls = {}  # access_key -> [action, ...]
@@ -40,13 +46,18 @@ def free_port():
         return s.getsockname()[1]
 
 
-def denial(action):
+def denial(action, json_protocol):
+    if json_protocol:
+        body = json.dumps(
+            {"__type": "AccessDeniedException", "message": f"User is not authorized to perform: {action}"}
+        )
+        return 403, body.encode(), "application/json"
     body = (
         "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
         f"<Message>User is not authorized to perform: {action}</Message></Error>"
         "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
     )
-    return 403, body.encode()
+    return 403, body.encode(), "text/xml"
 
 
 class Proxy(http.server.BaseHTTPRequestHandler):
@@ -89,6 +100,10 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         target = self.headers.get("X-Amz-Target")
         if not name and target:
             name = target.split(".")[-1]
+        path = urllib.parse.urlparse(self.path).path
+        for rest_service, method, pattern, operation in REST_ACTIONS:
+            if not name and service == rest_service and self.command == method and pattern.match(path):
+                name = operation
         return access_key, region, f"{service}:{name or self.command}"
 
     def handle_any(self):
@@ -102,7 +117,10 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 calls.setdefault(access_key, []).append(action)
                 rule = rules.get((access_key, action, region)) or rules.get((access_key, action, "*"))
             if rule == "AccessDenied":
-                return self.reply(*denial(action))
+                json_protocol = bool(self.headers.get("X-Amz-Target")) or action.split(":")[0] in {
+                    rest for rest, _, _, _ in REST_ACTIONS
+                }
+                return self.reply(*denial(action, json_protocol))
         upstream = http.client.HTTPConnection("127.0.0.1", self.moto_port, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
         upstream.request(self.command, self.path, body=body, headers=headers)
