@@ -2,6 +2,7 @@
 
 mod cli;
 mod delivery;
+mod faults;
 mod frameworks;
 mod iam;
 mod monitoring;

@@ -105,6 +105,11 @@ impl TestAccount {
         }
     }
 
+    /// The secret parts of this account's credentials, which must never appear in any output.
+    pub fn secrets(&self) -> [&str; 2] {
+        [&self.secret_key, &self.session_token]
+    }
+
     /// SDK configuration for seeding this account directly on moto.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -135,6 +140,47 @@ impl TestAccount {
         ureq::post(format!("{}/__proxy/rules", emulator().proxy_url))
             .send(rule.as_bytes())
             .expect("set a proxy rule");
+    }
+
+    /// Makes the fault proxy leave every request of this account in `region` unanswered.
+    pub fn hang_in(&self, region: &str) {
+        let rule = format!(
+            r#"{{"access_key":"{}","action":"*","region":"{region}","respond":"Hang"}}"#,
+            self.access_key
+        );
+        ureq::post(format!("{}/__proxy/rules", emulator().proxy_url))
+            .send(rule.as_bytes())
+            .expect("set a proxy rule");
+    }
+
+    /// Makes the fault proxy answer this account's requests, with these probabilities, with
+    /// the service's throttling error, a 5xx, or a dropped connection (seeded).
+    pub fn inject_faults(&self, throttle: f64, server_error: f64, reset: f64) {
+        let plan = serde_json::json!({
+            "access_key": self.access_key,
+            "throttle": throttle,
+            "server_error": server_error,
+            "reset": reset,
+            "seed": 7,
+        });
+        ureq::post(format!("{}/__proxy/faults", emulator().proxy_url))
+            .send(plan.to_string().as_bytes())
+            .expect("set a fault plan");
+    }
+
+    /// How many faults of each kind the proxy injected for this account.
+    pub fn injected_faults(&self) -> serde_json::Value {
+        let text = ureq::get(format!(
+            "{}/__proxy/faults?access_key={}",
+            emulator().proxy_url,
+            self.access_key
+        ))
+        .call()
+        .expect("read injected faults")
+        .into_body()
+        .read_to_string()
+        .unwrap();
+        serde_json::from_str(&text).unwrap()
     }
 
     /// Creates an S3 bucket on moto in this account (a plain signed-looking PUT; moto reads

@@ -8,8 +8,14 @@ Rules are per access key id, so tests sharing one server do not disturb each oth
 
   POST /__proxy/rules  {"access_key": "...", "action": "iam:GenerateCredentialReport",
                         "region": "eu-west-1" (optional, default every region),
-                        "respond": "AccessDenied"}
+                        "respond": "AccessDenied" | "Hang"}
+       action "*" matches every action; "Hang" holds the request unanswered for 300 s
   GET  /__proxy/calls?access_key=...   -> ["sts:GetCallerIdentity", "iam:...", ...]
+  POST /__proxy/faults {"access_key": "...", "throttle": 0.2, "server_error": 0.05,
+                        "reset": 0.02, "seed": 7}
+       each request of that key is, with these probabilities, answered with the service's
+       throttling error, a 500/503, or a dropped connection (seeded, so runs repeat)
+  GET  /__proxy/faults?access_key=...  -> {"throttle": n, "server_error": n, "reset": n} injected
 
 The action of a request is read from the SigV4 credential scope (service) and the query
 protocol's `Action` parameter.
@@ -19,10 +25,12 @@ import http.client
 import http.server
 import json
 import logging
+import random
 import re
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
@@ -37,6 +45,7 @@ REST_ACTIONS = [
 
 rules = {}  # (access_key, action, region or "*") -> error code
 calls = {}  # access_key -> [action, ...]
+faults = {}  # access_key -> {"throttle": p, "server_error": p, "reset": p, "random": Random, "injected": {...}}
 lock = threading.Lock()
 
 
@@ -60,6 +69,36 @@ def denial(action, json_protocol):
     return 403, body.encode(), "text/xml"
 
 
+def fault_reply(kind, service, json_protocol):
+    """The status, body and content type a service answers for an injected fault."""
+    if kind == "throttle":
+        if json_protocol:
+            return 400, json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode(), "application/x-amz-json-1.1"
+        if service == "s3":
+            return 503, b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>", "application/xml"
+        if service == "ec2":
+            return 503, b"<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>0</RequestID></Response>", "text/xml"
+        return 400, b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>0</RequestId></ErrorResponse>", "text/xml"
+    if json_protocol:
+        return 503, json.dumps({"__type": "ServiceUnavailableException", "message": "Service unavailable"}).encode(), "application/x-amz-json-1.1"
+    return 500, b"<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error><RequestId>0</RequestId></ErrorResponse>", "text/xml"
+
+
+def draw_fault(access_key):
+    """The fault to inject for this request of `access_key`, if any."""
+    with lock:
+        plan = faults.get(access_key)
+        if not plan:
+            return None
+        roll = plan["random"].random()
+        for kind in ("throttle", "server_error", "reset"):
+            if roll < plan[kind]:
+                plan["injected"][kind] += 1
+                return kind
+            roll -= plan[kind]
+    return None
+
+
 class Proxy(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     moto_port = 0
@@ -76,6 +115,22 @@ class Proxy(http.server.BaseHTTPRequestHandler):
 
     def control(self, body):
         url = urllib.parse.urlparse(self.path)
+        if url.path == "/__proxy/faults":
+            if self.command == "POST":
+                plan = json.loads(body)
+                with lock:
+                    faults[plan["access_key"]] = {
+                        "throttle": plan.get("throttle", 0.0),
+                        "server_error": plan.get("server_error", 0.0),
+                        "reset": plan.get("reset", 0.0),
+                        "random": random.Random(plan.get("seed", 0)),
+                        "injected": {"throttle": 0, "server_error": 0, "reset": 0},
+                    }
+                return self.reply(200, b"{}", "application/json")
+            key = urllib.parse.parse_qs(url.query).get("access_key", [""])[0]
+            with lock:
+                injected = dict(faults.get(key, {}).get("injected", {}))
+            return self.reply(200, json.dumps(injected).encode(), "application/json")
         if url.path == "/__proxy/rules" and self.command == "POST":
             rule = json.loads(body)
             with lock:
@@ -115,12 +170,27 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if access_key:
             with lock:
                 calls.setdefault(access_key, []).append(action)
-                rule = rules.get((access_key, action, region)) or rules.get((access_key, action, "*"))
+                rule = (
+                    rules.get((access_key, action, region))
+                    or rules.get((access_key, action, "*"))
+                    or rules.get((access_key, "*", region))
+                )
+            service = action.split(":")[0]
+            json_protocol = bool(self.headers.get("X-Amz-Target")) or service in {
+                rest for rest, _, _, _ in REST_ACTIONS
+            }
             if rule == "AccessDenied":
-                json_protocol = bool(self.headers.get("X-Amz-Target")) or action.split(":")[0] in {
-                    rest for rest, _, _, _ in REST_ACTIONS
-                }
                 return self.reply(*denial(action, json_protocol))
+            if rule == "Hang":
+                time.sleep(300)
+                return None
+            fault = draw_fault(access_key)
+            if fault == "reset":
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return None
+            if fault:
+                return self.reply(*fault_reply(fault, service, json_protocol))
         upstream = http.client.HTTPConnection("127.0.0.1", self.moto_port, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
         upstream.request(self.command, self.path, body=body, headers=headers)
