@@ -238,8 +238,21 @@ pub fn account_summary(account: &Account, out: &mut Collected) {
         .iter()
         .map(|(region, _)| (*region).to_owned())
         .collect();
+    let records = |kinds: [&str; 2]| {
+        qualifying
+            .iter()
+            .any(|t| t.s3_data_events.as_deref().is_some_and(|k| kinds.contains(&k)))
+    };
+    let s3_write_data_events = records(["All", "WriteOnly"]);
+    let s3_read_data_events = records(["All", "ReadOnly"]);
     if trail_names.is_empty() {
-        carry_errors(out, TYPE, None, "multi_region_logging_trails");
+        for attribute in [
+            "multi_region_logging_trails",
+            "s3_write_data_events",
+            "s3_read_data_events",
+        ] {
+            carry_errors(out, TYPE, None, attribute);
+        }
     }
     let regions: Vec<&str> = group_regions.iter().map(String::as_str).collect();
     carry_errors(out, monitoring::TYPE, Some(&regions), "metric_filters");
@@ -254,6 +267,8 @@ pub fn account_summary(account: &Account, out: &mut Collected) {
         data: ResourceData::CloudTrailAccount(AccountTrails {
             multi_region_logging_trails: trail_names,
             metric_filters,
+            s3_write_data_events,
+            s3_read_data_events,
         }),
     });
 }

@@ -36,4 +36,10 @@ pub struct AccountTrails {
     /// trails deliver to: what CIS 4.x monitoring checks read.
     #[serde(default)]
     pub metric_filters: Vec<super::monitoring::TrailMetricFilter>,
+    /// Some of those trails records S3 object-level write (data) events.
+    #[serde(default)]
+    pub s3_write_data_events: bool,
+    /// Some of those trails records S3 object-level read (data) events.
+    #[serde(default)]
+    pub s3_read_data_events: bool,
 }
