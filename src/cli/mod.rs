@@ -4,6 +4,7 @@ mod checks;
 mod frameworks;
 mod scan;
 mod send;
+mod verify;
 
 use crate::emit::Format;
 use crate::evaluate::Severity;
@@ -26,6 +27,8 @@ pub mod exit {
     pub const INCOMPLETE: u8 = 4;
     /// Some findings could not be delivered to a `--send-to` sink; they were spooled.
     pub const DELIVERY_FAILED: u8 = 5;
+    /// `lockdown verify`: a signed output or its manifest was altered.
+    pub const VERIFY_FAILED: u8 = 6;
 }
 
 const AFTER_HELP: &str = "\
@@ -41,7 +44,8 @@ Examples:
 
 Exit codes: 0 ok · 1 runtime error · 2 usage or configuration error ·
             3 a check at or above --fail-on failed · 4 (with --fail-on) some checks could not be evaluated ·
-            5 a sink did not take every finding (they were spooled; see `lockdown send`)
+            5 a sink did not take every finding (they were spooled; see `lockdown send`) ·
+            6 `lockdown verify` found an altered file
 
 Credentials come from the standard AWS chain (environment, profile, SSO, web identity,
 container or instance metadata). AWS_ENDPOINT_URL points lockdown at another endpoint.";
@@ -86,6 +90,10 @@ enum Command {
     Frameworks(frameworks::FrameworksCommand),
     /// Re-deliver findings that sinks did not take (spooled by `scan --send-to`).
     Send(send::SendArgs),
+    /// Create an Ed25519 key pair for `scan --sign`.
+    Keygen(verify::KeygenArgs),
+    /// Check a signed run: every file's SHA-256 and the manifest's signature.
+    Verify(verify::VerifyArgs),
     /// Print the read-only IAM policy lockdown needs: exactly the actions its collectors call
     /// (plus, for the sinks named with --send-to, the write each delivery makes).
     IamPolicy(IamPolicyArgs),
@@ -173,6 +181,10 @@ struct OutputArgs {
     /// Results formats, comma-separated (e.g. `json,ocsf,html`).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "json")]
     format: Vec<Format>,
+    /// Sign the files written: a `*.manifest.json` beside them holds each file's SHA-256 and an
+    /// Ed25519 signature made with this private key (from `lockdown keygen`).
+    #[arg(long, value_name = "KEY_FILE")]
+    sign: Option<PathBuf>,
     /// Exit with code 3 when a check of this severity or higher fails (for CI gating).
     #[arg(long, value_enum)]
     fail_on: Option<Severity>,
@@ -257,6 +269,8 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => scan::scan(*args, ui),
         Command::Collect(args) => scan::collect(args, ui),
         Command::Send(args) => send::send(args, ui.human),
+        Command::Keygen(args) => verify::keygen(args),
+        Command::Verify(args) => verify::verify(args),
         Command::Checks(command) => checks::run(command),
         Command::Report(args) => frameworks::report(args),
         Command::Frameworks(command) => frameworks::run(command),

@@ -161,6 +161,36 @@ fn write_outputs(
     Ok(targets.into_iter().map(|(_, path)| path).collect())
 }
 
+/// Writes the signed manifest of `files` beside them; returns its path.
+fn sign_outputs(
+    key: &ed25519_dalek::SigningKey,
+    files: &[PathBuf],
+    report: &Report<'_>,
+) -> Result<PathBuf, Failure> {
+    let first = files
+        .first()
+        .ok_or_else(|| Failure::runtime("nothing was written to sign"))?;
+    let manifest = if files.len() == 1 {
+        PathBuf::from(format!("{}.manifest.json", first.display()))
+    } else {
+        let stem = first
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.split_once('.'))
+            .map_or("lockdown", |(stem, _)| stem);
+        first.with_file_name(format!("{stem}.manifest.json"))
+    };
+    crate::emit::signing::sign(
+        key,
+        files,
+        &report.account.id,
+        &report.evaluated_at.to_rfc3339(),
+        &manifest,
+    )
+    .map_err(Failure::runtime)?;
+    Ok(manifest)
+}
+
 /// `lockdown scan`.
 pub fn scan(args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     // Everything that can be wrong with the command line is checked before calling AWS.
@@ -175,6 +205,24 @@ pub fn scan(args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
         .resolve(&args.frameworks.framework)
         .map_err(Failure::usage)?;
     args.delivery.check()?;
+    let signing_key = args
+        .output
+        .sign
+        .as_deref()
+        .map(crate::emit::signing::signing_key)
+        .transpose()
+        .map_err(Failure::usage)?;
+    let writes_files = args.output.output_dir.is_some()
+        || args
+            .output
+            .output
+            .as_deref()
+            .is_some_and(|p| p != Path::new("-"));
+    if signing_key.is_some() && !writes_files {
+        return Err(Failure::usage(
+            "--sign needs files to sign: use --output FILE or --output-dir DIR",
+        ));
+    }
 
     let (snapshot, source) = if args.demo {
         let snapshot =
@@ -204,6 +252,12 @@ pub fn scan(args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
         report.home_region = region.clone();
     }
     let written = write_outputs(&args.output, &report, !args.delivery.uses_stdout())?;
+    if let Some(key) = &signing_key {
+        let manifest = sign_outputs(key, &written, &report)?;
+        if ui.human {
+            eprintln!("signed {} files: {}", written.len(), manifest.display());
+        }
+    }
     if ui.human {
         eprint!(
             "{}",

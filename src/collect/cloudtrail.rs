@@ -239,9 +239,11 @@ pub fn account_summary(account: &Account, out: &mut Collected) {
         .map(|(region, _)| (*region).to_owned())
         .collect();
     let records = |kinds: [&str; 2]| {
-        qualifying
-            .iter()
-            .any(|t| t.s3_data_events.as_deref().is_some_and(|k| kinds.contains(&k)))
+        qualifying.iter().any(|t| {
+            t.s3_data_events
+                .as_deref()
+                .is_some_and(|k| kinds.contains(&k))
+        })
     };
     let s3_write_data_events = records(["All", "WriteOnly"]);
     let s3_read_data_events = records(["All", "ReadOnly"]);

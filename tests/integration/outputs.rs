@@ -301,3 +301,95 @@ fn several_formats_need_an_output_directory() {
         .stdout(Stdio::piped()));
     crate::support::assert_usage_error(&output, &["--output-dir"]);
 }
+
+#[test]
+fn signed_outputs_verify_and_any_altered_byte_fails() {
+    let dir = TempDir::new("signing");
+    let key = dir.path("audit-key");
+    let keygen = run(lockdown().args(["keygen", "--out"]).arg(&key));
+    assert_eq!(keygen.status.code(), Some(0), "{}", describe(&keygen));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "the private key is readable by its owner only"
+        );
+    }
+    let again = run(lockdown().args(["keygen", "--out"]).arg(&key));
+    crate::support::assert_usage_error(&again, &["does not overwrite"]);
+
+    let out = dir.path("out");
+    let scan = run(lockdown()
+        .args([
+            "scan",
+            "--demo",
+            "--quiet",
+            "--format",
+            "json,csv,html",
+            "--sign",
+        ])
+        .arg(&key)
+        .arg("--output-dir")
+        .arg(&out));
+    assert_eq!(scan.status.code(), Some(0), "{}", describe(&scan));
+    let private = std::fs::read_to_string(&key).unwrap();
+    assert!(
+        !describe(&scan).contains(private.trim()),
+        "the private key leaked"
+    );
+    let manifest = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".manifest.json"))
+        .expect("a manifest beside the outputs");
+    let public = std::path::PathBuf::from(format!("{}.pub", key.display()));
+    let verify = |trusted: &Path| {
+        run(lockdown()
+            .arg("verify")
+            .arg(&manifest)
+            .arg("--public-key")
+            .arg(trusted))
+    };
+    let ok = verify(&public);
+    assert_eq!(ok.status.code(), Some(0), "{}", describe(&ok));
+    assert_eq!(
+        String::from_utf8_lossy(&ok.stdout).lines().count(),
+        3,
+        "three files signed"
+    );
+
+    // One changed byte in one output.
+    let csv = file_ending(
+        &std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect::<Vec<_>>(),
+        "csv",
+    )
+    .to_owned();
+    let mut bytes = std::fs::read(&csv).unwrap();
+    let last = bytes.len() - 2;
+    bytes[last] ^= 1;
+    std::fs::write(&csv, &bytes).unwrap();
+    let altered = verify(&public);
+    assert_eq!(altered.status.code(), Some(6), "{}", describe(&altered));
+    assert!(String::from_utf8_lossy(&altered.stderr).contains("was altered"));
+    bytes[last] ^= 1;
+    std::fs::write(&csv, &bytes).unwrap();
+    assert_eq!(verify(&public).status.code(), Some(0));
+
+    // A key the verifier does not trust.
+    let other = dir.path("other-key");
+    run(lockdown().args(["keygen", "--out"]).arg(&other));
+    let untrusted = verify(Path::new(&format!("{}.pub", other.display())));
+    assert_eq!(untrusted.status.code(), Some(6), "{}", describe(&untrusted));
+
+    let unsigned = run(lockdown()
+        .args(["scan", "--demo", "--sign"])
+        .arg(&key)
+        .args(["--output", "-"]));
+    crate::support::assert_usage_error(&unsigned, &["--sign needs files"]);
+}

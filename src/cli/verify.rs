@@ -1,0 +1,87 @@
+//! `lockdown keygen` and `lockdown verify`: keys for signed outputs, and checking them.
+
+use super::{Failure, exit};
+use crate::emit::signing;
+use clap::Args;
+use std::path::PathBuf;
+
+/// Options of `lockdown keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Write the private key here (mode 600) and the public key to the same path plus `.pub`.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+/// Options of `lockdown verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The manifest written by `scan --sign` (`*.manifest.json`).
+    manifest: PathBuf,
+    /// The public key you trust (from `lockdown keygen`). Without it, the manifest is checked
+    /// against the key it names, which proves integrity but not who signed.
+    #[arg(long, value_name = "FILE")]
+    public_key: Option<PathBuf>,
+}
+
+/// `lockdown keygen`.
+pub fn keygen(args: KeygenArgs) -> Result<u8, Failure> {
+    let (private, public) = signing::generate().map_err(Failure::runtime)?;
+    let public_path = PathBuf::from(format!("{}.pub", args.out.display()));
+    for path in [&args.out, &public_path] {
+        if path.exists() {
+            return Err(Failure::usage(format!(
+                "{} exists; lockdown does not overwrite keys",
+                path.display()
+            )));
+        }
+    }
+    write_private(&args.out, &private)
+        .map_err(|e| Failure::runtime(format!("{}: {e}", args.out.display())))?;
+    std::fs::write(&public_path, public + "\n")
+        .map_err(|e| Failure::runtime(format!("{}: {e}", public_path.display())))?;
+    eprintln!(
+        "private key: {} (keep it secret)\npublic key:  {} (give it to whoever verifies)",
+        args.out.display(),
+        public_path.display()
+    );
+    Ok(exit::OK)
+}
+
+/// Creates the private key file readable by its owner only.
+fn write_private(path: &std::path::Path, key: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(format!("{key}\n").as_bytes())
+}
+
+/// `lockdown verify`.
+pub fn verify(args: VerifyArgs) -> Result<u8, Failure> {
+    let trusted = args
+        .public_key
+        .as_deref()
+        .map(signing::verifying_key)
+        .transpose()
+        .map_err(Failure::usage)?;
+    match signing::verify(&args.manifest, trusted.as_ref()) {
+        Ok(files) => {
+            for file in &files {
+                println!("ok  {}  {}", file.sha256, file.path);
+            }
+            if trusted.is_none() {
+                eprintln!(
+                    "note: checked against the key named in the manifest; pass --public-key to \
+                     also check who signed"
+                );
+            }
+            Ok(exit::OK)
+        }
+        Err(error) => {
+            eprintln!("error: verification failed: {error}");
+            Ok(exit::VERIFY_FAILED)
+        }
+    }
+}
