@@ -9,6 +9,8 @@ pub mod ec2;
 pub mod iam;
 pub mod kms;
 pub mod monitoring;
+#[cfg(test)]
+mod parser_properties;
 pub mod policy;
 pub mod rds;
 pub mod s3;

@@ -270,12 +270,37 @@ fn sink_problems_known_before_the_scan_are_usage_errors() {
     crate::support::assert_usage_error(&output, &["/nonexistent/spool"]);
 }
 
-#[tokio::test]
-async fn s3_and_security_hub_receive_a_live_scan_on_moto() {
-    let account = TestAccount::new().await;
-    account.create_bucket("lockdown-findings-out");
-    let dir = TempDir::new("aws-sinks");
-    let output = run(account
+/// The one object in `bucket`: its key, whether it is SSE-S3 encrypted, and its events' uids.
+async fn only_object(account: &TestAccount, bucket: &str) -> (String, bool, BTreeSet<String>) {
+    let config = account.sdk_config().await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let objects = s3.list_objects_v2().bucket(bucket).send().await.unwrap();
+    let keys: Vec<&str> = objects.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let object = s3
+        .get_object()
+        .bucket(bucket)
+        .key(keys[0])
+        .send()
+        .await
+        .unwrap();
+    let encrypted =
+        object.server_side_encryption() == Some(&aws_sdk_s3::types::ServerSideEncryption::Aes256);
+    let body = object.body.collect().await.unwrap().into_bytes();
+    let uids = json_lines(std::str::from_utf8(&body).unwrap())
+        .iter()
+        .map(|e| e["metadata"]["uid"].as_str().unwrap().to_owned())
+        .collect();
+    (keys[0].to_owned(), encrypted, uids)
+}
+
+/// A live scan of `account` in us-east-1 with `checks`, results in `dir/results.json`.
+fn live_scan(account: &TestAccount, dir: &TempDir, checks: &str, extra: &[&str]) -> Output {
+    run(account
         .lockdown()
         .args([
             "scan",
@@ -283,54 +308,41 @@ async fn s3_and_security_hub_receive_a_live_scan_on_moto() {
             "--regions",
             "us-east-1",
             "--checks",
-            "iam_*,s3_*",
+            checks,
         ])
         .arg("--output")
         .arg(dir.path("results.json"))
-        .args(["--send-to", "s3://lockdown-findings-out/scans"])
-        .args(["--send-to", "securityhub"]));
+        .arg("--spool-dir")
+        .arg(dir.path("spool"))
+        .args(extra))
+}
+
+#[tokio::test]
+async fn s3_and_security_hub_receive_a_live_scan_on_moto() {
+    let account = TestAccount::new().await;
+    let bucket = format!("lockdown-findings-{}", account.id);
+    account.create_bucket(&bucket);
+    let dir = TempDir::new("aws-sinks");
+    let sink = format!("s3://{bucket}/scans");
+    let output = live_scan(
+        &account,
+        &dir,
+        "iam_*,s3_*",
+        &["--send-to", &sink, "--send-to", "securityhub"],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let ids = finding_ids(&dir);
     assert!(ids.len() > 10);
 
-    let config = account.sdk_config().await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
-    let objects = s3
-        .list_objects_v2()
-        .bucket("lockdown-findings-out")
-        .send()
-        .await
-        .unwrap();
-    let keys: Vec<&str> = objects.contents().iter().filter_map(|o| o.key()).collect();
-    assert_eq!(keys.len(), 1, "{keys:?}");
-    let key = keys[0];
+    let (key, encrypted, uids) = only_object(&account, &bucket).await;
     assert!(
         key.starts_with(&format!("scans/account={}/year=", account.id)),
         "{key}"
     );
-    let object = s3
-        .get_object()
-        .bucket("lockdown-findings-out")
-        .key(key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        object.server_side_encryption(),
-        Some(&aws_sdk_s3::types::ServerSideEncryption::Aes256)
-    );
-    let body = object.body.collect().await.unwrap().into_bytes();
-    let uids: BTreeSet<String> = json_lines(std::str::from_utf8(&body).unwrap())
-        .iter()
-        .map(|e| e["metadata"]["uid"].as_str().unwrap().to_owned())
-        .collect();
+    assert!(encrypted, "the object is encrypted at rest");
     assert_eq!(uids, ids);
 
-    let hub = aws_sdk_securityhub::Client::new(&config);
+    let hub = aws_sdk_securityhub::Client::new(&account.sdk_config().await);
     let findings: Vec<aws_sdk_securityhub::types::AwsSecurityFinding> = hub
         .get_findings()
         .into_paginator()
@@ -378,21 +390,7 @@ async fn an_s3_sink_that_fails_spools_and_send_delivers_once_the_bucket_exists()
     let dir = TempDir::new("s3-spool");
     let bucket = format!("lockdown-late-{}", account.id);
     let sink = format!("s3://{bucket}/scans");
-    let output = run(account
-        .lockdown()
-        .args([
-            "scan",
-            "--quiet",
-            "--regions",
-            "us-east-1",
-            "--checks",
-            "iam_password_*",
-        ])
-        .arg("--output")
-        .arg(dir.path("results.json"))
-        .arg("--spool-dir")
-        .arg(dir.path("spool"))
-        .args(["--send-to", &sink]));
+    let output = live_scan(&account, &dir, "iam_password_*", &["--send-to", &sink]);
     assert_eq!(output.status.code(), Some(5), "{}", describe(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -409,26 +407,7 @@ async fn an_s3_sink_that_fails_spools_and_send_delivers_once_the_bucket_exists()
         .arg(dir.path("spool")));
     assert_eq!(sent.status.code(), Some(0), "{}", describe(&sent));
     assert!(spool_files(&dir).is_empty());
-    let config = account.sdk_config().await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
-    let objects = s3.list_objects_v2().bucket(&bucket).send().await.unwrap();
-    let key = objects.contents()[0].key().unwrap().to_owned();
-    let body = s3
-        .get_object()
-        .bucket(&bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap();
-    let body = body.body.collect().await.unwrap().into_bytes();
-    let uids: BTreeSet<String> = json_lines(std::str::from_utf8(&body).unwrap())
-        .iter()
-        .map(|e| e["metadata"]["uid"].as_str().unwrap().to_owned())
-        .collect();
+    let (_, _, uids) = only_object(&account, &bucket).await;
     assert_eq!(
         uids,
         finding_ids(&dir),

@@ -74,19 +74,7 @@ async fn seed(account: &TestAccount) {
         .send()
         .await
         .unwrap();
-    trail
-        .put_event_selectors()
-        .trail_name("main")
-        .event_selectors(
-            aws_sdk_cloudtrail::types::EventSelector::builder()
-                .read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::All)
-                .include_management_events(true)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    trail.start_logging().name("main").send().await.unwrap();
+    crate::support::log_all_management_events(&trail, "main").await;
 
     aws_sdk_securityhub::Client::new(&east)
         .enable_security_hub()

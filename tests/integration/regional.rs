@@ -151,20 +151,7 @@ async fn seed(account: &TestAccount) -> Seeded {
         .send()
         .await
         .unwrap();
-    // AWS gives a new trail a default selector (all management events); moto gives none.
-    trail
-        .put_event_selectors()
-        .trail_name("main")
-        .event_selectors(
-            aws_sdk_cloudtrail::types::EventSelector::builder()
-                .read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::All)
-                .include_management_events(true)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    trail.start_logging().name("main").send().await.unwrap();
+    crate::support::log_all_management_events(&trail, "main").await;
     seeded
 }
 

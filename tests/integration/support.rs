@@ -210,6 +210,24 @@ impl TestAccount {
     }
 }
 
+/// Makes trail `name` record all read and write management events (AWS gives a new trail that
+/// selector; moto gives none) and starts it logging.
+pub async fn log_all_management_events(trail: &aws_sdk_cloudtrail::Client, name: &str) {
+    trail
+        .put_event_selectors()
+        .trail_name(name)
+        .event_selectors(
+            aws_sdk_cloudtrail::types::EventSelector::builder()
+                .read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::All)
+                .include_management_events(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    trail.start_logging().name(name).send().await.unwrap();
+}
+
 /// The `lockdown` binary with a clean AWS environment (no profile, no instance metadata).
 pub fn lockdown() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lockdown"));
