@@ -51,7 +51,7 @@ const POLICY_WORDS: &[&str] = &[
 /// JSON values shaped like policy documents: known keys and words, any nesting and types.
 fn policy_like() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
-        proptest::sample::select(POLICY_WORDS).prop_map(|w| Value::from(w)),
+        proptest::sample::select(POLICY_WORDS).prop_map(Value::from),
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
         Just(Value::Null),
