@@ -43,6 +43,7 @@ fn permission_prefix(service: &str) -> String {
     match service {
         "Config Service" => "config".to_owned(),
         "CloudWatch Logs" => "logs".to_owned(),
+        "AccessAnalyzer" => "access-analyzer".to_owned(),
         other => other.to_ascii_lowercase(),
     }
 }

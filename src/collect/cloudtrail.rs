@@ -7,6 +7,7 @@ use crate::inventory::monitoring::TrailMetricFilter;
 use crate::inventory::{Account, GLOBAL_REGION, Resource, ResourceData};
 use aws_sdk_cloudtrail::Client;
 use aws_sdk_cloudtrail::types::{AdvancedEventSelector, EventSelector};
+use std::collections::HashMap;
 
 /// The API actions this module calls.
 pub const ACTIONS: &[&str] = &[
@@ -170,6 +171,63 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
             .push(scope.resource(arn, name, ResourceData::CloudTrailTrail(data)));
     }
     out
+}
+
+/// Bucket attributes a trail's bucket facts come from, and the trail attribute each fills.
+const BUCKET_FACTS: [(&[&str], &str); 2] = [
+    (&["logging_target"], "s3_bucket_access_logging"),
+    (&["policy_public", "acl_public"], "s3_bucket_public"),
+];
+
+/// Fills each trail's facts about its S3 bucket from the collected bucket, when the bucket is
+/// in this account; a failed bucket call leaves the matching trail facts unknown.
+pub fn link_buckets(out: &mut Collected) {
+    let buckets: HashMap<String, (String, bool, bool)> = out
+        .resources
+        .iter()
+        .filter_map(|r| match &r.data {
+            ResourceData::S3Bucket(b) => Some((
+                b.name.clone(),
+                (
+                    r.arn.clone(),
+                    b.logging_target.is_some(),
+                    b.policy_public || b.acl_public,
+                ),
+            )),
+            _ => None,
+        })
+        .collect();
+    let mut carried = Vec::new();
+    for resource in &mut out.resources {
+        let ResourceData::CloudTrailTrail(trail) = &mut resource.data else {
+            continue;
+        };
+        let Some((bucket_arn, logging, public)) =
+            trail.s3_bucket.as_ref().and_then(|name| buckets.get(name))
+        else {
+            continue;
+        };
+        trail.s3_bucket_access_logging = Some(*logging);
+        trail.s3_bucket_public = Some(*public);
+        for error in &out.errors {
+            for (sources, attribute) in BUCKET_FACTS {
+                let about_bucket = error.affects.iter().any(|a| {
+                    a.resource_type == "aws.s3.bucket"
+                        && a.resource_arn.as_ref().is_none_or(|arn| arn == bucket_arn)
+                        && (a.attributes.is_empty()
+                            || a.attributes.iter().any(|x| sources.contains(&x.as_str())))
+                });
+                if about_bucket {
+                    let mut affected = affects(TYPE, &[attribute]);
+                    affected.resource_arn = Some(resource.arn.clone());
+                    let mut copy = error.clone();
+                    copy.affects = vec![affected];
+                    carried.push(copy);
+                }
+            }
+        }
+    }
+    out.errors.extend(carried);
 }
 
 /// `(region, log group name)` of a CloudWatch Logs log group ARN

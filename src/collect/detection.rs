@@ -1,12 +1,14 @@
-//! Threat-detection services, once per region: whether Security Hub is enabled (DescribeHub)
-//! and GuardDuty's detectors (ListDetectors, then GetDetector for each).
+//! Detection services, once per region: whether Security Hub is enabled (DescribeHub),
+//! GuardDuty's detectors (ListDetectors, then GetDetector for each) and IAM Access Analyzer's
+//! analyzers (ListAnalyzers).
 
 use super::{CallError, Collected, Scope, drain};
 use crate::inventory::ResourceData;
-use crate::inventory::detection::{GuardDuty, SecurityHub};
+use crate::inventory::detection::{AccessAnalyzer, GuardDuty, SecurityHub};
 
 /// The API actions this module calls.
 pub const ACTIONS: &[&str] = &[
+    "access-analyzer:ListAnalyzers",
     "guardduty:GetDetector",
     "guardduty:ListDetectors",
     "securityhub:DescribeHub",
@@ -14,6 +16,7 @@ pub const ACTIONS: &[&str] = &[
 
 const HUB_TYPE: &str = "aws.securityhub.hub";
 const DETECTOR_TYPE: &str = "aws.guardduty.detector";
+const ANALYZER_TYPE: &str = "aws.accessanalyzer.analyzers";
 /// Security Hub's answer when the account has not enabled it in the region.
 const NOT_SUBSCRIBED: &str = "InvalidAccessException";
 
@@ -93,13 +96,51 @@ async fn guardduty(scope: &Scope<'_>, out: &mut Collected) {
     ));
 }
 
-/// Collects the region's Security Hub and GuardDuty state.
+async fn access_analyzer(scope: &Scope<'_>, out: &mut Collected) {
+    let client = aws_sdk_accessanalyzer::Client::from_conf(
+        aws_sdk_accessanalyzer::config::Builder::from(&scope.config)
+            .interceptor(scope.recorder.clone())
+            .build(),
+    );
+    let region = scope.region.as_str();
+    let arn = format!(
+        "arn:{}:access-analyzer:{region}:{}:analyzers",
+        scope.account.partition, scope.account.id
+    );
+    let mut analyzers = AccessAnalyzer::default();
+    match drain(
+        client.list_analyzers().into_paginator().send(),
+        "access-analyzer:ListAnalyzers",
+    )
+    .await
+    {
+        Ok(pages) => {
+            for analyzer in pages.iter().flat_map(|page| page.analyzers()) {
+                analyzers.analyzers += 1;
+                if analyzer.status().as_str() == "ACTIVE" {
+                    analyzers.active += 1;
+                }
+            }
+        }
+        Err(error) => out.unknown(&error, region, ANALYZER_TYPE, &arn, &[]),
+    }
+    out.resources.push(scope.resource(
+        arn,
+        format!("IAM Access Analyzer ({region})"),
+        ResourceData::AccessAnalyzer(analyzers),
+    ));
+}
+
+/// Collects the region's Security Hub, GuardDuty and Access Analyzer state.
 pub async fn collect(scope: &Scope<'_>) -> Collected {
-    let (mut hub, mut detectors) = (Collected::default(), Collected::default());
+    let (mut hub, mut detectors, mut analyzers) = Default::default();
     tokio::join!(
         security_hub(scope, &mut hub),
-        guardduty(scope, &mut detectors)
+        guardduty(scope, &mut detectors),
+        access_analyzer(scope, &mut analyzers),
     );
-    hub.merge(detectors);
-    hub
+    let mut out: Collected = hub;
+    out.merge(detectors);
+    out.merge(analyzers);
+    out
 }

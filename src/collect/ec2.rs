@@ -26,6 +26,7 @@ pub const REGIONAL_TYPES: &[&str] = &[
     "aws.logs.metric_filter",
     "aws.securityhub.hub",
     "aws.guardduty.detector",
+    "aws.accessanalyzer.analyzers",
     "aws.rds.db_instance",
 ];
 

@@ -392,6 +392,7 @@ pub async fn collect(
     let (iam, ()) = tokio::join!(global, regional.merge_all(tasks, options.concurrency));
     collected.merge(iam);
     collected.merge(regional);
+    cloudtrail::link_buckets(&mut collected);
     cloudtrail::account_summary(&account, &mut collected);
 
     Ok(Snapshot {

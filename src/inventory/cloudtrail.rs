@@ -24,6 +24,13 @@ pub struct Trail {
     pub management_events: Option<String>,
     /// S3 object-level events recorded: `All`, `ReadOnly`, `WriteOnly`, or `None`.
     pub s3_data_events: Option<String>,
+    /// Whether the trail's bucket logs server access; `null` when the bucket is not in this
+    /// account (check it where it lives).
+    #[serde(default)]
+    pub s3_bucket_access_logging: Option<bool>,
+    /// Whether the trail's bucket is public through its policy or ACL; `null` as above.
+    #[serde(default)]
+    pub s3_bucket_public: Option<bool>,
 }
 
 /// Account-wide CloudTrail facts across every collected region.

@@ -1,4 +1,4 @@
-//! Threat-detection services, one resource per region: Security Hub and GuardDuty.
+//! Detection services, one resource per region: Security Hub, GuardDuty, IAM Access Analyzer.
 
 use serde::{Deserialize, Serialize};
 
@@ -18,4 +18,13 @@ pub struct GuardDuty {
     pub detectors: i64,
     /// Some detector's status is `ENABLED`.
     pub enabled: bool,
+}
+
+/// A region's IAM Access Analyzer analyzers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AccessAnalyzer {
+    pub analyzers: i64,
+    /// Analyzers whose status is `ACTIVE`.
+    pub active: i64,
 }

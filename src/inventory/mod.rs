@@ -112,6 +112,7 @@ resource_types! {
     LogsMetricFilter(monitoring::MetricFilter) = "aws.logs.metric_filter",
     SecurityHub(detection::SecurityHub) = "aws.securityhub.hub",
     GuardDuty(detection::GuardDuty) = "aws.guardduty.detector",
+    AccessAnalyzer(detection::AccessAnalyzer) = "aws.accessanalyzer.analyzers",
     RdsDbInstance(rds::DbInstance) = "aws.rds.db_instance",
 }
 

@@ -373,6 +373,10 @@ async fn two_regions_give_exact_statuses() {
         by_check(&report, "cloudtrail_kms_encryption")[0]["status"],
         "FAIL"
     );
+    // The trail's bucket is in this account, not public, and does not log access.
+    let bucket_facts = |check: &str| by_check(&report, check)[0]["status"].clone();
+    assert_eq!(bucket_facts("cloudtrail_bucket_not_public"), "PASS");
+    assert_eq!(bucket_facts("cloudtrail_bucket_access_logging"), "FAIL");
     let bucket_status = |check: &str, prefix: &str| {
         let name = format!("{prefix}-{}", account.id);
         let found: Vec<_> = by_check(&report, check)

@@ -36,6 +36,9 @@ import urllib.parse
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
+# Services moto does not emulate: it answers them 500, which the SDK retries with backoff.
+# The proxy answers at once that the operation is unknown (lockdown then reports ERROR).
+UNEMULATED = {"access-analyzer"}
 # REST protocols name the operation by method and path: the ones the tests deny.
 REST_ACTIONS = [
     ("securityhub", "GET", re.compile(r"^/accounts$"), "DescribeHub"),
@@ -184,6 +187,9 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             if rule == "Hang":
                 time.sleep(300)
                 return None
+            if service in UNEMULATED:
+                body = json.dumps({"__type": "UnknownOperationException", "message": f"moto does not emulate {service}"})
+                return self.reply(404, body.encode(), "application/json")
             fault = draw_fault(access_key)
             if fault == "reset":
                 self.close_connection = True
