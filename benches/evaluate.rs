@@ -66,6 +66,7 @@ fn native_finding(
         refs: check.shared.refs.clone(),
         controls: Default::default(),
         compliance: Default::default(),
+        suppression: None,
         evaluated_at: now,
     }
 }

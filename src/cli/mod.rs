@@ -1,6 +1,7 @@
 //! The command line: argument parsing, logging, exit codes.
 
 mod checks;
+mod config;
 mod frameworks;
 mod scan;
 mod send;
@@ -33,19 +34,27 @@ pub mod exit {
 
 const AFTER_HELP: &str = "\
 Examples:
-  lockdown scan --demo                          evaluate the built-in demo account (no AWS needed)
-  lockdown scan --profile prod --fail-on high   scan the account of profile `prod`, exit 3 on high/critical FAIL
-  lockdown scan --output results.json           write JSON findings to a file, summary on stderr
-  lockdown scan --format json,ocsf,html --output-dir out/   several formats, one file each
+  lockdown scan --demo
+      evaluate the built-in demo account (no AWS needed)
+  lockdown scan --profile prod --fail-on high
+      scan the account of profile `prod`; exit 3 on a high or critical FAIL
+  lockdown scan --output results.json
+      JSON findings to a file, summary on stderr
+  lockdown scan --framework soc2 --format json,ocsf,html --output-dir out/
+      several formats, one file each, with a SOC 2 compliance report
   lockdown scan --send-to splunk-hec:https://splunk:8088 --send-to s3://audit/lockdown
-                                                deliver findings (token in LOCKDOWN_SPLUNK_TOKEN)
-  lockdown collect -o snap.json                 save a snapshot; later: lockdown scan --snapshot snap.json
-  lockdown checks list                          the check catalog
+      deliver findings (HEC token in LOCKDOWN_SPLUNK_TOKEN)
+  lockdown collect -o snap.json && lockdown scan --snapshot snap.json
+      collect once, evaluate offline as often as you like
+  lockdown checks list
+      the check catalog
 
-Exit codes: 0 ok · 1 runtime error · 2 usage or configuration error ·
-            3 a check at or above --fail-on failed · 4 (with --fail-on) some checks could not be evaluated ·
-            5 a sink did not take every finding (they were spooled; see `lockdown send`) ·
-            6 `lockdown verify` found an altered file
+Exit codes:
+  0 ok · 1 runtime error · 2 usage or configuration error
+  3 a check at or above --fail-on failed
+  4 (with --fail-on) nothing failed but some checks could not be evaluated
+  5 a sink did not take every finding (they were spooled; see `lockdown send`)
+  6 `lockdown verify` found an altered file
 
 Credentials come from the standard AWS chain (environment, profile, SSO, web identity,
 container or instance metadata). AWS_ENDPOINT_URL points lockdown at another endpoint.";

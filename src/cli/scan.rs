@@ -1,8 +1,10 @@
 //! `lockdown scan` and `lockdown collect`.
 
+use super::config::ConfigFile;
 use super::{AwsArgs, CheckArgs, Failure, FrameworkArgs, OutputArgs, Ui, exit};
 use crate::collect::{self, CallRecorder, CollectOptions};
 use crate::emit::{self, Report, summary};
+use crate::evaluate::suppress::Suppressions;
 use crate::evaluate::{self, Catalog, Selection, Status};
 use crate::inventory::Snapshot;
 use crate::map::report::{framework_report, render_text};
@@ -28,6 +30,10 @@ pub struct ScanArgs {
     /// Also save the collected snapshot of a live scan to this file.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["demo", "snapshot"])]
     save_snapshot: Option<PathBuf>,
+    /// Configuration file: scan defaults, check parameters, suppressions (accepted risks).
+    /// See docs/configuration.md.
+    #[arg(long, value_name = "FILE", env = "LOCKDOWN_CONFIG")]
+    config: Option<PathBuf>,
     /// Evaluate as of this time (RFC 3339). Default: when the snapshot was collected.
     #[arg(long, value_parser = parse_time)]
     now: Option<DateTime<Utc>>,
@@ -191,9 +197,40 @@ fn sign_outputs(
     Ok(manifest)
 }
 
+/// Fills what the command line left unset from the configuration file; returns the file's
+/// suppressions.
+fn apply_config(args: &mut ScanArgs) -> Result<Suppressions, Failure> {
+    let Some(path) = args.config.clone() else {
+        return Ok(Suppressions::default());
+    };
+    let mut config = ConfigFile::load(&path)?;
+    let defaults = std::mem::take(&mut config.scan);
+    if args.aws.regions == ["all"] && !defaults.regions.is_empty() {
+        args.aws.regions = defaults.regions;
+    }
+    if args.checks.checks.is_empty() {
+        args.checks.checks = defaults.checks;
+    }
+    args.checks.severity = args.checks.severity.or(defaults.severity);
+    if args.frameworks.framework.is_empty() {
+        args.frameworks.framework = defaults.frameworks;
+    }
+    args.output.fail_on = args.output.fail_on.or(defaults.fail_on);
+    args.delivery
+        .default_sinks(&defaults.send_to)
+        .map_err(|e| Failure::usage(format!("config {}: scan.send_to: {e}", path.display())))?;
+    // The file's parameters first, so that --set on the command line wins.
+    let mut assignments = config.param_assignments(&path)?;
+    assignments.append(&mut args.checks.set);
+    args.checks.set = assignments;
+    Suppressions::new(config.suppressions)
+        .map_err(|e| Failure::usage(format!("config {}: {e}", path.display())))
+}
+
 /// `lockdown scan`.
-pub fn scan(args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
+pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     // Everything that can be wrong with the command line is checked before calling AWS.
+    let suppressions = apply_config(&mut args)?;
     let catalog = load_catalog(&args.checks)?;
     let selection = Selection {
         patterns: args.checks.checks.clone(),
@@ -242,6 +279,7 @@ pub fn scan(args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     let now = args.now.unwrap_or(snapshot.collection.finished_at);
     let mut findings = evaluate::evaluate(&snapshot, &checks, &catalog.env, now);
     mappings.annotate(&mut findings);
+    let expired = suppressions.apply(&mut findings, now.date_naive());
     let compliance: Vec<_> = frameworks
         .iter()
         .map(|f| framework_report(&mappings, f, &findings))
@@ -251,6 +289,7 @@ pub fn scan(args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     if let Some(region) = &args.aws.region {
         report.home_region = region.clone();
     }
+    report.suppressions_expired = expired;
     let written = write_outputs(&args.output, &report, !args.delivery.uses_stdout())?;
     if let Some(key) = &signing_key {
         let manifest = sign_outputs(key, &written, &report)?;
@@ -283,7 +322,7 @@ pub fn scan(args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     };
     let failed = findings
         .iter()
-        .any(|f| f.status == Status::Fail && f.severity >= threshold);
+        .any(|f| f.status == Status::Fail && f.severity >= threshold && f.suppression.is_none());
     let incomplete = findings.iter().any(|f| f.status == Status::Error);
     Ok(if failed {
         exit::FAILED_CHECKS

@@ -31,6 +31,14 @@ impl DeliveryArgs {
         self.send_to.contains(&Sink::Stdout)
     }
 
+    /// Uses `specs` (from the configuration file) when the command line named no sink.
+    pub fn default_sinks(&mut self, specs: &[String]) -> Result<(), String> {
+        if self.send_to.is_empty() {
+            self.send_to = specs.iter().map(|s| s.parse()).collect::<Result<_, _>>()?;
+        }
+        Ok(())
+    }
+
     /// Checks every sink can be used (credentials present) before the scan starts.
     pub fn check(&self) -> Result<(), Failure> {
         self.send_to

@@ -96,6 +96,11 @@ pub fn finding(report: &Report<'_>, finding: &Finding, region: &str) -> Value {
     if resource.region != crate::inventory::GLOBAL_REGION {
         asff_resource["Region"] = json!(resource.region);
     }
+    let workflow = if finding.suppression.is_some() {
+        "SUPPRESSED"
+    } else {
+        "NEW"
+    };
     json!({
         "SchemaVersion": SCHEMA_VERSION,
         "Id": format!("lockdown/{}/{}", finding.check_id, finding.id),
@@ -122,6 +127,7 @@ pub fn finding(report: &Report<'_>, finding: &Finding, region: &str) -> Value {
             "RelatedRequirements": related_requirements(finding),
         },
         "RecordState": "ACTIVE",
+        "Workflow": {"Status": workflow},
     })
 }
 

@@ -4,7 +4,7 @@
 use super::report::Report;
 use std::io::Write;
 
-const HEADER: [&str; 18] = [
+const HEADER: [&str; 19] = [
     "finding_id",
     "account_id",
     "region",
@@ -22,6 +22,7 @@ const HEADER: [&str; 18] = [
     "controls",
     "compliance",
     "evidence",
+    "suppression",
     "evaluated_at",
 ];
 
@@ -47,6 +48,9 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             .join(" ");
         let evidence = serde_json::to_string(&finding.evidence)?;
         let evaluated_at = finding.evaluated_at.to_rfc3339();
+        let suppression = finding.suppression.as_ref().map_or(String::new(), |s| {
+            format!("{} (owner {}, until {})", s.reason, s.owner, s.expires)
+        });
         let resource = &finding.resource;
         let row = [
             finding.id.as_str(),
@@ -70,6 +74,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             &finding.controls.join(" "),
             &compliance,
             &evidence,
+            &suppression,
             &evaluated_at,
         ];
         writer.write_record(row.iter().map(|text| cell(text).into_owned()))?;

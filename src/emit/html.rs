@@ -193,8 +193,19 @@ fn failing_section(findings: &[Finding]) -> String {
 fn findings_section(findings: &[Finding]) -> String {
     let mut rows = String::new();
     for f in findings {
+        let accepted = f
+            .suppression
+            .as_ref()
+            .map(|s| {
+                format!(
+                    "<br><i>suppressed until {}: {}</i>",
+                    s.expires,
+                    escape(&s.reason)
+                )
+            })
+            .unwrap_or_default();
         rows += &format!(
-            "<tr data-status=\"{s}\" data-severity=\"{v}\"><td class=\"{s}\">{s}</td><td>{v}</td><td>{}</td><td>{}</td><td>{}<br><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            "<tr data-status=\"{s}\" data-severity=\"{v}\"><td class=\"{s}\">{s}</td><td>{v}</td><td>{}</td><td>{}</td><td>{}<br><code>{}</code></td><td>{}</td><td>{}{accepted}</td></tr>",
             escape(&f.check_id),
             escape(&f.title),
             escape(&f.resource.name),

@@ -29,7 +29,8 @@ fn severity_id(severity: Severity) -> (u32, &'static str) {
     }
 }
 
-/// The finding's workflow status: a passing check is resolved, anything else is new.
+/// The finding's workflow status: a passing check is resolved, anything else is new (a
+/// suppressed finding is 3 Suppressed, whatever its status).
 fn finding_status(status: Status) -> (u32, &'static str) {
     match status {
         Status::Pass => (4, "Resolved"),
@@ -112,7 +113,11 @@ fn regional(region: &str) -> Option<&str> {
 /// Fields a finding contributes to both event classes: status, severity, resource, fix.
 fn finding_fields(finding: &Finding, event: &mut serde_json::Map<String, Value>) {
     let (severity_id, severity) = severity_id(finding.severity);
-    let (status_id, status) = finding_status(finding.status);
+    let (status_id, status) = if finding.suppression.is_some() {
+        (3, "Suppressed")
+    } else {
+        finding_status(finding.status)
+    };
     let resource = &finding.resource;
     let service = resource.resource_type.split('.').nth(1).unwrap_or_default();
     let mut details = json!({
@@ -177,6 +182,9 @@ pub fn detection_finding(report: &Report<'_>, finding: &Finding) -> Value {
     let mut unmapped = json!({"controls": finding.controls, "compliance": finding.compliance});
     if let Some(error) = &finding.error {
         unmapped["collection_error"] = json!(error);
+    }
+    if let Some(suppression) = &finding.suppression {
+        unmapped["suppression"] = json!(suppression);
     }
     event.insert("unmapped".to_owned(), unmapped);
     Value::Object(event)

@@ -24,6 +24,9 @@ pub struct Summary {
     /// FAIL findings per severity.
     pub failed_by_severity: BTreeMap<Severity, usize>,
     pub collection_errors: usize,
+    /// Findings under an accepted risk (suppression); their FAILs are not in
+    /// `failed_by_severity` and do not trip `--fail-on`.
+    pub suppressed: usize,
 }
 
 impl Summary {
@@ -43,7 +46,9 @@ impl Summary {
         };
         for finding in findings {
             *summary.by_status.entry(finding.status).or_default() += 1;
-            if finding.status == Status::Fail {
+            if finding.suppression.is_some() {
+                summary.suppressed += 1;
+            } else if finding.status == Status::Fail {
                 *summary
                     .failed_by_severity
                     .entry(finding.severity)
@@ -77,6 +82,9 @@ pub struct Report<'a> {
     /// Per-framework compliance roll-ups, for the frameworks asked for with `--framework`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub compliance: Vec<FrameworkReport>,
+    /// Suppressions past their expiry date: they no longer apply.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions_expired: Vec<crate::evaluate::suppress::SuppressionRule>,
     /// The region findings about global resources are filed in (Security Hub's `ProductArn`).
     #[serde(skip)]
     pub home_region: String,
@@ -108,6 +116,7 @@ impl<'a> Report<'a> {
             findings,
             collection_errors: &snapshot.errors,
             compliance,
+            suppressions_expired: Vec::new(),
             home_region: snapshot
                 .regions
                 .first()

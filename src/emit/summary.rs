@@ -42,6 +42,15 @@ fn group_line(out: &mut String, findings: &[&Finding], limit: usize) {
         if let Some(reason) = &finding.reason {
             let _ = writeln!(out, "        {}", inert(reason));
         }
+        if let Some(accepted) = &finding.suppression {
+            let _ = writeln!(
+                out,
+                "        suppressed until {} by {}: {}",
+                accepted.expires,
+                inert(&accepted.owner),
+                inert(&accepted.reason)
+            );
+        }
     }
     if findings.len() > limit {
         let _ = writeln!(
@@ -80,6 +89,23 @@ pub fn render(report: &Report<'_>, source: &str, limit: usize) -> String {
         s.count(Status::Error),
         s.count(Status::NotApplicable)
     );
+    if s.suppressed > 0 {
+        let _ = writeln!(
+            out,
+            "  {} suppressed (accepted risks; their FAILs do not count below or for --fail-on)",
+            s.suppressed
+        );
+    }
+    for rule in &report.suppressions_expired {
+        let _ = writeln!(
+            out,
+            "  expired suppression (no longer applied): check {} resource {} (owner {}, expired {})",
+            inert(&rule.check),
+            inert(&rule.resource),
+            inert(&rule.owner),
+            rule.expires
+        );
+    }
     if !s.failed_by_severity.is_empty() {
         let by_severity: Vec<String> = s
             .failed_by_severity

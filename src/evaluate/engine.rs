@@ -207,6 +207,7 @@ impl Run<'_> {
             refs: check.shared.refs.clone(),
             controls: Arc::default(),
             compliance: Arc::default(),
+            suppression: None,
             evaluated_at: self.now,
         }
     }

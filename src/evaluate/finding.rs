@@ -126,6 +126,9 @@ pub struct Finding {
     /// Framework requirements this finding is evidence for, by framework id.
     #[serde(default, skip_serializing_if = "is_empty_map")]
     pub compliance: Arc<BTreeMap<String, Vec<String>>>,
+    /// The accepted risk this finding falls under (from the configuration's suppressions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Arc<super::suppress::Suppression>>,
     pub evaluated_at: DateTime<Utc>,
 }
 

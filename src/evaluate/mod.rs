@@ -4,6 +4,7 @@ pub mod catalog;
 pub mod check;
 pub mod engine;
 pub mod finding;
+pub mod suppress;
 
 pub use catalog::{Catalog, Selection};
 pub use check::{Check, CheckError};

@@ -15,6 +15,9 @@ fn help_teaches_commands_and_exit_codes() {
         "--fail-on",
         "Exit codes",
         "lockdown collect",
+        "--send-to",
+        "--output-dir",
+        "--sign",
     ] {
         assert!(
             help.contains(needle),
@@ -369,4 +372,128 @@ fn iam_policy_lists_exactly_the_declared_read_only_actions() {
         statements[2]["Action"],
         serde_json::json!(["securityhub:BatchImportFindings"])
     );
+}
+
+const CONFIG: &str = r#"
+[scan]
+checks = ["iam_*", "s3_*"]
+fail_on = "high"
+
+[params]
+"iam_access_key_rotated.max_age_days" = 60
+
+[[suppressions]]
+check = "iam_user_console_mfa"
+resource = "arn:aws:iam::*:user/bob"
+reason = "break-glass user, hardware token in the safe"
+owner = "secops@example.com"
+expires = "2027-12-31"
+
+[[suppressions]]
+check = "s3_*"
+resource = "arn:aws:s3:::acme-www"
+reason = "public website"
+owner = "web@example.com"
+expires = "2026-01-31"
+"#;
+
+#[test]
+fn a_config_file_sets_defaults_and_suppressions_mark_findings_without_hiding_them() {
+    let dir = TempDir::new("config");
+    let config = dir.path("lockdown.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let out = dir.path("results.json");
+    let output = run(lockdown()
+        .args(["scan", "--demo", "--quiet", "--config"])
+        .arg(&config)
+        .arg("--output")
+        .arg(&out));
+    // fail_on = "high" from the file: the demo has unsuppressed high failures.
+    assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
+    let report = read_report(&out);
+    let findings = report["findings"].as_array().unwrap();
+    assert!(findings.iter().all(|f| {
+        let check = f["check_id"].as_str().unwrap();
+        check.starts_with("iam_") || check.starts_with("s3_")
+    }));
+    let bob = findings
+        .iter()
+        .find(|f| f["check_id"] == "iam_user_console_mfa" && f["resource"]["name"] == "bob")
+        .unwrap();
+    assert_eq!(bob["status"], "FAIL", "a suppressed FAIL stays a FAIL");
+    assert_eq!(bob["suppression"]["owner"], "secops@example.com");
+    assert_eq!(report["summary"]["suppressed"], 1);
+    // The expired suppression applies to nothing and is reported.
+    assert!(
+        findings
+            .iter()
+            .filter(|f| f["resource"]["name"] == "acme-www")
+            .all(|f| f["suppression"].is_null())
+    );
+    assert_eq!(report["suppressions_expired"][0]["expires"], "2026-01-31");
+
+    // Suppress every failure: --fail-on no longer trips, and the flag on the command line
+    // wins over the file.
+    let everything = format!(
+        "{CONFIG}\n[[suppressions]]\ncheck = \"*\"\nreason = \"test\"\nowner = \"qa\"\nexpires = \"2030-01-01\"\n"
+    );
+    std::fs::write(&config, everything).unwrap();
+    let output = run(lockdown()
+        .args(["scan", "--demo", "--quiet", "--output", "-", "--config"])
+        .arg(&config));
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let output = run(lockdown()
+        .args([
+            "scan", "--demo", "--quiet", "--output", "-", "--checks", "kms_*", "--config",
+        ])
+        .arg(&config));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["check_id"].as_str().unwrap().starts_with("kms_"))
+    );
+}
+
+#[test]
+fn bad_config_files_name_the_file_and_the_problem() {
+    let dir = TempDir::new("bad-config");
+    let cases = [
+        (
+            "unknown.toml",
+            "[scan]\nregion = [\"us-east-1\"]\n",
+            "unknown field `region`",
+        ),
+        (
+            "glob.toml",
+            "[[suppressions]]\ncheck = \"iam_*\"\nresource = \"arn:[\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2030-01-01\"\n",
+            "suppressions[1].resource",
+        ),
+        (
+            "owner.toml",
+            "[[suppressions]]\ncheck = \"iam_*\"\nreason = \"r\"\nowner = \" \"\nexpires = \"2030-01-01\"\n",
+            "needs a reason and an owner",
+        ),
+        (
+            "date.toml",
+            "[[suppressions]]\ncheck = \"iam_*\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"someday\"\n",
+            "line 5",
+        ),
+        (
+            "param.toml",
+            "[params]\n\"iam_nope.x\" = 1\n",
+            "no check `iam_nope`",
+        ),
+    ];
+    for (name, text, message) in cases {
+        let path = dir.path(name);
+        std::fs::write(&path, text).unwrap();
+        let output = run(lockdown().args(["scan", "--demo", "--config"]).arg(&path));
+        assert_usage_error(&output, &[message]);
+        if name != "param.toml" {
+            assert_usage_error(&output, &[name]);
+        }
+    }
 }

@@ -5,7 +5,7 @@
 use super::{Delivery, SinkContext};
 use aws_sdk_securityhub::types::{
     AwsSecurityFinding, Compliance, ComplianceStatus, Partition, Recommendation, RecordState,
-    Remediation, Resource, Severity, SeverityLabel,
+    Remediation, Resource, Severity, SeverityLabel, Workflow, WorkflowStatus,
 };
 use serde_json::Value;
 use std::time::Duration;
@@ -110,6 +110,11 @@ fn sdk_finding(asff: &Value) -> AwsSecurityFinding {
         .set_title(text(asff, "Title").map(str::to_owned))
         .set_description(text(asff, "Description").map(str::to_owned))
         .set_record_state(text(asff, "RecordState").map(RecordState::from))
+        .workflow(
+            Workflow::builder()
+                .set_status(text(&asff["Workflow"], "Status").map(WorkflowStatus::from))
+                .build(),
+        )
         .severity(
             Severity::builder()
                 .set_label(text(&asff["Severity"], "Label").map(SeverityLabel::from))
