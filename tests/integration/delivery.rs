@@ -320,6 +320,7 @@ fn live_scan(account: &TestAccount, dir: &TempDir, checks: &str, extra: &[&str])
 #[tokio::test]
 async fn s3_and_security_hub_receive_a_live_scan_on_moto() {
     let account = TestAccount::new().await;
+    account.expect_writes();
     let bucket = format!("lockdown-findings-{}", account.id);
     account.create_bucket(&bucket);
     let dir = TempDir::new("aws-sinks");
@@ -387,6 +388,7 @@ async fn s3_and_security_hub_receive_a_live_scan_on_moto() {
 #[tokio::test]
 async fn an_s3_sink_that_fails_spools_and_send_delivers_once_the_bucket_exists() {
     let account = TestAccount::new().await;
+    account.expect_writes();
     let dir = TempDir::new("s3-spool");
     let bucket = format!("lockdown-late-{}", account.id);
     let sink = format!("s3://{bucket}/scans");

@@ -64,6 +64,8 @@ pub struct TestAccount {
     pub access_key: String,
     secret_key: String,
     session_token: String,
+    /// Set by tests that deliver to AWS sinks (the only writes lockdown makes).
+    writes_expected: std::sync::atomic::AtomicBool,
 }
 
 impl TestAccount {
@@ -102,7 +104,29 @@ impl TestAccount {
             access_key: creds.access_key_id,
             secret_key: creds.secret_access_key,
             session_token: creds.session_token,
+            writes_expected: Default::default(),
         }
+    }
+
+    /// Declares that lockdown will write here (S3 and Security Hub sinks).
+    pub fn expect_writes(&self) {
+        self.writes_expected.store(true, Ordering::Relaxed);
+    }
+
+    /// Every AWS action lockdown called with this account, as the fault proxy saw them:
+    /// `service:Operation`, or `service:METHOD` for REST calls it cannot name.
+    pub fn calls(&self) -> Vec<String> {
+        let text = ureq::get(format!(
+            "{}/__proxy/calls?access_key={}",
+            emulator().proxy_url,
+            self.access_key
+        ))
+        .call()
+        .expect("read the proxy's call log")
+        .into_body()
+        .read_to_string()
+        .unwrap();
+        serde_json::from_str(&text).unwrap()
     }
 
     /// The secret parts of this account's credentials, which must never appear in any output.
@@ -207,6 +231,35 @@ impl TestAccount {
             .env("AWS_SESSION_TOKEN", &self.session_token)
             .env("AWS_REGION", "us-east-1");
         command
+    }
+}
+
+/// The read-only guarantee, checked for every test account: each call lockdown made is one its
+/// collectors declare (and so is in `lockdown iam-policy`), or a REST read (GET/HEAD); writes
+/// only where a test delivers to an AWS sink.
+impl Drop for TestAccount {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let declared = lockdown::collect::all_actions();
+        let writes = self.writes_expected.load(Ordering::Relaxed);
+        for call in self.calls() {
+            let (service, operation) = call.split_once(':').unwrap_or((&call, ""));
+            let named = declared.contains(&call.as_str());
+            let rest_read = matches!(operation, "GET" | "HEAD");
+            // CloudWatch's RPCv2 CBOR calls show up as POSTs of the signing name `monitoring`.
+            let cbor_read = service == "monitoring" && operation == "POST";
+            let sink_write = writes
+                && matches!(
+                    call.as_str(),
+                    "s3:PUT" | "securityhub:POST" | "securityhub:BatchImportFindings"
+                );
+            assert!(
+                named || rest_read || cbor_read || sink_write,
+                "lockdown called `{call}`, which is not a declared read-only action"
+            );
+        }
     }
 }
 
