@@ -1,7 +1,7 @@
 //! EC2: the account's enabled regions, EBS encryption by default, volumes, security groups.
 
 use super::{CallError, CallRecorder, Collected, Scope, affects, drain};
-use crate::inventory::ec2::{EbsEncryptionDefault, Rule, SecurityGroup, Volume};
+use crate::inventory::ec2::{EbsEncryptionDefault, Rule, SecurityGroup, Volume, Vpc};
 use crate::inventory::{ALL_REGIONS, ResourceData, SkippedRegion};
 use aws_config::SdkConfig;
 use aws_sdk_ec2::Client;
@@ -9,11 +9,15 @@ use aws_sdk_ec2::types::IpPermission;
 
 /// The API actions this module calls.
 pub const ACTIONS: &[&str] = &[
+    "ec2:DescribeFlowLogs",
     "ec2:DescribeRegions",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeVolumes",
+    "ec2:DescribeVpcs",
     "ec2:GetEbsEncryptionByDefault",
 ];
+
+const VPC_TYPE: &str = "aws.ec2.vpc";
 
 /// Resource types collected per region; a region whose list is unknown leaves them unknown.
 pub const REGIONAL_TYPES: &[&str] = &[
@@ -21,6 +25,7 @@ pub const REGIONAL_TYPES: &[&str] = &[
     "aws.ec2.ebs_encryption_default",
     "aws.ec2.volume",
     "aws.ec2.security_group",
+    "aws.ec2.vpc",
     "aws.cloudtrail.trail",
     "aws.config.recording",
     "aws.logs.metric_filter",
@@ -217,20 +222,63 @@ async fn security_groups(scope: &Scope<'_>, client: &Client, out: &mut Collected
     }
 }
 
+/// VPCs with the count of active flow logs on each: two paged listings joined locally.
+async fn vpcs(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
+    let (vpcs, flow_logs) = tokio::join!(
+        drain(
+            client.describe_vpcs().into_paginator().items().send(),
+            "ec2:DescribeVpcs"
+        ),
+        drain(
+            client.describe_flow_logs().into_paginator().items().send(),
+            "ec2:DescribeFlowLogs"
+        ),
+    );
+    let vpcs = match vpcs {
+        Ok(vpcs) => vpcs,
+        Err(e) => return out.unlisted(&e, &scope.region, VPC_TYPE),
+    };
+    let flow_logs = flow_logs.unwrap_or_else(|e| {
+        out.errors
+            .push(e.affecting(&scope.region, vec![affects(VPC_TYPE, &["flow_logs"])]));
+        Vec::new()
+    });
+    for vpc in vpcs {
+        let id = vpc.vpc_id().unwrap_or_default().to_owned();
+        let active = flow_logs
+            .iter()
+            .filter(|f| {
+                f.resource_id() == Some(id.as_str()) && f.flow_log_status() == Some("ACTIVE")
+            })
+            .count();
+        let arn = format!(
+            "arn:{}:ec2:{}:{}:vpc/{id}",
+            scope.account.partition, scope.region, scope.account.id
+        );
+        let data = Vpc {
+            vpc_id: id.clone(),
+            is_default: vpc.is_default().unwrap_or(false),
+            flow_logs: active as i64,
+        };
+        out.resources
+            .push(scope.resource(arn, id, ResourceData::Ec2Vpc(data)));
+    }
+}
+
 /// Collects EC2 in one region.
 pub async fn collect(scope: &Scope<'_>) -> Collected {
     let client = client(&scope.config, scope.recorder);
-    let (mut a, mut b, mut c) = (
-        Collected::default(),
-        Collected::default(),
-        Collected::default(),
-    );
+    let mut parts: [Collected; 4] = Default::default();
+    let [a, b, c, d] = &mut parts;
     tokio::join!(
-        ebs_default(scope, &client, &mut a),
-        volumes(scope, &client, &mut b),
-        security_groups(scope, &client, &mut c),
+        ebs_default(scope, &client, a),
+        volumes(scope, &client, b),
+        security_groups(scope, &client, c),
+        vpcs(scope, &client, d),
     );
-    a.merge(b);
-    a.merge(c);
-    a
+    let mut out = Collected::default();
+    for part in parts {
+        out.merge(part);
+    }
+    out
 }

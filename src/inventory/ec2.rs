@@ -52,3 +52,13 @@ pub struct SecurityGroup {
     pub ingress: Vec<Rule>,
     pub egress: Vec<Rule>,
 }
+
+/// A VPC and its flow logs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Vpc {
+    pub vpc_id: String,
+    pub is_default: bool,
+    /// Active flow logs capturing the VPC's traffic.
+    pub flow_logs: i64,
+}

@@ -105,6 +105,7 @@ resource_types! {
     Ec2EbsEncryptionDefault(ec2::EbsEncryptionDefault) = "aws.ec2.ebs_encryption_default",
     Ec2Volume(ec2::Volume) = "aws.ec2.volume",
     Ec2SecurityGroup(ec2::SecurityGroup) = "aws.ec2.security_group",
+    Ec2Vpc(ec2::Vpc) = "aws.ec2.vpc",
     CloudTrailTrail(cloudtrail::Trail) = "aws.cloudtrail.trail",
     CloudTrailAccount(cloudtrail::AccountTrails) = "aws.cloudtrail.account",
     S3Bucket(s3::Bucket) = "aws.s3.bucket",

@@ -105,6 +105,26 @@ async fn seed(account: &TestAccount) -> Seeded {
         seeded.open_groups.insert(region, open);
     }
 
+    // Flow logs on us-east-1's default VPC only.
+    let east = base
+        .to_builder()
+        .region(aws_config::Region::new("us-east-1"))
+        .build();
+    let ec2 = aws_sdk_ec2::Client::new(&east);
+    let default_vpc = ec2.describe_vpcs().send().await.unwrap().vpcs()[0]
+        .vpc_id()
+        .unwrap()
+        .to_owned();
+    ec2.create_flow_logs()
+        .resource_type(aws_sdk_ec2::types::FlowLogsResourceType::Vpc)
+        .resource_ids(default_vpc)
+        .traffic_type(aws_sdk_ec2::types::TrafficType::All)
+        .log_group_name("vpc-flow-logs")
+        .deliver_logs_permission_arn(format!("arn:aws:iam::{}:role/flow-logs", account.id))
+        .send()
+        .await
+        .unwrap();
+
     seed_buckets(account, &base).await;
     // Bucket names are global across moto's accounts, like on AWS.
     let bucket = format!("trail-logs-{}", account.id);
@@ -372,6 +392,13 @@ async fn two_regions_give_exact_statuses() {
     assert_eq!(
         by_check(&report, "cloudtrail_kms_encryption")[0]["status"],
         "FAIL"
+    );
+    assert_eq!(
+        status_by_region(&report, "ec2_vpc_flow_logs_enabled"),
+        [("eu-west-1", "FAIL"), ("us-east-1", "PASS")]
+            .into_iter()
+            .map(|(r, s)| (r.to_owned(), s.to_owned()))
+            .collect()
     );
     // The trail's bucket is in this account, not public, and does not log access.
     let bucket_facts = |check: &str| by_check(&report, check)[0]["status"].clone();
