@@ -169,8 +169,15 @@ pub fn run(command: FrameworksCommand) -> Result<u8, Failure> {
         FrameworksCommand::Coverage { frameworks } => {
             let (catalog, mappings) = catalog_and_mappings(&frameworks, &[])?;
             let ids: Vec<&str> = mappings.frameworks.iter().map(|f| f.id.as_str()).collect();
+            let width = catalog
+                .checks
+                .iter()
+                .map(|c| c.id().len())
+                .max()
+                .unwrap_or(0)
+                .max(22);
             println!(
-                "{:<40} {}",
+                "{:<width$} {}",
                 "check",
                 ids.iter().map(|id| format!("{id:>15}")).collect::<String>()
             );
@@ -186,13 +193,13 @@ pub fn run(command: FrameworksCommand) -> Result<u8, Failure> {
                         )
                     })
                     .collect();
-                println!("{:<40} {cells}", check.id());
+                println!("{:<width$} {cells}", check.id());
             }
             let totals: String = ids
                 .iter()
                 .map(|fw| format!("{:>15}", evidenced(&mappings, &catalog, fw)))
                 .collect();
-            println!("{:<40} {totals}", "requirements evidenced");
+            println!("{:<width$} {totals}", "requirements evidenced");
         }
     }
     Ok(exit::OK)
