@@ -23,10 +23,7 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
     );
     let mut out = Collected::default();
     let region = scope.region.as_str();
-    let arn = format!(
-        "arn:{}:config:{region}:{}:recording",
-        scope.account.partition, scope.account.id
-    );
+    let arn = scope.arn("config", "recording");
     let mut data = RegionRecording::default();
     let (recorders, statuses, channels) = tokio::join!(
         client.describe_configuration_recorders().send(),

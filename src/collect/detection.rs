@@ -27,10 +27,7 @@ async fn security_hub(scope: &Scope<'_>, out: &mut Collected) {
             .build(),
     );
     let region = scope.region.as_str();
-    let arn = format!(
-        "arn:{}:securityhub:{region}:{}:hub/default",
-        scope.account.partition, scope.account.id
-    );
+    let arn = scope.arn("securityhub", "hub/default");
     let hub = match client.describe_hub().send().await {
         Ok(answer) => SecurityHub {
             enabled: true,
@@ -58,10 +55,7 @@ async fn guardduty(scope: &Scope<'_>, out: &mut Collected) {
             .build(),
     );
     let region = scope.region.as_str();
-    let arn = format!(
-        "arn:{}:guardduty:{region}:{}:detectors",
-        scope.account.partition, scope.account.id
-    );
+    let arn = scope.arn("guardduty", "detectors");
     let mut detectors = GuardDuty::default();
     match drain(
         client.list_detectors().into_paginator().send(),
@@ -103,10 +97,7 @@ async fn access_analyzer(scope: &Scope<'_>, out: &mut Collected) {
             .build(),
     );
     let region = scope.region.as_str();
-    let arn = format!(
-        "arn:{}:access-analyzer:{region}:{}:analyzers",
-        scope.account.partition, scope.account.id
-    );
+    let arn = scope.arn("access-analyzer", "analyzers");
     let mut analyzers = AccessAnalyzer::default();
     match drain(
         client.list_analyzers().into_paginator().send(),

@@ -135,10 +135,7 @@ async fn ebs_default(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
                 enabled: answer.ebs_encryption_by_default().unwrap_or(false),
                 kms_key_id: None,
             };
-            let arn = format!(
-                "arn:{}:ec2:{}:{}:ebs-encryption-by-default",
-                scope.account.partition, scope.region, scope.account.id
-            );
+            let arn = scope.arn("ec2", "ebs-encryption-by-default");
             out.resources.push(scope.resource(
                 arn,
                 format!("EBS default encryption ({})", scope.region),
@@ -175,10 +172,7 @@ async fn volumes(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
                 .filter_map(|a| a.instance_id().map(str::to_owned))
                 .collect(),
         };
-        let arn = format!(
-            "arn:{}:ec2:{}:{}:volume/{id}",
-            scope.account.partition, scope.region, scope.account.id
-        );
+        let arn = scope.arn("ec2", &format!("volume/{id}"));
         out.resources
             .push(scope.resource(arn, id, ResourceData::Ec2Volume(data)));
     }
@@ -208,12 +202,7 @@ async fn security_groups(scope: &Scope<'_>, client: &Client, out: &mut Collected
         let arn = group
             .security_group_arn()
             .map(str::to_owned)
-            .unwrap_or_else(|| {
-                format!(
-                    "arn:{}:ec2:{}:{}:security-group/{id}",
-                    scope.account.partition, scope.region, scope.account.id
-                )
-            });
+            .unwrap_or_else(|| scope.arn("ec2", &format!("security-group/{id}")));
         out.resources.push(scope.resource(
             arn,
             format!("{name} ({id})"),
@@ -251,10 +240,7 @@ async fn vpcs(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
                 f.resource_id() == Some(id.as_str()) && f.flow_log_status() == Some("ACTIVE")
             })
             .count();
-        let arn = format!(
-            "arn:{}:ec2:{}:{}:vpc/{id}",
-            scope.account.partition, scope.region, scope.account.id
-        );
+        let arn = scope.arn("ec2", &format!("vpc/{id}"));
         let data = Vpc {
             vpc_id: id.clone(),
             is_default: vpc.is_default().unwrap_or(false),

@@ -246,6 +246,14 @@ pub struct Scope<'a> {
 }
 
 impl Scope<'_> {
+    /// The ARN of a resource of `service` in this scope's partition, region and account.
+    pub fn arn(&self, service: &str, resource: &str) -> String {
+        format!(
+            "arn:{}:{service}:{}:{}:{resource}",
+            self.account.partition, self.region, self.account.id
+        )
+    }
+
     /// A resource of this scope's account and region.
     pub fn resource(
         &self,

@@ -79,9 +79,9 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
             .iter()
             .flat_map(|m| alarms.get(m).into_iter().flatten().cloned())
             .collect();
-        let arn = format!(
-            "arn:{}:logs:{region}:{}:log-group:{log_group}:metric-filter:{name}",
-            scope.account.partition, scope.account.id
+        let arn = scope.arn(
+            "logs",
+            &format!("log-group:{log_group}:metric-filter:{name}"),
         );
         out.resources.push(scope.resource(
             arn,

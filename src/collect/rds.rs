@@ -32,12 +32,10 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
     };
     for db in pages.iter().flat_map(|page| page.db_instances()) {
         let identifier = db.db_instance_identifier().unwrap_or_default().to_owned();
-        let arn = db.db_instance_arn().map(str::to_owned).unwrap_or_else(|| {
-            format!(
-                "arn:{}:rds:{}:{}:db:{identifier}",
-                scope.account.partition, scope.region, scope.account.id
-            )
-        });
+        let arn = db
+            .db_instance_arn()
+            .map(str::to_owned)
+            .unwrap_or_else(|| scope.arn("rds", &format!("db:{identifier}")));
         out.resources.push(scope.resource(
             arn,
             identifier.clone(),

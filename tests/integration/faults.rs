@@ -28,17 +28,7 @@ async fn seed(account: &TestAccount) {
         .unwrap();
     let kms = aws_sdk_kms::Client::new(&config);
     for rotate in [true, false] {
-        let key = kms
-            .create_key()
-            .send()
-            .await
-            .unwrap()
-            .key_metadata
-            .unwrap()
-            .key_id;
-        if rotate {
-            kms.enable_key_rotation().key_id(key).send().await.unwrap();
-        }
+        crate::support::create_key(&kms, rotate).await;
     }
     for bucket in ["faults-a", "faults-b"] {
         account.create_bucket(&format!("{bucket}-{}", account.id));

@@ -28,27 +28,8 @@ async fn seed(account: &TestAccount) -> Seeded {
             .region(aws_config::Region::new(region))
             .build();
         let kms = aws_sdk_kms::Client::new(&config);
-        let rotating = kms
-            .create_key()
-            .send()
-            .await
-            .unwrap()
-            .key_metadata
-            .unwrap()
-            .key_id;
-        kms.enable_key_rotation()
-            .key_id(&rotating)
-            .send()
-            .await
-            .unwrap();
-        let stale = kms
-            .create_key()
-            .send()
-            .await
-            .unwrap()
-            .key_metadata
-            .unwrap()
-            .key_id;
+        let rotating = crate::support::create_key(&kms, true).await;
+        let stale = crate::support::create_key(&kms, false).await;
         let signing = kms
             .create_key()
             .key_spec(aws_sdk_kms::types::KeySpec::Rsa2048)

@@ -263,6 +263,22 @@ impl Drop for TestAccount {
     }
 }
 
+/// Creates a symmetric KMS key, with automatic rotation when `rotate`; returns its id.
+pub async fn create_key(kms: &aws_sdk_kms::Client, rotate: bool) -> String {
+    let key = kms
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    if rotate {
+        kms.enable_key_rotation().key_id(&key).send().await.unwrap();
+    }
+    key
+}
+
 /// Makes trail `name` record all read and write management events (AWS gives a new trail that
 /// selector; moto gives none) and starts it logging.
 pub async fn log_all_management_events(trail: &aws_sdk_cloudtrail::Client, name: &str) {
