@@ -67,6 +67,7 @@ fn native_finding(
         controls: Default::default(),
         compliance: Default::default(),
         suppression: None,
+        change: None,
         evaluated_at: now,
     }
 }

@@ -1,7 +1,8 @@
 //! `lockdown frameworks list|show|controls|coverage` and `lockdown report`.
 
 use super::{CheckArgs, Failure, FrameworkArgs, exit};
-use crate::evaluate::{Catalog, Finding};
+use crate::evaluate::Catalog;
+use crate::evaluate::baseline::read_findings;
 use crate::map::Mappings;
 use crate::map::report::{FrameworkReport, framework_report, render_markdown, render_text};
 use clap::{Args, Subcommand, ValueEnum};
@@ -205,11 +206,6 @@ pub fn run(command: FrameworksCommand) -> Result<u8, Failure> {
     Ok(exit::OK)
 }
 
-#[derive(serde::Deserialize)]
-struct SavedResults {
-    findings: Vec<Finding>,
-}
-
 /// `lockdown report`: compliance of saved results against frameworks.
 pub fn report(args: ReportArgs) -> Result<u8, Failure> {
     let (_, mappings) = catalog_and_mappings(&args.frameworks, &args.checks_dir)?;
@@ -221,21 +217,10 @@ pub fn report(args: ReportArgs) -> Result<u8, Failure> {
     let frameworks = mappings
         .resolve(&args.frameworks.framework)
         .map_err(Failure::usage)?;
-    let text = std::fs::read_to_string(&args.results).map_err(|e| {
-        Failure::usage(format!(
-            "cannot read results {}: {e}",
-            args.results.display()
-        ))
-    })?;
-    let saved: SavedResults = serde_json::from_str(&text).map_err(|e| {
-        Failure::usage(format!(
-            "results {} are not a lockdown JSON report: {e}",
-            args.results.display()
-        ))
-    })?;
+    let findings = read_findings(&args.results).map_err(Failure::usage)?;
     let reports: Vec<FrameworkReport> = frameworks
         .iter()
-        .map(|f| framework_report(&mappings, f, &saved.findings))
+        .map(|f| framework_report(&mappings, f, &findings))
         .collect();
     let rendered = match args.format {
         ReportFormat::Text => render_text(&reports),

@@ -38,6 +38,8 @@ Examples:
       evaluate the built-in demo account (no AWS needed)
   lockdown scan --profile prod --fail-on high
       scan the account of profile `prod`; exit 3 on a high or critical FAIL
+  lockdown scan --org --org-role-name LockdownScanRole --output-dir out/
+      every active account of the organization, one result set with a section per account
   lockdown scan --output results.json
       JSON findings to a file, summary on stderr
   lockdown scan --framework soc2 --format json,ocsf,html --output-dir out/
@@ -46,6 +48,8 @@ Examples:
       deliver findings (HEC token in LOCKDOWN_SPLUNK_TOKEN)
   lockdown collect -o snap.json && lockdown scan --snapshot snap.json
       collect once, evaluate offline as often as you like
+  lockdown scan --baseline last.json --only-changes --send-to splunk-hec:https://splunk:8088
+      a scheduled run that sends only new, changed and resolved findings
   lockdown checks list
       the check catalog
 
@@ -115,6 +119,10 @@ struct IamPolicyArgs {
     /// securityhub:BatchImportFindings), in a separate statement.
     #[arg(long, value_name = "SINK", value_parser = clap::value_parser!(crate::emit::sink::Sink))]
     send_to: Vec<crate::emit::sink::Sink>,
+    /// The policy of the principal running `scan --org`: list the organization's accounts and
+    /// assume this role in them (the member role itself needs the plain policy).
+    #[arg(long, value_name = "ROLE_NAME")]
+    org_role_name: Option<String>,
 }
 
 /// How to reach AWS for a live scan.
@@ -129,8 +137,9 @@ struct AwsArgs {
     /// Role to assume before scanning (e.g. a read-only audit role in another account).
     #[arg(long)]
     role_arn: Option<String>,
-    /// External id required by the role's trust policy.
-    #[arg(long, requires = "role_arn")]
+    /// External id required by the trust policy of the role assumed (--role-arn, or with
+    /// --org the role in each member account).
+    #[arg(long)]
     external_id: Option<String>,
     /// Attempts per API call, first one included (retries use the SDK's backoff).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
@@ -141,9 +150,42 @@ struct AwsArgs {
     /// Regions to scan, comma-separated, or `all` (every region enabled in the account).
     #[arg(long, value_delimiter = ',', default_value = "all")]
     regions: Vec<String>,
-    /// Region × service collections running at once.
+    /// Region × service collections running at once (per account).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
+    #[command(flatten)]
+    org: OrgArgs,
+}
+
+/// Scanning a whole AWS Organization.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Organization")]
+struct OrgArgs {
+    /// Scan every active account of the AWS Organization: run with credentials of the
+    /// management account (or a delegated administrator); lockdown assumes --org-role-name in
+    /// each account. Suspended and closed accounts are skipped and listed.
+    #[arg(long)]
+    org: bool,
+    /// Only these account ids, comma-separated.
+    #[arg(long, value_delimiter = ',', requires = "org")]
+    accounts: Vec<String>,
+    /// Leave out these account ids, comma-separated.
+    #[arg(long, value_delimiter = ',', requires = "org")]
+    exclude_accounts: Vec<String>,
+    /// Only accounts under these organizational units (ou-...) or the root (r-...), at any
+    /// depth; comma-separated.
+    #[arg(long, value_delimiter = ',', requires = "org", value_name = "OU")]
+    org_unit: Vec<String>,
+    /// Role assumed in each member account (deploy/member-role.yaml creates it).
+    #[arg(long, default_value = "LockdownScanRole", requires = "org")]
+    org_role_name: String,
+    /// Session name of assumed roles (--role-arn, --org), as CloudTrail records it.
+    #[arg(long, default_value = "lockdown")]
+    session_name: String,
+    /// Accounts collected at once. Each account has its own API rate limits, so this bounds
+    /// memory and the caller's STS and network load rather than throttling.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    account_concurrency: u16,
 }
 
 /// Which checks run and how.
@@ -200,6 +242,14 @@ struct OutputArgs {
     /// Resources listed per failing check in the summary.
     #[arg(long, default_value_t = 10)]
     summary_limit: usize,
+    /// Compare with a previous run's JSON results: each finding is marked new, unchanged,
+    /// changed or resolved (failures whose resource is gone come back as resolved).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// With --baseline: write and send only what changed (new, changed, resolved).
+    /// `--fail-on` still looks at every finding.
+    #[arg(long, requires = "baseline")]
+    only_changes: bool,
 }
 
 /// A user-facing failure with its exit code.
@@ -253,13 +303,16 @@ fn init_logging(cli: &Cli) {
 
 /// The IAM policy document granting the permission of every action the collectors declare,
 /// and nothing else; plus the delivery permissions of `sinks` in their own statements.
-pub fn iam_policy(sinks: &[crate::emit::sink::Sink]) -> String {
+pub fn iam_policy(sinks: &[crate::emit::sink::Sink], org_role_name: Option<&str>) -> String {
     let mut statements = vec![serde_json::json!({
         "Sid": "LockdownReadOnlyScan",
         "Effect": "Allow",
         "Action": crate::collect::all_permissions(),
         "Resource": "*",
     })];
+    if let Some(role_name) = org_role_name {
+        statements.extend(crate::collect::org::policy_statements(role_name));
+    }
     statements.extend(
         sinks
             .iter()
@@ -284,7 +337,10 @@ pub fn main() -> ExitCode {
         Command::Report(args) => frameworks::report(args),
         Command::Frameworks(command) => frameworks::run(command),
         Command::IamPolicy(args) => {
-            println!("{}", iam_policy(&args.send_to));
+            println!(
+                "{}",
+                iam_policy(&args.send_to, args.org_role_name.as_deref())
+            );
             Ok(exit::OK)
         }
     };

@@ -2,10 +2,12 @@
 
 use super::config::ConfigFile;
 use super::{AwsArgs, CheckArgs, Failure, FrameworkArgs, OutputArgs, Ui, exit};
+use crate::collect::org::OrgOptions;
 use crate::collect::{self, CallRecorder, CollectOptions};
 use crate::emit::{self, Report, summary};
+use crate::evaluate::baseline::{Baseline, Change};
 use crate::evaluate::suppress::Suppressions;
-use crate::evaluate::{self, Catalog, Selection, Status};
+use crate::evaluate::{self, Catalog, Finding, Selection, Status};
 use crate::inventory::Snapshot;
 use crate::map::report::{framework_report, render_text};
 use chrono::{DateTime, Utc};
@@ -70,15 +72,29 @@ pub(super) fn options(aws: &AwsArgs) -> CollectOptions {
         region: aws.region.clone(),
         role_arn: aws.role_arn.clone(),
         external_id: aws.external_id.clone(),
+        session_name: aws.org.session_name.clone(),
         max_attempts: aws.max_attempts,
         attempt_timeout: Duration::from_secs(aws.timeout),
         regions: (aws.regions != ["all"]).then(|| aws.regions.clone()),
         concurrency: usize::from(aws.concurrency),
+        organization: aws.org.org.then(|| OrgOptions {
+            accounts: aws.org.accounts.clone(),
+            exclude_accounts: aws.org.exclude_accounts.clone(),
+            units: aws.org.org_unit.clone(),
+            role_name: aws.org.org_role_name.clone(),
+            external_id: aws.external_id.clone(),
+            account_concurrency: usize::from(aws.org.account_concurrency),
+        }),
     }
 }
 
 /// Collects a live snapshot, with a spinner on an interactive stderr.
 fn collect_live(aws: &AwsArgs, ui: Ui) -> Result<Snapshot, Failure> {
+    if aws.external_id.is_some() && aws.role_arn.is_none() && !aws.org.org {
+        return Err(Failure::usage(
+            "--external-id needs a role to assume: --role-arn ARN or --org",
+        ));
+    }
     let interactive = ui.human && std::io::stderr().is_terminal();
     let recorder = if interactive {
         let bar = ProgressBar::new_spinner();
@@ -242,6 +258,13 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
         .resolve(&args.frameworks.framework)
         .map_err(Failure::usage)?;
     args.delivery.check()?;
+    let baseline = args
+        .output
+        .baseline
+        .as_deref()
+        .map(Baseline::load)
+        .transpose()
+        .map_err(|e| Failure::usage(format!("--baseline: {e}")))?;
     let signing_key = args
         .output
         .sign
@@ -280,12 +303,27 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     let mut findings = evaluate::evaluate(&snapshot, &checks, &catalog.env, now);
     mappings.annotate(&mut findings);
     let expired = suppressions.apply(&mut findings, now.date_naive());
+    if let Some(baseline) = &baseline {
+        let checks_run: Vec<&str> = checks.iter().map(|c| c.def.id.as_str()).collect();
+        baseline.apply(&mut findings, &checks_run, &[snapshot.account.id.as_str()]);
+    }
+    let changes_only: Vec<Finding>;
+    let reported: &[Finding] = if args.output.only_changes {
+        changes_only = findings
+            .iter()
+            .filter(|f| f.change != Some(Change::Unchanged))
+            .cloned()
+            .collect();
+        &changes_only
+    } else {
+        &findings
+    };
     let compliance: Vec<_> = frameworks
         .iter()
-        .map(|f| framework_report(&mappings, f, &findings))
+        .map(|f| framework_report(&mappings, f, reported))
         .collect();
 
-    let mut report = Report::new(&snapshot, &findings, checks.len(), now, compliance);
+    let mut report = Report::new(&snapshot, reported, checks.len(), now, compliance);
     if let Some(region) = &args.aws.region {
         report.home_region = region.clone();
     }

@@ -7,12 +7,15 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use indicatif::ProgressBar;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// An SDK interceptor recording `service:Operation` for each request sent.
 #[derive(Debug, Clone, Default)]
 pub struct CallRecorder {
     counts: Arc<Mutex<BTreeMap<String, u64>>>,
+    /// Calls of this recorder and every recorder split from it, for the progress display.
+    total: Arc<AtomicU64>,
     progress: Option<ProgressBar>,
 }
 
@@ -20,8 +23,17 @@ impl CallRecorder {
     /// A recorder that also reports progress on `bar`.
     pub fn with_progress(bar: ProgressBar) -> Self {
         Self {
-            counts: Default::default(),
             progress: Some(bar),
+            ..Self::default()
+        }
+    }
+
+    /// A recorder with counts of its own (one account's calls) and the same progress display.
+    pub fn split(&self) -> Self {
+        Self {
+            counts: Default::default(),
+            total: Arc::clone(&self.total),
+            progress: self.progress.clone(),
         }
     }
 
@@ -67,10 +79,10 @@ impl Intercept for CallRecorder {
             );
             if let Ok(mut counts) = self.counts.lock() {
                 *counts.entry(action).or_default() += 1;
-                if let Some(bar) = &self.progress {
-                    let total: u64 = counts.values().sum();
-                    bar.set_message(format!("{total} API calls"));
-                }
+            }
+            let total = self.total.fetch_add(1, Ordering::Relaxed) + 1;
+            if let Some(bar) = &self.progress {
+                bar.set_message(format!("{total} API calls"));
             }
         }
         Ok(())

@@ -10,6 +10,7 @@ pub mod ec2;
 pub mod iam;
 pub mod kms;
 pub mod monitoring;
+pub mod org;
 pub mod rds;
 pub mod s3;
 pub mod sts;
@@ -37,6 +38,8 @@ pub struct CollectOptions {
     /// Role to assume before scanning.
     pub role_arn: Option<String>,
     pub external_id: Option<String>,
+    /// Session name of assumed roles (CloudTrail shows it in the scanned accounts).
+    pub session_name: String,
     /// Attempts per call, including the first (the SDK's standard retry with backoff).
     pub max_attempts: u32,
     /// Time limit per attempt.
@@ -45,15 +48,25 @@ pub struct CollectOptions {
     pub regions: Option<Vec<String>>,
     /// Region × service collections running at once.
     pub concurrency: usize,
+    /// Scan the accounts of the AWS Organization instead of the caller's own account.
+    pub organization: Option<org::OrgOptions>,
 }
 
 /// A failure that stops collection altogether (no credentials, unknown account).
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
     #[error(
-        "cannot identify the AWS account ({0}). Check your credentials: set AWS_PROFILE or --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. To try lockdown without AWS, run `lockdown scan --demo`"
+        "cannot identify the AWS account ({}: {}). Check your credentials: set AWS_PROFILE or --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. To try lockdown without AWS, run `lockdown scan --demo`",
+        .0.action, .0.message
     )]
-    NoIdentity(String),
+    NoIdentity(CallError),
+    #[error(
+        "cannot list the organization's accounts ({}: {}). Run --org with credentials of the management account or of a delegated administrator, allowed to call {}",
+        .0.action, .0.message, .0.action
+    )]
+    Organization(CallError),
+    #[error("account {0} (from --accounts) is not in the organization or not under --org-unit")]
+    NotInOrganization(String),
 }
 
 /// A failed API call, before it is tied to the data it leaves unknown.
@@ -134,6 +147,7 @@ impl CallError {
             code: self.code.clone(),
             message: self.message.clone(),
             affects,
+            account_id: None,
         }
     }
 }
@@ -333,32 +347,39 @@ pub async fn sdk_config(options: &CollectOptions) -> SdkConfig {
     match &options.role_arn {
         None => base,
         Some(role_arn) => {
-            let mut assume = aws_config::sts::AssumeRoleProvider::builder(role_arn)
-                .session_name("lockdown")
-                .configure(&base);
-            if let Some(external_id) = &options.external_id {
-                assume = assume.external_id(external_id);
-            }
-            let provider = assume.build().await;
-            base.into_builder()
-                .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(
-                    provider,
-                ))
-                .build()
+            org::assume_role(
+                &base,
+                role_arn,
+                &options.session_name,
+                options.external_id.as_deref(),
+            )
+            .await
         }
     }
 }
 
-/// Collects a snapshot of the account the credentials belong to.
+/// Collects a snapshot of the account the credentials belong to, or with `--org` of every
+/// selected account of the organization.
 pub async fn collect(
     options: &CollectOptions,
     recorder: CallRecorder,
 ) -> Result<Snapshot, CollectError> {
+    match &options.organization {
+        Some(organization) => org::collect(options, organization, recorder).await,
+        None => collect_account(sdk_config(options).await, options, recorder).await,
+    }
+}
+
+/// Collects a snapshot of the account `config`'s credentials belong to.
+async fn collect_account(
+    config: SdkConfig,
+    options: &CollectOptions,
+    recorder: CallRecorder,
+) -> Result<Snapshot, CollectError> {
     let started_at = Utc::now();
-    let config = sdk_config(options).await;
     let account = sts::caller_account(&config, &recorder)
         .await
-        .map_err(|e| CollectError::NoIdentity(format!("{}: {}", e.action, e.message)))?;
+        .map_err(CollectError::NoIdentity)?;
     let home_region = config
         .region()
         .map(|r| r.to_string())
@@ -416,6 +437,7 @@ pub async fn collect(
         },
         resources: collected.resources,
         errors: collected.errors,
+        organization: None,
     })
 }
 

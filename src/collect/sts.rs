@@ -17,11 +17,11 @@ pub async fn caller_account(
             .interceptor(recorder.clone())
             .build(),
     );
-    let identity = client
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| CallError::from_sdk("sts:GetCallerIdentity", &e))?;
+    let identity = client.get_caller_identity().send().await.map_err(|e| {
+        // Credentials of a role that could not be assumed: name that call, not this one.
+        super::org::assume_role_failure(&e)
+            .unwrap_or_else(|| CallError::from_sdk("sts:GetCallerIdentity", &e))
+    })?;
     let id = identity.account().unwrap_or_default().to_owned();
     // arn:PARTITION:sts::ACCOUNT:assumed-role/...
     let partition = identity

@@ -4,6 +4,7 @@
 
 use super::report::Report;
 use super::truncate;
+use crate::evaluate::baseline::Change;
 use crate::evaluate::{Finding, Severity, Status};
 use chrono::SecondsFormat;
 use serde_json::{Value, json};
@@ -67,7 +68,9 @@ fn related_requirements(finding: &Finding) -> Vec<String> {
 /// The ASFF finding of one result, imported in `region` (the region of the Security Hub that
 /// receives it; global resources are reported there).
 pub fn finding(report: &Report<'_>, finding: &Finding, region: &str) -> Value {
-    let account = &report.account.id;
+    // The importing account's default product; the finding's own account may be a member's.
+    let importer = &report.account.id;
+    let account = &finding.resource.account_id;
     let partition = &report.account.partition;
     let time = finding
         .evaluated_at
@@ -96,15 +99,17 @@ pub fn finding(report: &Report<'_>, finding: &Finding, region: &str) -> Value {
     if resource.region != crate::inventory::GLOBAL_REGION {
         asff_resource["Region"] = json!(resource.region);
     }
-    let workflow = if finding.suppression.is_some() {
-        "SUPPRESSED"
+    let (workflow, record_state) = if finding.suppression.is_some() {
+        ("SUPPRESSED", "ACTIVE")
+    } else if finding.change == Some(Change::Resolved) {
+        ("RESOLVED", "ARCHIVED")
     } else {
-        "NEW"
+        ("NEW", "ACTIVE")
     };
     json!({
         "SchemaVersion": SCHEMA_VERSION,
         "Id": format!("lockdown/{}/{}", finding.check_id, finding.id),
-        "ProductArn": format!("arn:{partition}:securityhub:{region}:{account}:product/{account}/default"),
+        "ProductArn": format!("arn:{partition}:securityhub:{region}:{importer}:product/{importer}/default"),
         "GeneratorId": format!("lockdown/{}", finding.check_id),
         "AwsAccountId": account,
         "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
@@ -126,7 +131,7 @@ pub fn finding(report: &Report<'_>, finding: &Finding, region: &str) -> Value {
             "Status": compliance_status(finding.status),
             "RelatedRequirements": related_requirements(finding),
         },
-        "RecordState": "ACTIVE",
+        "RecordState": record_state,
         "Workflow": {"Status": workflow},
     })
 }

@@ -4,7 +4,7 @@
 use super::report::Report;
 use std::io::Write;
 
-const HEADER: [&str; 19] = [
+const HEADER: [&str; 20] = [
     "finding_id",
     "account_id",
     "region",
@@ -23,6 +23,7 @@ const HEADER: [&str; 19] = [
     "compliance",
     "evidence",
     "suppression",
+    "change",
     "evaluated_at",
 ];
 
@@ -54,7 +55,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         let resource = &finding.resource;
         let row = [
             finding.id.as_str(),
-            &report.account.id,
+            &resource.account_id,
             &resource.region,
             &finding.check_id,
             &finding.title,
@@ -75,6 +76,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             &compliance,
             &evidence,
             &suppression,
+            finding.change.map(|c| c.as_str()).unwrap_or_default(),
             &evaluated_at,
         ];
         writer.write_record(row.iter().map(|text| cell(text).into_owned()))?;

@@ -4,6 +4,7 @@
 //! since the epoch, as OCSF's `timestamp_t` says.
 
 use super::report::Report;
+use crate::evaluate::baseline::Change;
 use crate::evaluate::{Finding, Severity, Status};
 use crate::map::report::{FrameworkReport, RequirementStatus};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -57,9 +58,10 @@ fn rfc3339(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// Fields every event of a run shares: class, time, metadata, cloud.
+/// Fields every event of a run shares: class, time, metadata, cloud (`account`, `region`).
 fn base_event(
     report: &Report<'_>,
+    account: &str,
     class_uid: u32,
     class_name: &str,
     event_uid: &str,
@@ -69,7 +71,7 @@ fn base_event(
     let time = report.evaluated_at;
     let mut cloud = json!({
         "provider": "AWS",
-        "account": {"uid": report.account.id, "name": report.account.id, "type_id": 10, "type": "AWS Account"},
+        "account": {"uid": account, "name": account, "type_id": 10, "type": "AWS Account"},
     });
     if let Some(region) = region {
         cloud["region"] = json!(region);
@@ -115,6 +117,8 @@ fn finding_fields(finding: &Finding, event: &mut serde_json::Map<String, Value>)
     let (severity_id, severity) = severity_id(finding.severity);
     let (status_id, status) = if finding.suppression.is_some() {
         (3, "Suppressed")
+    } else if finding.change == Some(Change::Resolved) {
+        (4, "Resolved")
     } else {
         finding_status(finding.status)
     };
@@ -162,6 +166,7 @@ fn finding_fields(finding: &Finding, event: &mut serde_json::Map<String, Value>)
 pub fn detection_finding(report: &Report<'_>, finding: &Finding) -> Value {
     let mut event = base_event(
         report,
+        &finding.resource.account_id,
         DETECTION_FINDING,
         "Detection Finding",
         &finding.id,
@@ -215,6 +220,7 @@ fn compliance_finding(
     let uid = format!("{}-{}-{requirement}", finding.id, framework.framework);
     let mut event = base_event(
         report,
+        &finding.resource.account_id,
         COMPLIANCE_FINDING,
         "Compliance Finding",
         &uid,
@@ -262,6 +268,7 @@ fn manual_requirement(
     let uid = digest(&[&report.account.id, &framework.framework, id]);
     let mut event = base_event(
         report,
+        &report.account.id,
         COMPLIANCE_FINDING,
         "Compliance Finding",
         &uid,

@@ -1,11 +1,12 @@
 //! The native results document (JSON) and its NDJSON form. Schema: `docs/results-schema.md`.
 
 use crate::evaluate::{Finding, Severity, Status};
+use crate::inventory::organization::MemberAccount;
 use crate::inventory::{Account, CollectionError, CollectionInfo, SkippedRegion, Snapshot};
 use crate::map::report::FrameworkReport;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 /// Where global findings are filed when the snapshot names no region.
@@ -27,6 +28,9 @@ pub struct Summary {
     /// Findings under an accepted risk (suppression); their FAILs are not in
     /// `failed_by_severity` and do not trip `--fail-on`.
     pub suppressed: usize,
+    /// Findings per change since the baseline (only with `scan --baseline`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub changes: BTreeMap<crate::evaluate::baseline::Change, usize>,
 }
 
 impl Summary {
@@ -38,24 +42,29 @@ impl Summary {
         collection_errors: usize,
     ) -> Self {
         let mut summary = Summary {
-            findings: findings.len(),
             checks,
             resources,
             collection_errors,
             ..Default::default()
         };
         for finding in findings {
-            *summary.by_status.entry(finding.status).or_default() += 1;
-            if finding.suppression.is_some() {
-                summary.suppressed += 1;
-            } else if finding.status == Status::Fail {
-                *summary
-                    .failed_by_severity
-                    .entry(finding.severity)
-                    .or_default() += 1;
-            }
+            summary.add(finding);
         }
         summary
+    }
+
+    /// Counts one more finding.
+    fn add(&mut self, finding: &Finding) {
+        self.findings += 1;
+        *self.by_status.entry(finding.status).or_default() += 1;
+        if let Some(change) = finding.change {
+            *self.changes.entry(change).or_default() += 1;
+        }
+        if finding.suppression.is_some() {
+            self.suppressed += 1;
+        } else if finding.status == Status::Fail {
+            *self.failed_by_severity.entry(finding.severity).or_default() += 1;
+        }
     }
 
     /// Number of findings with `status`.
@@ -85,9 +94,65 @@ pub struct Report<'a> {
     /// Suppressions past their expiry date: they no longer apply.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppressions_expired: Vec<crate::evaluate::suppress::SuppressionRule>,
+    /// For an organization scan: each member account, what became of it, and its counts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<AccountSection<'a>>,
     /// The region findings about global resources are filed in (Security Hub's `ProductArn`).
     #[serde(skip)]
     pub home_region: String,
+}
+
+/// One member account of an organization scan.
+#[derive(Debug, Serialize)]
+pub struct AccountSection<'a> {
+    #[serde(flatten)]
+    pub account: &'a MemberAccount,
+    pub summary: Summary,
+}
+
+/// The per-account sections of an organization snapshot's findings.
+fn account_sections<'a>(
+    snapshot: &'a Snapshot,
+    findings: &[Finding],
+    checks: usize,
+) -> Vec<AccountSection<'a>> {
+    let Some(organization) = &snapshot.organization else {
+        return Vec::new();
+    };
+    let mut sections: Vec<AccountSection<'a>> = organization
+        .accounts
+        .iter()
+        .map(|account| AccountSection {
+            account,
+            summary: Summary {
+                checks,
+                ..Default::default()
+            },
+        })
+        .collect();
+    let index: HashMap<&str, usize> = organization
+        .accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.id.as_str(), i))
+        .collect();
+    let section = |account_id: &str| index.get(account_id).copied();
+    for finding in findings {
+        if let Some(i) = section(&finding.resource.account_id) {
+            sections[i].summary.add(finding);
+        }
+    }
+    for resource in &snapshot.resources {
+        if let Some(i) = section(&resource.account_id) {
+            sections[i].summary.resources += 1;
+        }
+    }
+    for error in &snapshot.errors {
+        if let Some(i) = error.account_id.as_deref().and_then(section) {
+            sections[i].summary.collection_errors += 1;
+        }
+    }
+    sections
 }
 
 impl<'a> Report<'a> {
@@ -117,6 +182,7 @@ impl<'a> Report<'a> {
             collection_errors: &snapshot.errors,
             compliance,
             suppressions_expired: Vec::new(),
+            accounts: account_sections(snapshot, findings, checks),
             home_region: snapshot
                 .regions
                 .first()

@@ -96,6 +96,37 @@ pub fn render(report: &Report<'_>, source: &str, limit: usize) -> String {
             s.suppressed
         );
     }
+    if !report.accounts.is_empty() {
+        let _ = writeln!(out, "  accounts:");
+        for section in &report.accounts {
+            let account = section.account;
+            let detail = match &account.reason {
+                Some(reason) => inert(reason),
+                None => format!(
+                    "{} FAIL · {} PASS · {} ERROR on {} resources",
+                    section.summary.count(Status::Fail),
+                    section.summary.count(Status::Pass),
+                    section.summary.count(Status::Error),
+                    section.summary.resources
+                ),
+            };
+            let _ = writeln!(
+                out,
+                "    {} {:<24} {:<8} {detail}",
+                inert(&account.id),
+                inert(&account.name),
+                account.status.as_str(),
+            );
+        }
+    }
+    if !s.changes.is_empty() {
+        let changes: Vec<String> = s
+            .changes
+            .iter()
+            .map(|(change, n)| format!("{n} {}", change.as_str()))
+            .collect();
+        let _ = writeln!(out, "  since the baseline: {}", changes.join(" · "));
+    }
     for rule in &report.suppressions_expired {
         let _ = writeln!(
             out,

@@ -47,6 +47,10 @@ impl<'s> Gaps<'s> {
             .iter()
             .find(|(affected, error)| {
                 affected.resource_type == check.def.resource
+                    && error
+                        .account_id
+                        .as_deref()
+                        .is_none_or(|a| a == resource.account_id)
                     && (error.region == resource.region
                         || error.region == crate::inventory::ALL_REGIONS)
                     && affected
@@ -208,6 +212,7 @@ impl Run<'_> {
             controls: Arc::default(),
             compliance: Arc::default(),
             suppression: None,
+            change: None,
             evaluated_at: self.now,
         }
     }
@@ -272,15 +277,16 @@ impl Run<'_> {
                 } else {
                     region
                 };
+                let account_id = error.account_id.as_ref().unwrap_or(&self.account.id);
                 let target = Arc::new(FindingResource {
                     arn: format!(
-                        "arn:{}:{service}:{scope_region}:{}:*",
-                        self.account.partition, self.account.id
+                        "arn:{}:{service}:{scope_region}:{account_id}:*",
+                        self.account.partition
                     ),
                     resource_type: (*resource_type).to_owned(),
                     name: format!("all {resource_type} in {region}"),
                     region: (*region).to_owned(),
-                    account_id: self.account.id.clone(),
+                    account_id: account_id.clone(),
                 });
                 findings.push(self.finding(
                     check,

@@ -129,6 +129,9 @@ pub struct Finding {
     /// The accepted risk this finding falls under (from the configuration's suppressions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppression: Option<Arc<super::suppress::Suppression>>,
+    /// How the finding compares with the baseline run (only with `scan --baseline`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<super::baseline::Change>,
     pub evaluated_at: DateTime<Utc>,
 }
 

@@ -1,5 +1,6 @@
 //! Evaluation: checks loaded from TOML with CEL expressions, compiled once, run in parallel.
 
+pub mod baseline;
 pub mod catalog;
 pub mod check;
 pub mod engine;

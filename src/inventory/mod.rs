@@ -9,6 +9,7 @@ pub mod ec2;
 pub mod iam;
 pub mod kms;
 pub mod monitoring;
+pub mod organization;
 #[cfg(test)]
 mod parser_properties;
 pub mod policy;
@@ -184,6 +185,10 @@ pub struct CollectionError {
     pub code: Option<String>,
     pub message: String,
     pub affects: Vec<Affected>,
+    /// The member account the error is about, in an organization snapshot (absent: the
+    /// snapshot's own account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
 }
 
 /// When and how a snapshot was collected.

@@ -21,6 +21,9 @@ pub struct Snapshot {
     pub collection: CollectionInfo,
     pub resources: Vec<Resource>,
     pub errors: Vec<CollectionError>,
+    /// The member accounts, when this snapshot covers an AWS Organization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<super::organization::Organization>,
 }
 
 /// A region left out of collection.

@@ -172,6 +172,7 @@ pub fn snapshot(size: usize, seed: u64) -> Snapshot {
         },
         resources,
         errors: vec![],
+        organization: None,
     }
 }
 

@@ -372,6 +372,27 @@ fn iam_policy_lists_exactly_the_declared_read_only_actions() {
         statements[2]["Action"],
         serde_json::json!(["securityhub:BatchImportFindings"])
     );
+
+    // An organization scan's caller also lists accounts and assumes the member role, only that.
+    let output = run(lockdown().args(["iam-policy", "--org-role-name", "LockdownScanRole"]));
+    let policy: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let statements = policy["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 3);
+    let listed = statements[1]["Action"].as_array().unwrap();
+    assert!(
+        listed
+            .iter()
+            .all(|a| a.as_str().unwrap().starts_with("organizations:List")),
+        "{listed:?}"
+    );
+    assert_eq!(
+        statements[2]["Action"],
+        serde_json::json!(["sts:AssumeRole"])
+    );
+    assert_eq!(
+        statements[2]["Resource"],
+        "arn:aws:iam::*:role/LockdownScanRole"
+    );
 }
 
 const CONFIG: &str = r#"

@@ -1,11 +1,13 @@
 //! Integration tests: the lockdown binary against moto server, and its command line.
 
+mod baseline;
 mod cli;
 mod delivery;
 mod faults;
 mod frameworks;
 mod iam;
 mod monitoring;
+mod organization;
 mod outputs;
 mod regional;
 mod support;

@@ -166,6 +166,20 @@ impl TestAccount {
             .expect("set a proxy rule");
     }
 
+    /// Makes the fault proxy answer AccessDenied to `action` when the request body contains
+    /// `text` (e.g. one role ARN of `sts:AssumeRole`).
+    pub fn deny_when(&self, action: &str, text: &str) {
+        let rule = serde_json::json!({
+            "access_key": self.access_key,
+            "action": action,
+            "contains": text,
+            "respond": "AccessDenied",
+        });
+        ureq::post(format!("{}/__proxy/rules", emulator().proxy_url))
+            .send(rule.to_string().as_bytes())
+            .expect("set a proxy rule");
+    }
+
     /// Makes the fault proxy leave every request of this account in `region` unanswered.
     pub fn hang_in(&self, region: &str) {
         let rule = format!(
@@ -235,14 +249,16 @@ impl TestAccount {
 }
 
 /// The read-only guarantee, checked for every test account: each call lockdown made is one its
-/// collectors declare (and so is in `lockdown iam-policy`), or a REST read (GET/HEAD); writes
-/// only where a test delivers to an AWS sink.
+/// collectors declare (and so is in `lockdown iam-policy`, with `--org-role-name` for the
+/// organization calls), or a REST read (GET/HEAD); writes only where a test delivers to an AWS
+/// sink.
 impl Drop for TestAccount {
     fn drop(&mut self) {
         if std::thread::panicking() {
             return;
         }
-        let declared = lockdown::collect::all_actions();
+        let mut declared = lockdown::collect::all_actions();
+        declared.extend(lockdown::collect::org::ACTIONS);
         let writes = self.writes_expected.load(Ordering::Relaxed);
         for call in self.calls() {
             let (service, operation) = call.split_once(':').unwrap_or((&call, ""));

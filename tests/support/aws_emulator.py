@@ -9,7 +9,9 @@ Rules are per access key id, so tests sharing one server do not disturb each oth
   POST /__proxy/rules  {"access_key": "...", "action": "iam:GenerateCredentialReport",
                         "region": "eu-west-1" (optional, default every region),
                         "respond": "AccessDenied" | "Hang"}
-       action "*" matches every action; "Hang" holds the request unanswered for 300 s
+       action "*" matches every action; "Hang" holds the request unanswered for 300 s;
+       with "contains": "text", only requests whose body contains the text (e.g. the role
+       ARN of one sts:AssumeRole)
   GET  /__proxy/calls?access_key=...   -> ["sts:GetCallerIdentity", "iam:...", ...]
   POST /__proxy/faults {"access_key": "...", "throttle": 0.2, "server_error": 0.05,
                         "reset": 0.02, "seed": 7}
@@ -47,6 +49,7 @@ REST_ACTIONS = [
 ]
 
 rules = {}  # (access_key, action, region or "*") -> error code
+body_rules = []  # (access_key, action, text the body contains, error code)
 calls = {}  # access_key -> [action, ...]
 faults = {}  # access_key -> {"throttle": p, "server_error": p, "reset": p, "random": Random, "injected": {...}}
 lock = threading.Lock()
@@ -137,7 +140,10 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if url.path == "/__proxy/rules" and self.command == "POST":
             rule = json.loads(body)
             with lock:
-                rules[(rule["access_key"], rule["action"], rule.get("region", "*"))] = rule["respond"]
+                if "contains" in rule:
+                    body_rules.append((rule["access_key"], rule["action"], rule["contains"].encode(), rule["respond"]))
+                else:
+                    rules[(rule["access_key"], rule["action"], rule.get("region", "*"))] = rule["respond"]
             return self.reply(200, b"{}", "application/json")
         if url.path == "/__proxy/calls":
             key = urllib.parse.parse_qs(url.query).get("access_key", [""])[0]
@@ -174,7 +180,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             with lock:
                 calls.setdefault(access_key, []).append(action)
                 rule = (
-                    rules.get((access_key, action, region))
+                    next((code for key, act, text, code in body_rules if key == access_key and act == action and text in body), None)
+                    or rules.get((access_key, action, region))
                     or rules.get((access_key, action, "*"))
                     or rules.get((access_key, "*", region))
                 )

@@ -1,0 +1,159 @@
+//! `scan --org` against moto's Organizations and STS: accounts listed, suspended ones skipped,
+//! the scanning role assumed in each, one account's role denied → ERROR for that account only.
+
+use crate::support::{TempDir, TestAccount, describe, read_report, run};
+use aws_sdk_organizations::types::OrganizationFeatureSet;
+use std::collections::BTreeMap;
+
+/// moto creates this role in every account made with CreateAccount.
+const ROLE: &str = "OrganizationAccountAccessRole";
+
+/// Credentials of `role` in `account`, assumed from the management account.
+async fn enter(management: &aws_config::SdkConfig, account: &str) -> aws_config::SdkConfig {
+    let role_arn = format!("arn:aws:iam::{account}:role/{ROLE}");
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(crate::support::emulator().moto_url.as_str())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(
+            aws_config::sts::AssumeRoleProvider::builder(role_arn)
+                .session_name("seed")
+                .configure(management)
+                .build()
+                .await,
+        )
+        .load()
+        .await
+}
+
+/// Creates an IAM user with a console password and no MFA (fails `iam_user_console_mfa`).
+async fn user_without_mfa(config: &aws_config::SdkConfig, name: &str) {
+    let iam = aws_sdk_iam::Client::new(config);
+    iam.create_user().user_name(name).send().await.unwrap();
+    iam.create_login_profile()
+        .user_name(name)
+        .password("Correct-Horse-1")
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_organization_is_scanned_account_by_account() {
+    let management = TestAccount::new().await;
+    let config = management.sdk_config().await;
+    let organizations = aws_sdk_organizations::Client::new(&config);
+    organizations
+        .create_organization()
+        .feature_set(OrganizationFeatureSet::All)
+        .send()
+        .await
+        .unwrap();
+    let mut ids = BTreeMap::new();
+    for name in ["prod", "dev", "denied", "closed"] {
+        let created = organizations
+            .create_account()
+            .account_name(name)
+            .email(format!("{name}@example.com"))
+            .send()
+            .await
+            .unwrap();
+        let id = created.create_account_status.unwrap().account_id.unwrap();
+        ids.insert(name, id);
+    }
+    organizations
+        .close_account()
+        .account_id(&ids["closed"])
+        .send()
+        .await
+        .unwrap();
+    user_without_mfa(&enter(&config, &ids["prod"]).await, "prod-admin").await;
+    user_without_mfa(&enter(&config, &ids["dev"]).await, "dev-admin").await;
+    management.deny_when("sts:AssumeRole", &ids["denied"]);
+
+    let dir = TempDir::new("org");
+    let out = dir.path("org.json");
+    let output = run(management
+        .lockdown()
+        .args(["scan", "--org", "--org-role-name", ROLE])
+        .args(["--exclude-accounts", &management.id])
+        .args(["--regions", "us-east-1", "--checks", "iam_*"])
+        .args(["--max-attempts", "1", "--output"])
+        .arg(&out));
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let report = read_report(&out);
+
+    // One section per account of the organization, with what became of it.
+    let sections: BTreeMap<String, (String, String)> = report["accounts"]
+        .as_array()
+        .expect("per-account sections")
+        .iter()
+        .map(|a| {
+            (
+                a["id"].as_str().unwrap().to_owned(),
+                (
+                    a["status"].as_str().unwrap().to_owned(),
+                    a["reason"].as_str().unwrap_or_default().to_owned(),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(sections.len(), 5, "{sections:?}");
+    assert_eq!(sections[&ids["prod"]].0, "scanned");
+    assert_eq!(sections[&ids["dev"]].0, "scanned");
+    assert_eq!(
+        sections[&ids["closed"]],
+        ("skipped".into(), "account is SUSPENDED".into())
+    );
+    assert_eq!(
+        sections[&management.id],
+        ("skipped".into(), "excluded by --exclude-accounts".into())
+    );
+    let (status, reason) = &sections[&ids["denied"]];
+    assert_eq!(status, "failed");
+    assert!(reason.starts_with("sts:AssumeRole"), "{reason}");
+
+    // Each scanned account's findings carry its own account id.
+    let findings = report["findings"].as_array().unwrap();
+    let of = |account: &str| -> Vec<&serde_json::Value> {
+        findings
+            .iter()
+            .filter(|f| f["resource"]["account_id"] == account)
+            .collect()
+    };
+    for (name, user) in [("prod", "prod-admin"), ("dev", "dev-admin")] {
+        let mfa: Vec<_> = of(&ids[name])
+            .into_iter()
+            .filter(|f| f["check_id"] == "iam_user_console_mfa")
+            .map(|f| {
+                (
+                    f["resource"]["name"].as_str().unwrap(),
+                    f["status"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(mfa, [(user, "FAIL")], "{name}");
+    }
+    // The account that could not be entered: every check ERROR, naming the permission; never PASS.
+    let denied = of(&ids["denied"]);
+    assert!(!denied.is_empty());
+    for finding in &denied {
+        assert_eq!(finding["status"], "ERROR", "{finding}");
+        assert_eq!(finding["error"]["permission"], "sts:AssumeRole");
+        assert_eq!(finding["error"]["kind"], "access_denied");
+    }
+    assert!(of(&ids["closed"]).is_empty());
+    assert!(of(&management.id).is_empty());
+    assert_eq!(report["account"]["id"], management.id);
+
+    // The summary on stderr has a line per account.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for id in ids.values() {
+        assert!(stderr.contains(id.as_str()), "{stderr}");
+    }
+}
+
+#[test]
+fn org_only_flags_need_org() {
+    let output = run(crate::support::lockdown().args(["scan", "--accounts", "111111111111"]));
+    crate::support::assert_usage_error(&output, &["--org"]);
+}
