@@ -3,6 +3,7 @@
 mod checks;
 mod config;
 mod frameworks;
+pub mod lambda;
 mod scan;
 mod send;
 mod verify;
@@ -110,6 +111,10 @@ enum Command {
     /// Print the read-only IAM policy lockdown needs: exactly the actions its collectors call
     /// (plus, for the sinks named with --send-to, the write each delivery makes).
     IamPolicy(IamPolicyArgs),
+    /// Serve AWS Lambda invocations (provided.al2023 runtime; also what the binary does when
+    /// installed as `bootstrap`). Events: {"accounts", "org", "regions", "checks",
+    /// "frameworks", "outputs", "role_name"}; see docs/deployment.md.
+    Lambda,
 }
 
 /// Options of `lockdown iam-policy`.
@@ -166,11 +171,12 @@ struct OrgArgs {
     /// each account. Suspended and closed accounts are skipped and listed.
     #[arg(long)]
     org: bool,
-    /// Only these account ids, comma-separated.
-    #[arg(long, value_delimiter = ',', requires = "org")]
+    /// Exactly these account ids, comma-separated: their role is assumed directly, without
+    /// listing the organization (what one Lambda invocation of a fan-out does).
+    #[arg(long, value_delimiter = ',', requires = "org", conflicts_with = "org_unit", value_parser = account_id)]
     accounts: Vec<String>,
     /// Leave out these account ids, comma-separated.
-    #[arg(long, value_delimiter = ',', requires = "org")]
+    #[arg(long, value_delimiter = ',', requires = "org", value_parser = account_id)]
     exclude_accounts: Vec<String>,
     /// Only accounts under these organizational units (ou-...) or the root (r-...), at any
     /// depth; comma-separated.
@@ -186,6 +192,15 @@ struct OrgArgs {
     /// memory and the caller's STS and network load rather than throttling.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     account_concurrency: u16,
+}
+
+/// An AWS account id: twelve digits.
+fn account_id(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err("an AWS account id is 12 digits, e.g. 123456789012".to_owned())
+    }
 }
 
 /// Which checks run and how.
@@ -324,7 +339,13 @@ pub fn iam_policy(sinks: &[crate::emit::sink::Sink], org_role_name: Option<&str>
 
 /// Parses arguments, runs the command and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The Lambda runtime `provided.al2023` starts the executable named `bootstrap`.
+    let invoked_as = std::env::args_os().next().map(PathBuf::from);
+    let cli = if invoked_as.as_deref().and_then(|p| p.file_name()) == Some("bootstrap".as_ref()) {
+        Cli::parse_from(["lockdown", "lambda"])
+    } else {
+        Cli::parse()
+    };
     init_logging(&cli);
     let ui = Ui { human: !cli.quiet };
     let result = match cli.command {
@@ -336,6 +357,7 @@ pub fn main() -> ExitCode {
         Command::Checks(command) => checks::run(command),
         Command::Report(args) => frameworks::report(args),
         Command::Frameworks(command) => frameworks::run(command),
+        Command::Lambda => lambda::run(),
         Command::IamPolicy(args) => {
             println!(
                 "{}",

@@ -65,8 +65,6 @@ pub enum CollectError {
         .0.action, .0.message, .0.action
     )]
     Organization(CallError),
-    #[error("account {0} (from --accounts) is not in the organization or not under --org-unit")]
-    NotInOrganization(String),
 }
 
 /// A failed API call, before it is tied to the data it leaves unknown.

@@ -44,7 +44,7 @@ pub fn policy_statements(role_name: &str) -> [serde_json::Value; 2] {
 /// Which accounts of the organization to scan, and how to enter them.
 #[derive(Debug, Clone)]
 pub struct OrgOptions {
-    /// Only these account ids (all when empty).
+    /// Exactly these account ids, entered without listing the organization (all when empty).
     pub accounts: Vec<String>,
     /// Never these account ids.
     pub exclude_accounts: Vec<String>,
@@ -297,19 +297,21 @@ pub async fn collect(
             .interceptor(recorder.clone())
             .build(),
     );
-    let mut listed = list_accounts(&client, &org.units)
-        .await
-        .map_err(CollectError::Organization)?;
-    if !org.accounts.is_empty() {
-        listed.retain(|a| org.accounts.contains(&a.id));
-        if let Some(missing) = org
-            .accounts
+    // Named accounts are entered directly: no Organizations call, no listing permission needed.
+    let listed = if org.accounts.is_empty() {
+        list_accounts(&client, &org.units)
+            .await
+            .map_err(CollectError::Organization)?
+    } else {
+        org.accounts
             .iter()
-            .find(|id| !listed.iter().any(|a| &a.id == *id))
-        {
-            return Err(CollectError::NotInOrganization(missing.clone()));
-        }
-    }
+            .map(|id| Listed {
+                id: id.clone(),
+                name: String::new(),
+                state: AccountState::Active.as_str().to_owned(),
+            })
+            .collect()
+    };
 
     let mut members = Vec::new();
     let mut to_scan = Vec::new();

@@ -271,7 +271,10 @@ fn sink_problems_known_before_the_scan_are_usage_errors() {
 }
 
 /// The one object in `bucket`: its key, whether it is SSE-S3 encrypted, and its events' uids.
-async fn only_object(account: &TestAccount, bucket: &str) -> (String, bool, BTreeSet<String>) {
+pub(crate) async fn only_object(
+    account: &TestAccount,
+    bucket: &str,
+) -> (String, bool, BTreeSet<String>) {
     let config = account.sdk_config().await;
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&config)

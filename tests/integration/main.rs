@@ -6,6 +6,7 @@ mod delivery;
 mod faults;
 mod frameworks;
 mod iam;
+mod lambda;
 mod monitoring;
 mod organization;
 mod outputs;
