@@ -49,7 +49,7 @@ Examples:
       deliver findings (HEC token in LOCKDOWN_SPLUNK_TOKEN)
   lockdown collect -o snap.json && lockdown scan --snapshot snap.json
       collect once, evaluate offline as often as you like
-  lockdown scan --baseline last.json --only-changes --send-to splunk-hec:https://splunk:8088
+  lockdown scan --baseline last.json --save-baseline last.json --only-changes --send-to splunk-hec:https://splunk:8088
       a scheduled run that sends only new, changed and resolved findings
   lockdown checks list
       the check catalog
@@ -265,6 +265,10 @@ struct OutputArgs {
     /// `--fail-on` still looks at every finding.
     #[arg(long, requires = "baseline")]
     only_changes: bool,
+    /// Write every finding of this run (JSON) here, as the next run's --baseline; may be the
+    /// --baseline file itself, which is replaced only once the run has been evaluated.
+    #[arg(long, value_name = "FILE")]
+    save_baseline: Option<PathBuf>,
 }
 
 /// A user-facing failure with its exit code.

@@ -328,6 +328,12 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
         report.home_region = region.clone();
     }
     report.suppressions_expired = expired;
+    if let Some(path) = &args.output.save_baseline {
+        let everything = Report::new(&snapshot, &findings, checks.len(), now, Vec::new());
+        emit::write_to(emit::Format::Json, &everything, path).map_err(|e| {
+            Failure::runtime(format!("cannot write the baseline {}: {e}", path.display()))
+        })?;
+    }
     let written = write_outputs(&args.output, &report, !args.delivery.uses_stdout())?;
     if let Some(key) = &signing_key {
         let manifest = sign_outputs(key, &written, &report)?;

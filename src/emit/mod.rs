@@ -87,9 +87,16 @@ pub fn write_to(format: Format, report: &Report<'_>, path: &Path) -> std::io::Re
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    // Written beside and renamed into place: readers (and a baseline being replaced) never
+    // see half a file.
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let partial = path.with_file_name(format!(".{name}.partial"));
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&partial)?);
     format.write(report, &mut file)?;
-    file.flush()
+    file.into_inner()
+        .map_err(std::io::IntoInnerError::into_error)?
+        .sync_all()?;
+    std::fs::rename(&partial, path)
 }
 
 #[cfg(test)]

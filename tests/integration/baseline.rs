@@ -108,7 +108,11 @@ fn a_rescan_marks_new_unchanged_and_resolved_findings() {
     assert_eq!(counted, every.len());
 
     // --only-changes: exactly the findings that changed, nothing unchanged.
-    let changes = scan(&dir.path("changes.json"), &["--only-changes"]);
+    let saved = dir.path("next-baseline.json");
+    let changes = scan(
+        &dir.path("changes.json"),
+        &["--only-changes", "--save-baseline", saved.to_str().unwrap()],
+    );
     let changed: Vec<&str> = changes["findings"]
         .as_array()
         .unwrap()
@@ -122,6 +126,12 @@ fn a_rescan_marks_new_unchanged_and_resolved_findings() {
         .collect();
     assert_eq!(changed, expected);
     assert!(changes["summary"]["changes"].get("unchanged").is_none());
+    // ...while the saved baseline keeps every finding for the next run.
+    let next_baseline = read_report(&saved);
+    assert_eq!(
+        next_baseline["findings"].as_array().unwrap().len(),
+        every.len()
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 mod baseline;
 mod cli;
 mod delivery;
+mod deploy;
 mod faults;
 mod frameworks;
 mod iam;
