@@ -1,7 +1,10 @@
-//! EC2: the account's enabled regions, EBS encryption by default, volumes, security groups.
+//! EC2: the account's enabled regions, EBS encryption by default, volumes, security groups,
+//! VPCs with their flow logs, network ACLs, instances' metadata settings.
 
 use super::{CallError, CallRecorder, Collected, Scope, affects, drain};
-use crate::inventory::ec2::{EbsEncryptionDefault, Rule, SecurityGroup, Volume, Vpc};
+use crate::inventory::ec2::{
+    AclEntry, EbsEncryptionDefault, Instance, NetworkAcl, Rule, SecurityGroup, Volume, Vpc,
+};
 use crate::inventory::{ALL_REGIONS, ResourceData, SkippedRegion};
 use aws_config::SdkConfig;
 use aws_sdk_ec2::Client;
@@ -10,6 +13,8 @@ use aws_sdk_ec2::types::IpPermission;
 /// The API actions this module calls.
 pub const ACTIONS: &[&str] = &[
     "ec2:DescribeFlowLogs",
+    "ec2:DescribeInstances",
+    "ec2:DescribeNetworkAcls",
     "ec2:DescribeRegions",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeVolumes",
@@ -26,9 +31,12 @@ pub const REGIONAL_TYPES: &[&str] = &[
     "aws.ec2.volume",
     "aws.ec2.security_group",
     "aws.ec2.vpc",
+    "aws.ec2.network_acl",
+    "aws.ec2.instance",
     "aws.cloudtrail.trail",
     "aws.config.recording",
     "aws.logs.metric_filter",
+    "aws.logs.log_group",
     "aws.securityhub.hub",
     "aws.guardduty.detector",
     "aws.accessanalyzer.analyzers",
@@ -251,16 +259,91 @@ async fn vpcs(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
     }
 }
 
+async fn network_acls(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
+    let pages = client
+        .describe_network_acls()
+        .into_paginator()
+        .items()
+        .send();
+    let found = match drain(pages, "ec2:DescribeNetworkAcls").await {
+        Ok(found) => found,
+        Err(e) => return out.unlisted(&e, &scope.region, "aws.ec2.network_acl"),
+    };
+    for acl in found {
+        let id = acl.network_acl_id().unwrap_or_default().to_owned();
+        let entries = acl
+            .entries()
+            .iter()
+            .map(|e| AclEntry {
+                rule_number: e.rule_number().map_or(0, i64::from),
+                protocol: e.protocol().unwrap_or("-1").to_owned(),
+                allow: e.rule_action().map(|a| a.as_str()) == Some("allow"),
+                egress: e.egress().unwrap_or(false),
+                ipv4_cidr: e.cidr_block().map(str::to_owned),
+                ipv6_cidr: e.ipv6_cidr_block().map(str::to_owned),
+                from_port: e.port_range().and_then(|r| r.from()).map(i64::from),
+                to_port: e.port_range().and_then(|r| r.to()).map(i64::from),
+            })
+            .collect();
+        let data = NetworkAcl {
+            network_acl_id: id.clone(),
+            vpc_id: acl.vpc_id().unwrap_or_default().to_owned(),
+            is_default: acl.is_default().unwrap_or(false),
+            entries,
+        };
+        let arn = scope.arn("ec2", &format!("network-acl/{id}"));
+        out.resources
+            .push(scope.resource(arn, id, ResourceData::Ec2NetworkAcl(data)));
+    }
+}
+
+async fn instances(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
+    let pages = client.describe_instances().into_paginator().send();
+    let pages = match drain(pages, "ec2:DescribeInstances").await {
+        Ok(pages) => pages,
+        Err(e) => return out.unlisted(&e, &scope.region, "aws.ec2.instance"),
+    };
+    let found = pages
+        .iter()
+        .flat_map(|page| page.reservations())
+        .flat_map(|reservation| reservation.instances());
+    for instance in found {
+        let id = instance.instance_id().unwrap_or_default().to_owned();
+        let metadata = instance.metadata_options();
+        let data = Instance {
+            instance_id: id.clone(),
+            state: instance
+                .state()
+                .and_then(|s| s.name())
+                .map(|n| n.as_str().to_owned())
+                .unwrap_or_default(),
+            http_tokens: metadata
+                .and_then(|m| m.http_tokens())
+                .map(|t| t.as_str().to_owned())
+                .unwrap_or_default(),
+            http_endpoint: metadata
+                .and_then(|m| m.http_endpoint())
+                .map(|e| e.as_str().to_owned())
+                .unwrap_or_default(),
+        };
+        let arn = scope.arn("ec2", &format!("instance/{id}"));
+        out.resources
+            .push(scope.resource(arn, id, ResourceData::Ec2Instance(data)));
+    }
+}
+
 /// Collects EC2 in one region.
 pub async fn collect(scope: &Scope<'_>) -> Collected {
     let client = client(&scope.config, scope.recorder);
-    let mut parts: [Collected; 4] = Default::default();
-    let [a, b, c, d] = &mut parts;
+    let mut parts: [Collected; 6] = Default::default();
+    let [a, b, c, d, e, f] = &mut parts;
     tokio::join!(
         ebs_default(scope, &client, a),
         volumes(scope, &client, b),
         security_groups(scope, &client, c),
         vpcs(scope, &client, d),
+        network_acls(scope, &client, e),
+        instances(scope, &client, f),
     );
     let mut out = Collected::default();
     for part in parts {

@@ -1,13 +1,20 @@
 //! CloudWatch monitoring, once per region: every Logs metric filter, joined with the metric
-//! alarms that watch its metrics (two paginated listings; no per-filter calls).
+//! alarms that watch its metrics (two paginated listings; no per-filter calls), and every log
+//! group with its retention (one paginated listing).
 
 use super::{CallError, Collected, Scope, affects, drain};
 use crate::inventory::ResourceData;
-use crate::inventory::monitoring::MetricFilter;
+use crate::inventory::monitoring::{LogGroup, MetricFilter};
 use std::collections::HashMap;
 
 /// The API actions this module calls.
-pub const ACTIONS: &[&str] = &["cloudwatch:DescribeAlarms", "logs:DescribeMetricFilters"];
+pub const ACTIONS: &[&str] = &[
+    "cloudwatch:DescribeAlarms",
+    "logs:DescribeLogGroups",
+    "logs:DescribeMetricFilters",
+];
+
+const LOG_GROUP_TYPE: &str = "aws.logs.log_group";
 
 pub const TYPE: &str = "aws.logs.metric_filter";
 
@@ -39,15 +46,48 @@ async fn alarms_by_metric(scope: &Scope<'_>) -> Result<HashMap<String, Vec<Strin
     Ok(by_metric)
 }
 
-/// Collects the region's metric filters with their alarms.
+/// The region's log groups with their retention.
+async fn log_groups(scope: &Scope<'_>, logs: &aws_sdk_cloudwatchlogs::Client, out: &mut Collected) {
+    let pages = logs.describe_log_groups().into_paginator().send();
+    let pages = match drain(pages, "logs:DescribeLogGroups").await {
+        Ok(pages) => pages,
+        Err(error) => return out.unlisted(&error, &scope.region, LOG_GROUP_TYPE),
+    };
+    for group in pages.iter().flat_map(|page| page.log_groups()) {
+        let name = group.log_group_name().unwrap_or_default().to_owned();
+        let arn = scope.arn("logs", &format!("log-group:{name}"));
+        out.resources.push(scope.resource(
+            arn,
+            name.clone(),
+            ResourceData::LogsLogGroup(LogGroup {
+                name,
+                retention_days: group.retention_in_days().map(i64::from),
+                kms_key_id: group.kms_key_id().map(str::to_owned),
+            }),
+        ));
+    }
+}
+
+/// Collects the region's metric filters with their alarms, and its log groups.
 pub async fn collect(scope: &Scope<'_>) -> Collected {
-    let mut out = Collected::default();
-    let region = scope.region.as_str();
     let logs = aws_sdk_cloudwatchlogs::Client::from_conf(
         aws_sdk_cloudwatchlogs::config::Builder::from(&scope.config)
             .interceptor(scope.recorder.clone())
             .build(),
     );
+    let mut groups = Collected::default();
+    let (mut out, ()) = tokio::join!(
+        metric_filters(scope, &logs),
+        log_groups(scope, &logs, &mut groups)
+    );
+    out.merge(groups);
+    out
+}
+
+/// The region's metric filters with the alarms on their metrics.
+async fn metric_filters(scope: &Scope<'_>, logs: &aws_sdk_cloudwatchlogs::Client) -> Collected {
+    let mut out = Collected::default();
+    let region = scope.region.as_str();
     let (filters, alarms) = tokio::join!(
         drain(
             logs.describe_metric_filters().into_paginator().send(),

@@ -161,18 +161,21 @@ pub fn evaluate_example(
     }
 }
 
+/// The attributes `check` read, as collected, with anything secret-looking redacted.
 fn evidence(check: &Check, value: &Value) -> serde_json::Map<String, serde_json::Value> {
     let Value::Map(map) = value else {
         return serde_json::Map::new();
     };
-    check
+    let mut attributes = check
         .reads
         .iter()
         .filter_map(|field| {
             let v = map.get(&KeyRef::String(field))?;
             Some((field.clone(), v.json().unwrap_or(serde_json::Value::Null)))
         })
-        .collect()
+        .collect();
+    super::redact::redact_attributes(&mut attributes);
+    attributes
 }
 
 /// Shared inputs of one evaluation run.

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod check;
 pub mod engine;
 pub mod finding;
+pub mod redact;
 pub mod suppress;
 
 pub use catalog::{Catalog, Selection};

@@ -1,4 +1,5 @@
-//! EC2 attributes: EBS encryption defaults, volumes, security groups.
+//! EC2 attributes: EBS encryption defaults, volumes, security groups, VPCs, network ACLs,
+//! instances.
 
 use serde::{Deserialize, Serialize};
 
@@ -61,4 +62,44 @@ pub struct Vpc {
     pub is_default: bool,
     /// Active flow logs capturing the VPC's traffic.
     pub flow_logs: i64,
+}
+
+/// An EC2 instance's metadata service settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Instance {
+    pub instance_id: String,
+    /// `pending`, `running`, `stopped`, `terminated`...
+    pub state: String,
+    /// `required` (IMDSv2 only) or `optional` (IMDSv1 allowed).
+    pub http_tokens: String,
+    /// `enabled` or `disabled`: whether the metadata service answers at all.
+    pub http_endpoint: String,
+}
+
+/// One entry of a network ACL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AclEntry {
+    /// Entries are evaluated in increasing rule number; the first match decides.
+    pub rule_number: i64,
+    /// Protocol number (`6` tcp, `17` udp) or `-1` for all.
+    pub protocol: String,
+    pub allow: bool,
+    pub egress: bool,
+    pub ipv4_cidr: Option<String>,
+    pub ipv6_cidr: Option<String>,
+    /// Port range for tcp/udp; `null` for all ports.
+    pub from_port: Option<i64>,
+    pub to_port: Option<i64>,
+}
+
+/// A network ACL of a VPC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkAcl {
+    pub network_acl_id: String,
+    pub vpc_id: String,
+    pub is_default: bool,
+    pub entries: Vec<AclEntry>,
 }

@@ -44,3 +44,13 @@ impl TrailMetricFilter {
         }
     }
 }
+
+/// A CloudWatch Logs log group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LogGroup {
+    pub name: String,
+    /// Days events are kept; `null` means never expire.
+    pub retention_days: Option<i64>,
+    pub kms_key_id: Option<String>,
+}

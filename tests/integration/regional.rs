@@ -476,3 +476,169 @@ async fn a_denied_region_turns_only_that_region_to_error() {
             .any(|f| f["resource"]["region"] == "eu-west-1" && f["status"] == "FAIL")
     );
 }
+
+/// `(check, resource name) → status` of the findings of `check` on resources named in `names`.
+fn statuses_of(
+    report: &serde_json::Value,
+    check: &str,
+    names: &[&str],
+) -> BTreeMap<String, String> {
+    by_check(report, check)
+        .into_iter()
+        .filter(|f| names.contains(&f["resource"]["name"].as_str().unwrap()))
+        .map(|f| {
+            (
+                f["resource"]["name"].as_str().unwrap().to_owned(),
+                f["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn instances_network_acls_and_log_groups_in_two_regions() {
+    let account = TestAccount::new().await;
+    let base = account.sdk_config().await;
+    let in_region = |region: &str| {
+        base.to_builder()
+            .region(aws_config::Region::new(region.to_owned()))
+            .build()
+    };
+    let mut instances = BTreeMap::new();
+    let mut acls = BTreeMap::new();
+    for (region, tokens) in [
+        ("us-east-1", aws_sdk_ec2::types::HttpTokensState::Required),
+        ("eu-west-1", aws_sdk_ec2::types::HttpTokensState::Optional),
+    ] {
+        let ec2 = aws_sdk_ec2::Client::new(&in_region(region));
+        let launched = ec2
+            .run_instances()
+            .image_id("ami-12c6146b")
+            .min_count(1)
+            .max_count(1)
+            .metadata_options(
+                aws_sdk_ec2::types::InstanceMetadataOptionsRequest::builder()
+                    .http_tokens(tokens.clone())
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let id = launched.instances()[0].instance_id().unwrap().to_owned();
+        instances.insert(
+            id,
+            if region == "us-east-1" {
+                "PASS"
+            } else {
+                "FAIL"
+            },
+        );
+
+        // The default VPC's default ACL admits everything: FAIL. A new ACL that denies SSH
+        // and RDP before allowing all traffic: PASS.
+        let vpcs = ec2.describe_vpcs().send().await.unwrap();
+        let default_vpc = vpcs
+            .vpcs()
+            .iter()
+            .find(|v| v.is_default() == Some(true))
+            .unwrap()
+            .vpc_id()
+            .unwrap()
+            .to_owned();
+        let defaults = ec2.describe_network_acls().send().await.unwrap();
+        for acl in defaults.network_acls() {
+            if acl.vpc_id() == Some(default_vpc.as_str()) && acl.is_default() == Some(true) {
+                acls.insert(acl.network_acl_id().unwrap().to_owned(), "FAIL");
+            }
+        }
+        let locked = ec2
+            .create_network_acl()
+            .vpc_id(&default_vpc)
+            .send()
+            .await
+            .unwrap()
+            .network_acl
+            .unwrap()
+            .network_acl_id
+            .unwrap();
+        for (rule, protocol, allow, ports) in [
+            (50, "6", false, Some(22)),
+            (60, "6", false, Some(3389)),
+            (100, "-1", true, None),
+        ] {
+            let mut entry = ec2
+                .create_network_acl_entry()
+                .network_acl_id(&locked)
+                .rule_number(rule)
+                .protocol(protocol)
+                .egress(false)
+                .cidr_block("0.0.0.0/0")
+                .rule_action(if allow {
+                    aws_sdk_ec2::types::RuleAction::Allow
+                } else {
+                    aws_sdk_ec2::types::RuleAction::Deny
+                });
+            if let Some(port) = ports {
+                entry = entry.port_range(
+                    aws_sdk_ec2::types::PortRange::builder()
+                        .from(port)
+                        .to(port)
+                        .build(),
+                );
+            }
+            entry.send().await.unwrap();
+        }
+        acls.insert(locked, "PASS");
+    }
+    let logs_east = aws_sdk_cloudwatchlogs::Client::new(&in_region("us-east-1"));
+    let logs_west = aws_sdk_cloudwatchlogs::Client::new(&in_region("eu-west-1"));
+    for (logs, name, days) in [
+        (&logs_east, "/app/kept", Some(400)),
+        (&logs_east, "/app/forever", None),
+        (&logs_west, "/app/short", Some(7)),
+    ] {
+        logs.create_log_group()
+            .log_group_name(name)
+            .send()
+            .await
+            .unwrap();
+        if let Some(days) = days {
+            logs.put_retention_policy()
+                .log_group_name(name)
+                .retention_in_days(days)
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+
+    let dir = TempDir::new("regional-hardening");
+    let report = scan(&account, &dir, "scan.json");
+    let expect = |map: &BTreeMap<String, &str>| -> BTreeMap<String, String> {
+        map.iter()
+            .map(|(k, v)| (k.clone(), (*v).to_owned()))
+            .collect()
+    };
+    let ids: Vec<&str> = instances.keys().map(String::as_str).collect();
+    assert_eq!(
+        statuses_of(&report, "ec2_instance_imdsv2_required", &ids),
+        expect(&instances)
+    );
+    let ids: Vec<&str> = acls.keys().map(String::as_str).collect();
+    assert_eq!(
+        statuses_of(&report, "ec2_nacl_no_admin_ports", &ids),
+        expect(&acls)
+    );
+    assert_eq!(
+        statuses_of(
+            &report,
+            "logs_log_group_retention",
+            &["/app/kept", "/app/forever", "/app/short"]
+        ),
+        BTreeMap::from([
+            ("/app/forever".into(), "PASS".into()),
+            ("/app/kept".into(), "PASS".into()),
+            ("/app/short".into(), "FAIL".into()),
+        ])
+    );
+}
