@@ -94,6 +94,34 @@ fn summary_section(report: &Report<'_>) -> String {
     )
 }
 
+/// An organization scan's accounts: what became of each, and its counts.
+fn accounts_section(report: &Report<'_>) -> String {
+    if report.accounts.is_empty() {
+        return String::new();
+    }
+    let mut rows = String::new();
+    for section in &report.accounts {
+        let account = section.account;
+        let counts = &section.summary;
+        rows += &format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"FAIL\">{}</td><td class=\"ERROR\">{}</td><td class=\"PASS\">{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&account.id),
+            escape(&account.name),
+            account.status.as_str(),
+            counts.count(Status::Fail),
+            counts.count(Status::Error),
+            counts.count(Status::Pass),
+            counts.resources,
+            escape(account.reason.as_deref().unwrap_or_default()),
+        );
+    }
+    format!(
+        "<section id=\"accounts\"><h2>Accounts</h2><table><thead><tr><th>Account</th><th>Name</th>\
+         <th>Scan</th><th>FAIL</th><th>ERROR</th><th>PASS</th><th>Resources</th><th>Reason</th></tr></thead>\
+         <tbody>{rows}</tbody></table></section>"
+    )
+}
+
 fn framework_section(framework: &FrameworkReport) -> String {
     let mut rows = String::new();
     for requirement in &framework.requirements {
@@ -230,22 +258,31 @@ fn findings_section(findings: &[Finding]) -> String {
 
 /// Writes the report as one HTML page.
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
-    let title = format!(
-        "lockdown report — AWS account {}",
-        escape(&report.account.id)
-    );
+    let title = if report.accounts.is_empty() {
+        format!(
+            "lockdown report — AWS account {}",
+            escape(&report.account.id)
+        )
+    } else {
+        format!(
+            "lockdown report — AWS Organization of {} ({} accounts)",
+            escape(&report.account.id),
+            report.accounts.len()
+        )
+    };
     let frameworks: String = report.compliance.iter().map(framework_section).collect();
     write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\
          <title>{title}</title><style>{STYLE}</style></head><body>\
-         <header><h1>{title}</h1><div>Regions: {} · evaluated at {} · lockdown {}</div></header><main>{}{frameworks}{}{}</main>\
+         <header><h1>{title}</h1><div>Regions: {} · evaluated at {} · lockdown {}</div></header><main>{}{}{frameworks}{}{}</main>\
          <script>{SCRIPT}</script></body></html>\n",
         escape(&report.regions.join(", ")),
         report.evaluated_at.to_rfc3339(),
         report.lockdown_version,
         summary_section(report),
+        accounts_section(report),
         failing_section(report.findings),
         findings_section(report.findings),
     )

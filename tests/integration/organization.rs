@@ -77,7 +77,9 @@ async fn an_organization_is_scanned_account_by_account() {
         .args(["scan", "--org", "--org-role-name", ROLE])
         .args(["--exclude-accounts", &management.id])
         .args(["--regions", "us-east-1", "--checks", "iam_*"])
-        .args(["--max-attempts", "1", "--output"])
+        .args(["--max-attempts", "1", "--save-snapshot"])
+        .arg(dir.path("org-snapshot.json"))
+        .arg("--output")
         .arg(&out));
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let report = read_report(&out);
@@ -150,6 +152,41 @@ async fn an_organization_is_scanned_account_by_account() {
     for id in ids.values() {
         assert!(stderr.contains(id.as_str()), "{stderr}");
     }
+
+    // The organization's snapshot evaluates offline to the same findings, and the HTML report
+    // has the per-account table.
+    let offline = dir.path("offline.json");
+    let output = run(crate::support::lockdown()
+        .args(["scan", "--quiet", "--checks", "iam_*", "--snapshot"])
+        .arg(dir.path("org-snapshot.json"))
+        .arg("--output")
+        .arg(&offline));
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert_eq!(read_report(&offline)["findings"], report["findings"]);
+    assert_eq!(read_report(&offline)["accounts"], report["accounts"]);
+    let page = dir.path("org.html");
+    let output = run(crate::support::lockdown()
+        .args([
+            "scan",
+            "--quiet",
+            "--checks",
+            "iam_*",
+            "--format",
+            "html",
+            "--snapshot",
+        ])
+        .arg(dir.path("org-snapshot.json"))
+        .arg("--output")
+        .arg(&page));
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let html = std::fs::read_to_string(&page).unwrap();
+    let accounts = &html[html
+        .find("<section id=\"accounts\">")
+        .expect("accounts section")..];
+    for id in ids.values() {
+        assert!(accounts.contains(id.as_str()), "{id}");
+    }
+    assert!(accounts.contains("sts:AssumeRole"));
 }
 
 #[test]
