@@ -22,7 +22,7 @@ const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 /// moto uses a 12-digit access key id as the account id.
 const ACCOUNT: &str = "210987654321";
 
-/// moto server on a free port; it exits when its stdin (held here) closes.
+/// moto server and the test proxy on free ports; they exit when stdin (held here) closes.
 fn start_moto() -> (Child, String) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let python = std::env::var("LOCKDOWN_TEST_PYTHON")
@@ -39,9 +39,11 @@ fn start_moto() -> (Child, String) {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
+    // `READY <moto> <proxy>`: scan through the fault proxy (no faults set), as the tests do: it
+    // answers at once for services moto lacks and fixes one moto S3 answer.
     let port = line
         .split_whitespace()
-        .nth(1)
+        .nth(2)
         .expect("READY line")
         .to_owned();
     (child, format!("http://127.0.0.1:{port}"))
