@@ -49,7 +49,7 @@ async fn an_organization_is_scanned_account_by_account() {
         .await
         .unwrap();
     let mut ids = BTreeMap::new();
-    for name in ["prod", "dev", "denied", "closed"] {
+    for name in ["prod", "dev", "stage", "denied", "closed"] {
         let created = organizations
             .create_account()
             .account_name(name)
@@ -66,8 +66,9 @@ async fn an_organization_is_scanned_account_by_account() {
         .send()
         .await
         .unwrap();
-    user_without_mfa(&enter(&config, &ids["prod"]).await, "prod-admin").await;
-    user_without_mfa(&enter(&config, &ids["dev"]).await, "dev-admin").await;
+    for name in ["prod", "dev", "stage"] {
+        user_without_mfa(&enter(&config, &ids[name]).await, &format!("{name}-admin")).await;
+    }
     management.deny_when("sts:AssumeRole", &ids["denied"]);
 
     let dir = TempDir::new("org");
@@ -84,7 +85,7 @@ async fn an_organization_is_scanned_account_by_account() {
         .arg(&out));
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     eprintln!(
-        "organization scan (2 accounts scanned, 1 denied, 2 skipped): {:.2} s",
+        "organization scan (3 accounts scanned, 1 denied, 2 skipped): {:.2} s",
         started.elapsed().as_secs_f64()
     );
     let report = read_report(&out);
@@ -104,9 +105,10 @@ async fn an_organization_is_scanned_account_by_account() {
             )
         })
         .collect();
-    assert_eq!(sections.len(), 5, "{sections:?}");
-    assert_eq!(sections[&ids["prod"]].0, "scanned");
-    assert_eq!(sections[&ids["dev"]].0, "scanned");
+    assert_eq!(sections.len(), 6, "{sections:?}");
+    for name in ["prod", "dev", "stage"] {
+        assert_eq!(sections[&ids[name]].0, "scanned", "{name}");
+    }
     assert_eq!(
         sections[&ids["closed"]],
         ("skipped".into(), "account is SUSPENDED".into())
@@ -127,7 +129,11 @@ async fn an_organization_is_scanned_account_by_account() {
             .filter(|f| f["resource"]["account_id"] == account)
             .collect()
     };
-    for (name, user) in [("prod", "prod-admin"), ("dev", "dev-admin")] {
+    for (name, user) in [
+        ("prod", "prod-admin"),
+        ("dev", "dev-admin"),
+        ("stage", "stage-admin"),
+    ] {
         let mfa: Vec<_> = of(&ids[name])
             .into_iter()
             .filter(|f| f["check_id"] == "iam_user_console_mfa")
