@@ -103,3 +103,15 @@ pub struct NetworkAcl {
     pub is_default: bool,
     pub entries: Vec<AclEntry>,
 }
+
+/// An EBS snapshot owned by the account, with whom it is shared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    pub snapshot_id: String,
+    pub encrypted: bool,
+    /// Anyone may create volumes from it (`createVolumePermission` group `all`).
+    pub public: bool,
+    /// Other accounts allowed to create volumes from it.
+    pub shared_with: Vec<String>,
+}

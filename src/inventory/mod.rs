@@ -109,6 +109,7 @@ resource_types! {
     Ec2Vpc(ec2::Vpc) = "aws.ec2.vpc",
     Ec2NetworkAcl(ec2::NetworkAcl) = "aws.ec2.network_acl",
     Ec2Instance(ec2::Instance) = "aws.ec2.instance",
+    Ec2Snapshot(ec2::Snapshot) = "aws.ec2.snapshot",
     CloudTrailTrail(cloudtrail::Trail) = "aws.cloudtrail.trail",
     CloudTrailAccount(cloudtrail::AccountTrails) = "aws.cloudtrail.account",
     S3Bucket(s3::Bucket) = "aws.s3.bucket",

@@ -496,7 +496,7 @@ fn statuses_of(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn instances_network_acls_and_log_groups_in_two_regions() {
+async fn instances_acls_snapshots_and_log_groups_in_two_regions() {
     let account = TestAccount::new().await;
     let base = account.sdk_config().await;
     let in_region = |region: &str| {
@@ -506,6 +506,7 @@ async fn instances_network_acls_and_log_groups_in_two_regions() {
     };
     let mut instances = BTreeMap::new();
     let mut acls = BTreeMap::new();
+    let mut snapshots = BTreeMap::new();
     for (region, tokens) in [
         ("us-east-1", aws_sdk_ec2::types::HttpTokensState::Required),
         ("eu-west-1", aws_sdk_ec2::types::HttpTokensState::Optional),
@@ -589,6 +590,38 @@ async fn instances_network_acls_and_log_groups_in_two_regions() {
             entry.send().await.unwrap();
         }
         acls.insert(locked, "PASS");
+
+        // A snapshot shared with everyone (us-east-1: FAIL), or with one named account (PASS).
+        let volume = ec2
+            .create_volume()
+            .availability_zone(format!("{region}a"))
+            .size(1)
+            .send()
+            .await
+            .unwrap()
+            .volume_id
+            .unwrap();
+        let snapshot = ec2
+            .create_snapshot()
+            .volume_id(volume)
+            .send()
+            .await
+            .unwrap()
+            .snapshot_id
+            .unwrap();
+        let public = region == "us-east-1";
+        let mut share = ec2
+            .modify_snapshot_attribute()
+            .snapshot_id(&snapshot)
+            .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
+            .operation_type(aws_sdk_ec2::types::OperationType::Add);
+        share = if public {
+            share.group_names("all")
+        } else {
+            share.user_ids("111122223333")
+        };
+        share.send().await.unwrap();
+        snapshots.insert(snapshot, if public { "FAIL" } else { "PASS" });
     }
     let logs_east = aws_sdk_cloudwatchlogs::Client::new(&in_region("us-east-1"));
     let logs_west = aws_sdk_cloudwatchlogs::Client::new(&in_region("eu-west-1"));
@@ -623,6 +656,11 @@ async fn instances_network_acls_and_log_groups_in_two_regions() {
     assert_eq!(
         statuses_of(&report, "ec2_instance_imdsv2_required", &ids),
         expect(&instances)
+    );
+    let ids: Vec<&str> = snapshots.keys().map(String::as_str).collect();
+    assert_eq!(
+        statuses_of(&report, "ec2_snapshot_not_public", &ids),
+        expect(&snapshots)
     );
     let ids: Vec<&str> = acls.keys().map(String::as_str).collect();
     assert_eq!(
