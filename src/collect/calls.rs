@@ -1,7 +1,10 @@
 //! Counts every API call the SDK clients send (retries included), per action, and shows the
-//! running total on the progress display.
+//! collection's progress on stderr: region × service collections done, resources found, API
+//! calls and error answers.
 
-use aws_sdk_iam::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_iam::config::interceptors::{
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+};
 use aws_sdk_iam::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
@@ -10,12 +13,23 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// Running totals for the progress display, shared by a recorder and those split from it.
+#[derive(Debug, Default)]
+struct Tally {
+    calls: AtomicU64,
+    /// Answers with an HTTP error status (retried ones included).
+    errors: AtomicU64,
+    /// Collections (a service in a region, or the global services) planned and finished.
+    planned: AtomicU64,
+    done: AtomicU64,
+    resources: AtomicU64,
+}
+
 /// An SDK interceptor recording `service:Operation` for each request sent.
 #[derive(Debug, Clone, Default)]
 pub struct CallRecorder {
     counts: Arc<Mutex<BTreeMap<String, u64>>>,
-    /// Calls of this recorder and every recorder split from it, for the progress display.
-    total: Arc<AtomicU64>,
+    tally: Arc<Tally>,
     progress: Option<ProgressBar>,
 }
 
@@ -32,8 +46,40 @@ impl CallRecorder {
     pub fn split(&self) -> Self {
         Self {
             counts: Default::default(),
-            total: Arc::clone(&self.total),
+            tally: Arc::clone(&self.tally),
             progress: self.progress.clone(),
+        }
+    }
+
+    /// Announces `collections` more collections to wait for.
+    pub fn plan(&self, collections: usize) {
+        self.tally
+            .planned
+            .fetch_add(collections as u64, Ordering::Relaxed);
+        self.refresh();
+    }
+
+    /// One planned collection finished, having found `resources`.
+    pub fn collection_done(&self, resources: usize) {
+        self.tally.done.fetch_add(1, Ordering::Relaxed);
+        self.tally
+            .resources
+            .fetch_add(resources as u64, Ordering::Relaxed);
+        self.refresh();
+    }
+
+    fn refresh(&self) {
+        if let Some(bar) = &self.progress {
+            let t = &self.tally;
+            let load = |n: &AtomicU64| n.load(Ordering::Relaxed);
+            bar.set_message(format!(
+                "{}/{} collections · {} resources · {} API calls · {} errors",
+                load(&t.done),
+                load(&t.planned),
+                load(&t.resources),
+                load(&t.calls),
+                load(&t.errors)
+            ));
         }
     }
 
@@ -80,10 +126,24 @@ impl Intercept for CallRecorder {
             if let Ok(mut counts) = self.counts.lock() {
                 *counts.entry(action).or_default() += 1;
             }
-            let total = self.total.fetch_add(1, Ordering::Relaxed) + 1;
-            if let Some(bar) = &self.progress {
-                bar.set_message(format!("{total} API calls"));
-            }
+            self.tally.calls.fetch_add(1, Ordering::Relaxed);
+            self.refresh();
+        }
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let failed = context
+            .response()
+            .is_none_or(|response| !response.status().is_success());
+        if failed {
+            self.tally.errors.fetch_add(1, Ordering::Relaxed);
+            self.refresh();
         }
         Ok(())
     }

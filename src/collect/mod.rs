@@ -392,12 +392,20 @@ async fn collect_account(
     )
     .await;
 
+    // IAM and S3 (global), then each regional service in each region.
+    recorder.plan(2 + regions.enabled.len() * RegionalService::ALL.len());
     let global = async {
         let mut iam = Collected::default();
-        let (_, buckets) = tokio::join!(
-            iam::collect(&config, &recorder, &account, &mut iam),
-            s3::collect(&config, &recorder, &account),
-        );
+        let iam_done = async {
+            iam::collect(&config, &recorder, &account, &mut iam).await;
+            recorder.collection_done(iam.resources.len());
+        };
+        let s3_done = async {
+            let buckets = s3::collect(&config, &recorder, &account).await;
+            recorder.collection_done(buckets.resources.len());
+            buckets
+        };
+        let ((), buckets) = tokio::join!(iam_done, s3_done);
         iam.merge(buckets);
         iam
     };
@@ -412,7 +420,12 @@ async fn collect_account(
                 account: &account,
                 region: region.clone(),
             };
-            service.collect(scope)
+            let recorder = &recorder;
+            async move {
+                let part = service.collect(scope).await;
+                recorder.collection_done(part.resources.len());
+                part
+            }
         })
     });
     let mut regional = Collected::default();
