@@ -136,6 +136,7 @@ fn options() -> CollectOptions {
         external_id: None,
         session_name: "lockdown-bench".into(),
         max_attempts: 3,
+        adaptive_retry: false,
         attempt_timeout: Duration::from_secs(60),
         regions: Some(REGIONS.map(str::to_owned).to_vec()),
         concurrency: 8,

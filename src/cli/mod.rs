@@ -149,6 +149,10 @@ struct AwsArgs {
     /// Attempts per API call, first one included (retries use the SDK's backoff).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
     max_attempts: u32,
+    /// How the SDK retries throttled and failed calls: `standard` (exponential backoff with
+    /// jitter) or `adaptive` (also slows the client's own request rate when throttled).
+    #[arg(long, value_enum, default_value_t = RetryMode::Standard)]
+    retry_mode: RetryMode,
     /// Time limit per API call attempt, in seconds.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     timeout: u64,
@@ -201,6 +205,13 @@ fn account_id(text: &str) -> Result<String, String> {
     } else {
         Err("an AWS account id is 12 digits, e.g. 123456789012".to_owned())
     }
+}
+
+/// The AWS SDK retry strategies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RetryMode {
+    Standard,
+    Adaptive,
 }
 
 /// Which checks run and how.

@@ -74,6 +74,7 @@ pub(super) fn options(aws: &AwsArgs) -> CollectOptions {
         external_id: aws.external_id.clone(),
         session_name: aws.org.session_name.clone(),
         max_attempts: aws.max_attempts,
+        adaptive_retry: aws.retry_mode == super::RetryMode::Adaptive,
         attempt_timeout: Duration::from_secs(aws.timeout),
         regions: (aws.regions != ["all"]).then(|| aws.regions.clone()),
         concurrency: usize::from(aws.concurrency),

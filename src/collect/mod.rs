@@ -40,8 +40,10 @@ pub struct CollectOptions {
     pub external_id: Option<String>,
     /// Session name of assumed roles (CloudTrail shows it in the scanned accounts).
     pub session_name: String,
-    /// Attempts per call, including the first (the SDK's standard retry with backoff).
+    /// Attempts per call, including the first (the SDK's retry with backoff).
     pub max_attempts: u32,
+    /// The SDK's adaptive retry (client-side rate limiting when throttled) instead of standard.
+    pub adaptive_retry: bool,
     /// Time limit per attempt.
     pub attempt_timeout: Duration,
     /// Regions to scan; `None` means every region enabled in the account.
@@ -327,8 +329,13 @@ pub fn utc(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
 /// Loads the SDK configuration from the standard credential chain, with retries and timeouts.
 /// `AWS_ENDPOINT_URL` (used to point at an emulator) is honoured by the SDK itself.
 pub async fn sdk_config(options: &CollectOptions) -> SdkConfig {
+    let retry = if options.adaptive_retry {
+        RetryConfig::adaptive()
+    } else {
+        RetryConfig::standard()
+    };
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts))
+        .retry_config(retry.with_max_attempts(options.max_attempts))
         .timeout_config(
             TimeoutConfig::builder()
                 .operation_attempt_timeout(options.attempt_timeout)

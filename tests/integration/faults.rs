@@ -107,6 +107,16 @@ async fn throttling_server_errors_and_dropped_connections_change_no_finding() {
     assert_eq!(sorted_errors(&faulty), sorted_errors(&clean), "{injected}");
     assert_eq!(outcomes(&faulty), outcomes(&clean), "{injected}");
     assert!(outcomes(&clean).len() > 30);
+
+    // The SDK's adaptive retry (client-side rate limiting) survives the same mix.
+    let adaptive = scan(
+        &account,
+        &dir,
+        "adaptive.json",
+        &["--max-attempts", "10", "--retry-mode", "adaptive"],
+    );
+    assert_eq!(sorted_errors(&adaptive), sorted_errors(&clean));
+    assert_eq!(outcomes(&adaptive), outcomes(&clean));
 }
 
 #[tokio::test(flavor = "multi_thread")]
