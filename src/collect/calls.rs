@@ -102,6 +102,7 @@ fn permission_prefix(service: &str) -> String {
         "Config Service" => "config".to_owned(),
         "CloudWatch Logs" => "logs".to_owned(),
         "AccessAnalyzer" => "access-analyzer".to_owned(),
+        "S3 Control" => "s3control".to_owned(),
         other => other.to_ascii_lowercase(),
     }
 }

@@ -157,6 +157,10 @@ const PERMISSION_NAMES: &[(&str, &str)] = &[
     ("s3:GetBucketEncryption", "s3:GetEncryptionConfiguration"),
     ("s3:GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock"),
     ("s3:ListBuckets", "s3:ListAllMyBuckets"),
+    (
+        "s3control:GetPublicAccessBlock",
+        "s3:GetAccountPublicAccessBlock",
+    ),
 ];
 
 /// The IAM permission that authorizes an API action (`service:Operation`).

@@ -1,10 +1,11 @@
 //! S3: buckets (listed once, globally) and their settings, each read in the bucket's own
 //! region. One region lookup per bucket at most (none when ListBuckets says the region), and
-//! no ACL read when ownership controls have disabled ACLs.
+//! no ACL read when ownership controls have disabled ACLs. Plus the account-level Block Public
+//! Access (S3 Control), one call.
 
 use super::{CallError, CallRecorder, Collected, drain};
 use crate::inventory::policy::PolicyDocument;
-use crate::inventory::s3::{Bucket, PublicAccessBlock};
+use crate::inventory::s3::{AccountPublicAccessBlock, Bucket, PublicAccessBlock};
 use crate::inventory::{Account, ErrorKind, GLOBAL_REGION, Resource, ResourceData};
 use aws_config::{Region, SdkConfig};
 use aws_sdk_s3::Client;
@@ -22,6 +23,7 @@ pub const ACTIONS: &[&str] = &[
     "s3:GetBucketVersioning",
     "s3:GetPublicAccessBlock",
     "s3:ListBuckets",
+    "s3control:GetPublicAccessBlock",
 ];
 
 const TYPE: &str = "aws.s3.bucket";
@@ -254,7 +256,63 @@ async fn bucket(
 }
 
 /// Collects every bucket of the account.
+/// The account's Block Public Access settings (S3 Control); "not configured" is an answer.
+async fn account_public_access_block(
+    config: &SdkConfig,
+    recorder: &CallRecorder,
+    account: &Account,
+    out: &mut Collected,
+) {
+    const ACCOUNT_TYPE: &str = "aws.s3.account_public_access_block";
+    let client = aws_sdk_s3control::Client::from_conf(
+        aws_sdk_s3control::config::Builder::from(config)
+            .region(Region::new("us-east-1"))
+            .interceptor(recorder.clone())
+            .build(),
+    );
+    let answer = client
+        .get_public_access_block()
+        .account_id(&account.id)
+        .send()
+        .await;
+    let settings = match answer {
+        Ok(answer) => answer
+            .public_access_block_configuration()
+            .map(|c| PublicAccessBlock {
+                block_public_acls: c.block_public_acls().unwrap_or(false),
+                ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
+                block_public_policy: c.block_public_policy().unwrap_or(false),
+                restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
+            }),
+        Err(e) if not_configured(&e, &["NoSuchPublicAccessBlockConfiguration"]) => None,
+        Err(e) => {
+            let error = CallError::from_sdk("s3control:GetPublicAccessBlock", &e);
+            return out.unlisted(&error, GLOBAL_REGION, ACCOUNT_TYPE);
+        }
+    };
+    out.resources.push(Resource {
+        arn: format!("arn:{}:s3::{}:account", account.partition, account.id),
+        name: format!("S3 Block Public Access of account {}", account.id),
+        region: GLOBAL_REGION.to_owned(),
+        account_id: account.id.clone(),
+        data: ResourceData::S3AccountPublicAccessBlock(AccountPublicAccessBlock { settings }),
+    });
+}
+
+/// Collects the account's buckets with their settings, and the account-level Block Public
+/// Access.
 pub async fn collect(config: &SdkConfig, recorder: &CallRecorder, account: &Account) -> Collected {
+    let mut account_level = Collected::default();
+    let (mut out, ()) = tokio::join!(
+        buckets(config, recorder, account),
+        account_public_access_block(config, recorder, account, &mut account_level),
+    );
+    out.merge(account_level);
+    out
+}
+
+/// Every bucket with its settings.
+async fn buckets(config: &SdkConfig, recorder: &CallRecorder, account: &Account) -> Collected {
     let clients = Clients {
         config,
         recorder,

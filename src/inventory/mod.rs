@@ -113,6 +113,7 @@ resource_types! {
     CloudTrailTrail(cloudtrail::Trail) = "aws.cloudtrail.trail",
     CloudTrailAccount(cloudtrail::AccountTrails) = "aws.cloudtrail.account",
     S3Bucket(s3::Bucket) = "aws.s3.bucket",
+    S3AccountPublicAccessBlock(s3::AccountPublicAccessBlock) = "aws.s3.account_public_access_block",
     ConfigRecording(config::RegionRecording) = "aws.config.recording",
     LogsMetricFilter(monitoring::MetricFilter) = "aws.logs.metric_filter",
     LogsLogGroup(monitoring::LogGroup) = "aws.logs.log_group",

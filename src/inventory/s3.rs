@@ -1,4 +1,4 @@
-//! S3 bucket attributes.
+//! S3 bucket attributes, and the account-level Block Public Access.
 
 use super::policy::PolicyDocument;
 use serde::{Deserialize, Serialize};
@@ -37,4 +37,12 @@ pub struct Bucket {
     pub logging_target: Option<String>,
     /// `BucketOwnerEnforced` (ACLs disabled), `BucketOwnerPreferred`, `ObjectWriter`; null if unset.
     pub object_ownership: Option<String>,
+}
+
+/// The account's own Block Public Access settings, which override every bucket's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPublicAccessBlock {
+    /// null when the account has no Block Public Access configuration.
+    pub settings: Option<PublicAccessBlock>,
 }
