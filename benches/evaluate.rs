@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use lockdown::evaluate::finding::{Finding, FindingResource, finding_id};
+use lockdown::evaluate::finding::{Evidence, Finding, FindingResource, finding_id};
 use lockdown::evaluate::{Catalog, Check, Selection, Status, evaluate};
 use lockdown::inventory::{ResourceData, Snapshot, synthetic};
 use rayon::prelude::*;
@@ -43,9 +43,14 @@ fn native_finding(
     check: &Check,
     r: &lockdown::inventory::Resource,
     status: Status,
-    evidence: serde_json::Map<String, serde_json::Value>,
+    evidence: &[(&str, serde_json::Value)],
     now: DateTime<Utc>,
 ) -> Finding {
+    let values: Vec<(&str, String)> = evidence
+        .iter()
+        .map(|(name, value)| (*name, value.to_string()))
+        .collect();
+    let evidence = Evidence::from_json_values(values.iter().map(|(n, v)| (*n, v.as_str())));
     Finding {
         id: finding_id(&check.def.id, &r.account_id, &r.region, &r.arn),
         check_id: check.shared.id.clone(),
@@ -82,13 +87,6 @@ fn native(snapshot: &Snapshot, checks: &[&Check], now: DateTime<Utc>) -> Vec<Fin
             let mut out = Vec::new();
             match &r.data {
                 ResourceData::IamUser(u) => {
-                    let evidence = |fields: &[(&str, serde_json::Value)]| {
-                        fields
-                            .iter()
-                            .cloned()
-                            .map(|(k, v)| (k.to_owned(), v))
-                            .collect()
-                    };
                     let status = match (u.password_enabled, u.mfa_active) {
                         (Some(false), _) => Status::NotApplicable,
                         (Some(true), Some(true)) => Status::Pass,
@@ -99,10 +97,10 @@ fn native(snapshot: &Snapshot, checks: &[&Check], now: DateTime<Utc>) -> Vec<Fin
                         mfa,
                         r,
                         status,
-                        evidence(&[
+                        &[
                             ("mfa_active", u.mfa_active.into()),
                             ("password_enabled", u.password_enabled.into()),
-                        ]),
+                        ],
                         now,
                     ));
                     let max_age = Duration::days(90);
@@ -121,7 +119,7 @@ fn native(snapshot: &Snapshot, checks: &[&Check], now: DateTime<Utc>) -> Vec<Fin
                         rotation,
                         r,
                         status,
-                        evidence(&[("access_keys", keys)]),
+                        &[("access_keys", keys)],
                         now,
                     ));
                 }
@@ -131,10 +129,8 @@ fn native(snapshot: &Snapshot, checks: &[&Check], now: DateTime<Utc>) -> Vec<Fin
                         Some(true) => Status::Fail,
                         None => Status::Error,
                     };
-                    let evidence = [("grants_full_admin".to_owned(), p.grants_full_admin.into())]
-                        .into_iter()
-                        .collect();
-                    out.push(native_finding(inline, r, status, evidence, now));
+                    let evidence = [("grants_full_admin", p.grants_full_admin.into())];
+                    out.push(native_finding(inline, r, status, &evidence, now));
                 }
                 _ => {}
             }

@@ -47,6 +47,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             .map(|(framework, ids)| format!("{framework}:{}", ids.join("|")))
             .collect::<Vec<_>>()
             .join(" ");
+        let id = finding.id.to_string();
         let evidence = serde_json::to_string(&finding.evidence)?;
         let evaluated_at = finding.evaluated_at.to_rfc3339();
         let suppression = finding.suppression.as_ref().map_or(String::new(), |s| {
@@ -54,7 +55,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         });
         let resource = &finding.resource;
         let row = [
-            finding.id.as_str(),
+            id.as_str(),
             &resource.account_id,
             &resource.region,
             &finding.check_id,

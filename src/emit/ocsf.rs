@@ -169,7 +169,7 @@ pub fn detection_finding(report: &Report<'_>, finding: &Finding) -> Value {
         &finding.resource.account_id,
         DETECTION_FINDING,
         "Detection Finding",
-        &finding.id,
+        &finding.id.to_string(),
         &finding.check_id,
         regional(&finding.resource.region),
     );

@@ -2,6 +2,7 @@
 //! unchanged, changed or resolved by its deterministic id, and failures whose resource is gone
 //! come back as resolved — what a scheduled run feeding a SIEM needs to open and close alerts.
 
+use super::finding::FindingId;
 use super::{Finding, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -72,7 +73,7 @@ pub fn read_findings(path: &Path) -> Result<Vec<Finding>, BaselineError> {
 /// The findings of a previous run, by id.
 #[derive(Debug)]
 pub struct Baseline {
-    findings: HashMap<String, Finding>,
+    findings: HashMap<FindingId, Finding>,
 }
 
 impl Baseline {
@@ -84,7 +85,7 @@ impl Baseline {
     /// A baseline of these findings.
     pub fn new(findings: Vec<Finding>) -> Self {
         Self {
-            findings: findings.into_iter().map(|f| (f.id.clone(), f)).collect(),
+            findings: findings.into_iter().map(|f| (f.id, f)).collect(),
         }
     }
 
@@ -94,7 +95,7 @@ impl Baseline {
     pub fn apply(&self, findings: &mut Vec<Finding>, checks_run: &[&str], accounts: &[&str]) {
         let mut seen = HashSet::with_capacity(findings.len());
         for finding in findings.iter_mut() {
-            seen.insert(finding.id.as_str().to_owned());
+            seen.insert(finding.id);
             let before = self.findings.get(&finding.id).map(|f| f.status);
             finding.change = Some(change(before, finding.status));
         }

@@ -200,6 +200,14 @@ impl Check {
         let shared = CheckShared {
             id: def.id.as_str().into(),
             title: def.title.as_str().into(),
+            not_applicable: match &def.not_applicable_reason {
+                Some(reason) => reason.as_str().into(),
+                None => format!(
+                    "`{}` is false for this resource",
+                    def.applies.as_deref().unwrap_or_default()
+                )
+                .into(),
+            },
             remediation: Arc::new(def.remediation.clone()),
             refs: Arc::new(def.refs.clone()),
         };

@@ -3,7 +3,7 @@
 //! into ERROR findings, never PASS.
 
 use super::check::Check;
-use super::finding::{CollectionFailure, Finding, FindingResource, Status, finding_id};
+use super::finding::{CollectionFailure, Evidence, Finding, FindingResource, Status, finding_id};
 use crate::inventory::{
     Account, Affected, CollectionError, ErrorKind, Resource, ResourceData, Snapshot,
 };
@@ -14,27 +14,32 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Resources evaluated together: large enough to keep every core busy, small enough that the
+/// findings in flight are a sliver of the total.
+const EVALUATION_CHUNK: usize = 8192;
+
 /// The data gaps of a snapshot, indexed for look-up during evaluation.
 struct Gaps<'s> {
-    /// Resources of a type that could not be listed, per (type, region).
-    listing: Vec<(&'s str, &'s str, &'s CollectionError)>,
-    /// Attributes (or single resources) that could not be collected.
-    attributes: Vec<(&'s Affected, &'s CollectionError)>,
+    gaps: Vec<Gap<'s>>,
+    /// Resources of a type that could not be listed (in the gap's region), by gap index.
+    listing: Vec<(&'s str, usize)>,
+    /// Attributes (or single resources) that could not be collected, by gap index.
+    attributes: Vec<(&'s Affected, usize)>,
 }
 
 impl<'s> Gaps<'s> {
     fn new(errors: &'s [CollectionError]) -> Self {
         let mut gaps = Gaps {
+            gaps: errors.iter().map(Gap::new).collect(),
             listing: Vec::new(),
             attributes: Vec::new(),
         };
-        for error in errors {
+        for (index, error) in errors.iter().enumerate() {
             for affected in &error.affects {
                 if affected.attributes.is_empty() && affected.resource_arn.is_none() {
-                    gaps.listing
-                        .push((&affected.resource_type, &error.region, error));
+                    gaps.listing.push((&affected.resource_type, index));
                 } else {
-                    gaps.attributes.push((affected, error));
+                    gaps.attributes.push((affected, index));
                 }
             }
         }
@@ -42,10 +47,12 @@ impl<'s> Gaps<'s> {
     }
 
     /// The collection error that leaves data this check reads on this resource unknown.
-    fn for_resource(&self, check: &Check, resource: &Resource) -> Option<&'s CollectionError> {
+    fn for_resource(&self, check: &Check, resource: &Resource) -> Option<&Gap<'s>> {
         self.attributes
             .iter()
-            .find(|(affected, error)| {
+            .map(|&(affected, index)| (affected, &self.gaps[index]))
+            .find(|(affected, gap)| {
+                let error = gap.error;
                 affected.resource_type == check.def.resource
                     && error
                         .account_id
@@ -60,17 +67,30 @@ impl<'s> Gaps<'s> {
                     && (affected.attributes.is_empty()
                         || affected.attributes.iter().any(|a| check.reads.contains(a)))
             })
-            .map(|(_, error)| *error)
+            .map(|(_, gap)| gap)
     }
 }
 
-fn failure(error: &CollectionError) -> CollectionFailure {
-    CollectionFailure {
-        action: error.action.clone(),
-        permission: error.permission.clone(),
-        kind: error.kind,
-        code: error.code.clone(),
-        message: error.message.clone(),
+/// What ERROR findings say about a collection error, built once and shared by all of them.
+struct Gap<'s> {
+    error: &'s CollectionError,
+    failure: Arc<CollectionFailure>,
+    reason: Arc<str>,
+}
+
+impl<'s> Gap<'s> {
+    fn new(error: &'s CollectionError) -> Self {
+        Self {
+            error,
+            failure: Arc::new(CollectionFailure {
+                action: error.action.clone(),
+                permission: error.permission.clone(),
+                kind: error.kind,
+                code: error.code.clone(),
+                message: error.message.clone(),
+            }),
+            reason: error_reason(error).into(),
+        }
     }
 }
 
@@ -103,7 +123,7 @@ fn context(env: &Arc<cel::Env>, now: DateTime<Utc>) -> Context<'static, 'static>
 }
 
 /// Runs one check on one resource value already bound as `resource` in `ctx`.
-fn run(check: &Check, ctx: &mut Context<'static, 'static>) -> (Status, Option<String>) {
+fn run(check: &Check, ctx: &mut Context<'static, 'static>) -> (Status, Option<Arc<str>>) {
     if check.uses_params {
         ctx.add_variable_from_value("params", check.params.clone());
     }
@@ -113,21 +133,16 @@ fn run(check: &Check, ctx: &mut Context<'static, 'static>) -> (Status, Option<St
             Ok(Value::Bool(false)) => {
                 return (
                     Status::NotApplicable,
-                    Some(check.def.not_applicable_reason.clone().unwrap_or_else(|| {
-                        format!(
-                            "`{}` is false for this resource",
-                            check.def.applies.as_deref().unwrap_or_default()
-                        )
-                    })),
+                    Some(check.shared.not_applicable.clone()),
                 );
             }
             Ok(other) => {
                 return (
                     Status::Error,
-                    Some(format!("`applies` gave {other:?}, not a boolean")),
+                    Some(format!("`applies` gave {other:?}, not a boolean").into()),
                 );
             }
-            Err(e) => return (Status::Error, Some(format!("`applies` failed: {e}"))),
+            Err(e) => return (Status::Error, Some(format!("`applies` failed: {e}").into())),
         }
     }
     match check.condition.execute(ctx) {
@@ -135,9 +150,12 @@ fn run(check: &Check, ctx: &mut Context<'static, 'static>) -> (Status, Option<St
         Ok(Value::Bool(false)) => (Status::Fail, None),
         Ok(other) => (
             Status::Error,
-            Some(format!("`condition` gave {other:?}, not a boolean")),
+            Some(format!("`condition` gave {other:?}, not a boolean").into()),
         ),
-        Err(e) => (Status::Error, Some(format!("`condition` failed: {e}"))),
+        Err(e) => (
+            Status::Error,
+            Some(format!("`condition` failed: {e}").into()),
+        ),
     }
 }
 
@@ -147,35 +165,59 @@ pub fn evaluate_example(
     env: &Arc<cel::Env>,
     data: &ResourceData,
     now: DateTime<Utc>,
-) -> (Status, Option<String>) {
+) -> (Status, Option<Arc<str>>) {
     let mut ctx = context(env, now);
     match data.to_cel() {
         Ok(value) => {
             ctx.add_variable_from_value("resource", value);
             run(check, &mut ctx)
         }
-        Err(e) => (
-            Status::Error,
-            Some(format!("resource cannot be evaluated: {e}")),
-        ),
+        Err(e) => (Status::Error, Some(unreadable(&e))),
     }
 }
 
-/// The attributes `check` read, as collected, with anything secret-looking redacted.
-fn evidence(check: &Check, value: &Value) -> serde_json::Map<String, serde_json::Value> {
-    let Value::Map(map) = value else {
-        return serde_json::Map::new();
-    };
-    let mut attributes = check
-        .reads
-        .iter()
-        .filter_map(|field| {
-            let v = map.get(&KeyRef::String(field))?;
-            Some((field.clone(), v.json().unwrap_or(serde_json::Value::Null)))
-        })
-        .collect();
-    super::redact::redact_attributes(&mut attributes);
-    attributes
+/// The reason of an ERROR for a resource whose attributes cannot become a CEL value.
+fn unreadable(error: &cel::SerializationError) -> Arc<str> {
+    format!("resource cannot be evaluated: {error}").into()
+}
+
+/// The attributes of one resource as evidence: each attribute a check reads is redacted and
+/// serialized once, however many checks read it.
+struct EvidenceSource<'v, 'c> {
+    /// The resource's attributes; `None` when its value is not a map (nothing to show).
+    attributes: Option<&'v cel::objects::Map>,
+    fragments: HashMap<&'c str, Option<String>>,
+}
+
+impl<'v, 'c> EvidenceSource<'v, 'c> {
+    fn new(resource: &'v Value) -> Self {
+        Self {
+            attributes: match resource {
+                Value::Map(map) => Some(map),
+                _ => None,
+            },
+            fragments: HashMap::new(),
+        }
+    }
+
+    /// The attributes `check` read, as collected, with anything secret-looking redacted.
+    fn evidence(&mut self, check: &'c Check) -> Evidence {
+        let Some(attributes) = self.attributes else {
+            return Evidence::default();
+        };
+        for field in &check.reads {
+            self.fragments.entry(field).or_insert_with(|| {
+                let value = attributes.get(&KeyRef::String(field))?;
+                let mut json = value.json().unwrap_or(serde_json::Value::Null);
+                super::redact::redact_value(&mut json);
+                Some(json.to_string())
+            });
+        }
+        Evidence::from_json_values(check.reads.iter().filter_map(|field| {
+            let fragment = self.fragments.get(field.as_str())?.as_deref()?;
+            Some((field.as_str(), fragment))
+        }))
+    }
 }
 
 /// Shared inputs of one evaluation run.
@@ -191,9 +233,9 @@ impl Run<'_> {
         check: &Check,
         resource: Arc<FindingResource>,
         status: Status,
-        reason: Option<String>,
-        evidence: serde_json::Map<String, serde_json::Value>,
-        error: Option<CollectionFailure>,
+        reason: Option<Arc<str>>,
+        evidence: Evidence,
+        error: Option<Arc<CollectionFailure>>,
     ) -> Finding {
         Finding {
             id: finding_id(
@@ -220,16 +262,29 @@ impl Run<'_> {
         }
     }
 
-    fn resource_findings(
+    /// The ERROR finding of a check whose data a collection error left unknown.
+    fn gap_finding(&self, check: &Check, resource: Arc<FindingResource>, gap: &Gap) -> Finding {
+        self.finding(
+            check,
+            resource,
+            Status::Error,
+            Some(gap.reason.clone()),
+            Evidence::default(),
+            Some(gap.failure.clone()),
+        )
+    }
+
+    fn resource_findings<'c>(
         &self,
         ctx: &mut Context<'static, 'static>,
         resource: &Resource,
-        checks: &[&Check],
+        checks: &[&'c Check],
     ) -> Vec<Finding> {
         let value = resource.data.to_cel();
         if let Ok(v) = &value {
             ctx.add_variable_from_value("resource", v.clone());
         }
+        let mut evidence = None;
         let shared_target = Arc::new(FindingResource {
             arn: resource.arn.clone(),
             resource_type: resource.resource_type().to_owned(),
@@ -239,29 +294,24 @@ impl Run<'_> {
         });
         checks
             .iter()
-            .map(|check| {
+            .map(|&check| {
                 let target = shared_target.clone();
                 if let Some(gap) = self.gaps.for_resource(check, resource) {
-                    return self.finding(
-                        check,
-                        target,
-                        Status::Error,
-                        Some(error_reason(gap)),
-                        Default::default(),
-                        Some(failure(gap)),
-                    );
+                    return self.gap_finding(check, target, gap);
                 }
                 match &value {
                     Ok(v) => {
                         let (status, reason) = run(check, ctx);
-                        self.finding(check, target, status, reason, evidence(check, v), None)
+                        let evidence = evidence.get_or_insert_with(|| EvidenceSource::new(v));
+                        let evidence = evidence.evidence(check);
+                        self.finding(check, target, status, reason, evidence, None)
                     }
                     Err(e) => self.finding(
                         check,
                         target,
                         Status::Error,
-                        Some(format!("resource cannot be evaluated: {e}")),
-                        Default::default(),
+                        Some(unreadable(e)),
+                        Evidence::default(),
                         None,
                     ),
                 }
@@ -272,33 +322,28 @@ impl Run<'_> {
     /// One ERROR per check whose resources could not be listed in a region.
     fn listing_findings(&self, checks: &[&Check]) -> Vec<Finding> {
         let mut findings = Vec::new();
-        for (resource_type, region, error) in &self.gaps.listing {
-            for check in checks.iter().filter(|c| c.def.resource == *resource_type) {
+        for &(resource_type, index) in &self.gaps.listing {
+            let gap = &self.gaps.gaps[index];
+            let region = gap.error.region.as_str();
+            for check in checks.iter().filter(|c| c.def.resource == resource_type) {
                 let service = resource_type.split('.').nth(1).unwrap_or("aws");
-                let scope_region = if *region == crate::inventory::GLOBAL_REGION {
+                let scope_region = if region == crate::inventory::GLOBAL_REGION {
                     ""
                 } else {
                     region
                 };
-                let account_id = error.account_id.as_ref().unwrap_or(&self.account.id);
+                let account_id = gap.error.account_id.as_ref().unwrap_or(&self.account.id);
                 let target = Arc::new(FindingResource {
                     arn: format!(
                         "arn:{}:{service}:{scope_region}:{account_id}:*",
                         self.account.partition
                     ),
-                    resource_type: (*resource_type).to_owned(),
+                    resource_type: resource_type.to_owned(),
                     name: format!("all {resource_type} in {region}"),
-                    region: (*region).to_owned(),
+                    region: region.to_owned(),
                     account_id: account_id.clone(),
                 });
-                findings.push(self.finding(
-                    check,
-                    target,
-                    Status::Error,
-                    Some(error_reason(error)),
-                    Default::default(),
-                    Some(failure(error)),
-                ));
+                findings.push(self.gap_finding(check, target, gap));
             }
         }
         findings
@@ -324,19 +369,32 @@ pub fn evaluate(
         now,
         gaps: Gaps::new(&snapshot.errors),
     };
-    let mut findings: Vec<Finding> = snapshot
+    let checks_of = |resource: &Resource| by_type.get(resource.resource_type());
+    let listing = run.listing_findings(checks);
+    let total = snapshot
         .resources
-        .par_iter()
-        .map_init(
-            || context(env, now),
-            |ctx, resource| match by_type.get(resource.resource_type()) {
-                Some(checks) => run.resource_findings(ctx, resource, checks),
-                None => Vec::new(),
-            },
-        )
-        .flatten_iter()
-        .collect();
-    findings.extend(run.listing_findings(checks));
+        .iter()
+        .filter_map(|r| checks_of(r).map(Vec::len))
+        .sum::<usize>()
+        + listing.len();
+    // Resources are evaluated a chunk at a time into a vector of the exact final size: a
+    // single parallel collect would hold every finding twice while it joins per-thread parts.
+    let mut findings = Vec::with_capacity(total);
+    for chunk in snapshot.resources.chunks(EVALUATION_CHUNK) {
+        findings.par_extend(
+            chunk
+                .par_iter()
+                .map_init(
+                    || context(env, now),
+                    |ctx, resource| match checks_of(resource) {
+                        Some(checks) => run.resource_findings(ctx, resource, checks),
+                        None => Vec::new(),
+                    },
+                )
+                .flatten_iter(),
+        );
+    }
+    findings.extend(listing);
     findings.par_sort_unstable_by(|a, b| {
         (&a.check_id, &a.resource.arn).cmp(&(&b.check_id, &b.resource.arn))
     });

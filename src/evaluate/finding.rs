@@ -3,6 +3,7 @@
 use crate::inventory::ErrorKind;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -104,19 +105,20 @@ pub struct Remediation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// Stable across runs: derived from check, account, region and resource.
-    pub id: String,
+    pub id: FindingId,
     pub check_id: Arc<str>,
     pub title: Arc<str>,
     pub status: Status,
     pub severity: Severity,
     /// Why the status is what it is, for ERROR and NOT_APPLICABLE.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Arc<str>>,
     pub resource: Arc<FindingResource>,
     /// The resource attributes the check read, as collected.
-    pub evidence: serde_json::Map<String, serde_json::Value>,
+    pub evidence: Evidence,
+    /// The failed call, shared by every finding it leaves unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<CollectionFailure>,
+    pub error: Option<Arc<CollectionFailure>>,
     pub remediation: Arc<Remediation>,
     /// Benchmark ids, e.g. `cis_aws_3_0 = ["1.10"]`.
     pub refs: Arc<BTreeMap<String, Vec<String>>>,
@@ -135,6 +137,42 @@ pub struct Finding {
     pub evaluated_at: DateTime<Utc>,
 }
 
+/// The resource attributes a check read, as one compact JSON object. Kept as text: findings are
+/// many (several per resource) and their evidence is only ever written out, so a parsed map per
+/// finding would cost several times the memory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Evidence(Box<RawValue>);
+
+impl Evidence {
+    /// The object of `attributes`: names with their values as JSON text, names in order.
+    pub fn from_json_values<'a>(attributes: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut text = String::from("{");
+        for (name, value) in attributes {
+            if text.len() > 1 {
+                text.push(',');
+            }
+            text.push_str(&serde_json::Value::from(name).to_string());
+            text.push(':');
+            text.push_str(value);
+        }
+        text.push('}');
+        Self(RawValue::from_string(text).expect("evidence is built from valid JSON values"))
+    }
+}
+
+impl Default for Evidence {
+    fn default() -> Self {
+        Self::from_json_values([])
+    }
+}
+
+impl PartialEq for Evidence {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
 fn is_empty_list(list: &Arc<Vec<String>>) -> bool {
     list.is_empty()
 }
@@ -148,16 +186,50 @@ fn is_empty_map(map: &Arc<BTreeMap<String, Vec<String>>>) -> bool {
 pub struct CheckShared {
     pub id: Arc<str>,
     pub title: Arc<str>,
+    /// The reason of a NOT_APPLICABLE finding (when `applies` is false).
+    pub not_applicable: Arc<str>,
     pub remediation: Arc<Remediation>,
     pub refs: Arc<BTreeMap<String, Vec<String>>>,
 }
 
 /// The deterministic id of a finding: the same check on the same resource gives the same id.
-pub fn finding_id(check_id: &str, account_id: &str, region: &str, arn: &str) -> String {
+/// Written as 32 hex digits; kept as its 16 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FindingId([u8; 16]);
+
+impl std::fmt::Display for FindingId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl Serialize for FindingId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut text = [0u8; 32];
+        hex::encode_to_slice(self.0, &mut text).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(std::str::from_utf8(&text).map_err(serde::ser::Error::custom)?)
+    }
+}
+
+impl<'de> Deserialize<'de> for FindingId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        let mut bytes = [0u8; 16];
+        hex::decode_to_slice(text.as_bytes(), &mut bytes).map_err(|_| {
+            serde::de::Error::custom(format!("finding id `{text}` is not 32 hex digits"))
+        })?;
+        Ok(Self(bytes))
+    }
+}
+
+/// The id of the finding of `check_id` on the resource `arn` of `account_id` in `region`.
+pub fn finding_id(check_id: &str, account_id: &str, region: &str, arn: &str) -> FindingId {
     let mut hasher = Sha256::new();
     for part in [check_id, account_id, region, arn] {
         hasher.update(part.as_bytes());
         hasher.update([0u8]);
     }
-    hex::encode(&hasher.finalize()[..16])
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&hasher.finalize()[..16]);
+    FindingId(id)
 }

@@ -29,7 +29,7 @@ pub struct ExampleFailure {
     pub index: usize,
     pub expected: Status,
     pub got: Status,
-    pub reason: Option<String>,
+    pub reason: Option<std::sync::Arc<str>>,
 }
 
 impl std::fmt::Display for ExampleFailure {

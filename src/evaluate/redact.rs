@@ -70,27 +70,23 @@ fn redact_text(text: &str) -> Option<String> {
     })
 }
 
-/// Redacts secrets in the values of evidence `attributes`. Attribute names are lockdown's own
-/// schema (e.g. `password_last_used`) and are not themselves taken as secret-looking keys.
-pub fn redact_attributes(attributes: &mut serde_json::Map<String, Value>) {
-    attributes.values_mut().for_each(redact);
-}
-
-/// Redacts secrets anywhere in `value`, including values under secret-looking map keys.
-fn redact(value: &mut Value) {
+/// Redacts secrets anywhere in the value of an evidence attribute, including values under
+/// secret-looking keys of nested maps. The attribute's own name is lockdown's schema (e.g.
+/// `password_last_used`) and is not itself taken as a secret-looking key.
+pub fn redact_value(value: &mut Value) {
     match value {
         Value::String(text) => {
             if let Some(redacted) = redact_text(text) {
                 *text = redacted;
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(redact),
+        Value::Array(items) => items.iter_mut().for_each(redact_value),
         Value::Object(map) => {
             for (key, item) in map.iter_mut() {
                 if secret_key(key) && !matches!(item, Value::Bool(_) | Value::Null) {
                     *item = Value::String(REDACTED.to_owned());
                 } else {
-                    redact(item);
+                    redact_value(item);
                 }
             }
         }
@@ -104,7 +100,7 @@ mod tests {
     use serde_json::json;
 
     fn redacted(mut value: Value) -> Value {
-        redact(&mut value);
+        redact_value(&mut value);
         value
     }
 
@@ -112,7 +108,7 @@ mod tests {
         let Value::Object(mut attributes) = value else {
             panic!("attributes are a map")
         };
-        redact_attributes(&mut attributes);
+        attributes.values_mut().for_each(redact_value);
         Value::Object(attributes)
     }
 

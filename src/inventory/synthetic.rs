@@ -1,14 +1,19 @@
 //! Deterministic synthetic inventories for benchmarks and scale tests: the same seed and size
-//! always give the same snapshot, with a realistic mix of IAM resources and failures.
+//! always give the same snapshot, with a realistic mix of resources (IAM users, roles and
+//! policies; S3 buckets; KMS keys; security groups; EBS volumes) and failures.
 
+use super::ec2::{Rule, SecurityGroup, Volume};
 use super::iam::{AccessKey, InlinePolicy, ManagedPolicy, MfaDevice, PasswordPolicy, Role, User};
+use super::kms::Key;
 use super::policy::{PolicyDocument, Statement};
+use super::s3::{Bucket, PublicAccessBlock};
 use super::{
     Account, CollectionInfo, GLOBAL_REGION, Resource, ResourceData, SCHEMA_VERSION, Snapshot,
 };
 use chrono::{DateTime, Duration, Utc};
 
 const ACCOUNT_ID: &str = "123456789012";
+const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 
 fn document(admin: bool) -> PolicyDocument {
     let actions = if admin {
@@ -37,9 +42,13 @@ fn key(rng: &mut fastrand::Rng, slot: u8, now: DateTime<Utc>) -> AccessKey {
 }
 
 fn resource(kind: u64, index: usize, rng: &mut fastrand::Rng, now: DateTime<Utc>) -> Resource {
+    let region = REGIONS[index % REGIONS.len()];
+    if kind >= 70 {
+        return regional(kind, index, region, rng);
+    }
     let arn = |suffix: String| format!("arn:aws:iam::{ACCOUNT_ID}:{suffix}");
     let (arn, name, data) = match kind {
-        0..=59 => {
+        0..=39 => {
             let name = format!("user-{index}");
             let console = rng.bool();
             let mfa = console && rng.u8(0..10) < 7;
@@ -76,7 +85,7 @@ fn resource(kind: u64, index: usize, rng: &mut fastrand::Rng, now: DateTime<Utc>
                 ResourceData::IamUser(user),
             )
         }
-        60..=74 => {
+        40..=51 => {
             let name = format!("role-{index}/inline");
             let admin = rng.u8(0..20) == 0;
             let policy = InlinePolicy {
@@ -92,7 +101,7 @@ fn resource(kind: u64, index: usize, rng: &mut fastrand::Rng, now: DateTime<Utc>
                 ResourceData::IamInlinePolicy(policy),
             )
         }
-        75..=84 => {
+        52..=59 => {
             let name = format!("policy-{index}");
             let admin = rng.u8(0..20) == 0;
             let policy = ManagedPolicy {
@@ -136,6 +145,116 @@ fn resource(kind: u64, index: usize, rng: &mut fastrand::Rng, now: DateTime<Utc>
     }
 }
 
+/// An S3 bucket, a KMS key, a security group or an EBS volume in `region`.
+fn regional(kind: u64, index: usize, region: &str, rng: &mut fastrand::Rng) -> Resource {
+    let (arn, name, data) = match kind {
+        70..=79 => {
+            let name = format!("bucket-{index}");
+            let hardened = rng.u8(0..10) < 7;
+            let all = |on: bool| PublicAccessBlock {
+                block_public_acls: on,
+                ignore_public_acls: on,
+                block_public_policy: on,
+                restrict_public_buckets: on,
+            };
+            let bucket = Bucket {
+                name: name.clone(),
+                encryption: Some(if hardened { "aws:kms" } else { "AES256" }.into()),
+                kms_key_id: None,
+                public_access_block: hardened.then(|| all(true)),
+                policy: None,
+                denies_insecure_transport: hardened,
+                policy_public: rng.u8(0..50) == 0,
+                acl_public: false,
+                versioning: if hardened { "Enabled" } else { "Disabled" }.into(),
+                mfa_delete: false,
+                logging_target: hardened.then(|| "access-logs".into()),
+                object_ownership: Some("BucketOwnerEnforced".into()),
+            };
+            (
+                format!("arn:aws:s3:::{name}"),
+                name,
+                ResourceData::S3Bucket(bucket),
+            )
+        }
+        80..=87 => {
+            let key_id = format!("{index:08x}-0000-4000-8000-000000000000");
+            let customer = rng.u8(0..10) < 8;
+            let key = Key {
+                key_id: key_id.clone(),
+                manager: if customer { "CUSTOMER" } else { "AWS" }.into(),
+                spec: "SYMMETRIC_DEFAULT".into(),
+                usage: "ENCRYPT_DECRYPT".into(),
+                state: "Enabled".into(),
+                origin: "AWS_KMS".into(),
+                multi_region: Some(false),
+                rotation_enabled: Some(rng.bool()),
+                rotation_period_days: Some(365),
+                policy: Some(document(false)),
+                policy_public: Some(false),
+            };
+            (
+                format!("arn:aws:kms:{region}:{ACCOUNT_ID}:key/{key_id}"),
+                key_id,
+                ResourceData::KmsKey(key),
+            )
+        }
+        88..=95 => {
+            let group_id = format!("sg-{index:017x}");
+            let open = |port: i64| Rule {
+                protocol: "tcp".into(),
+                from_port: Some(port),
+                to_port: Some(port),
+                ipv4_ranges: vec!["0.0.0.0/0".into()],
+                ..Default::default()
+            };
+            let group = SecurityGroup {
+                group_id: group_id.clone(),
+                name: format!("web-{index}"),
+                vpc_id: Some("vpc-0123456789abcdef0".into()),
+                is_default: false,
+                ingress: if rng.u8(0..10) == 0 {
+                    vec![open(443), open(22)]
+                } else {
+                    vec![open(443)]
+                },
+                egress: vec![Rule {
+                    protocol: "-1".into(),
+                    ipv4_ranges: vec!["0.0.0.0/0".into()],
+                    ..Default::default()
+                }],
+            };
+            (
+                format!("arn:aws:ec2:{region}:{ACCOUNT_ID}:security-group/{group_id}"),
+                group_id,
+                ResourceData::Ec2SecurityGroup(group),
+            )
+        }
+        _ => {
+            let volume_id = format!("vol-{index:017x}");
+            let volume = Volume {
+                volume_id: volume_id.clone(),
+                encrypted: rng.u8(0..10) < 9,
+                kms_key_id: None,
+                state: "in-use".into(),
+                attached_to: vec![format!("i-{index:017x}")],
+            };
+            (
+                format!("arn:aws:ec2:{region}:{ACCOUNT_ID}:volume/{volume_id}"),
+                volume_id,
+                ResourceData::Ec2Volume(volume),
+            )
+        }
+    };
+    Resource {
+        arn,
+        name,
+        region: region.into(),
+        account_id: ACCOUNT_ID.into(),
+        data,
+    }
+}
+
 /// A snapshot of `size` resources (plus one password policy) generated from `seed`.
 pub fn snapshot(size: usize, seed: u64) -> Snapshot {
     let mut rng = fastrand::Rng::with_seed(seed);
@@ -162,7 +281,7 @@ pub fn snapshot(size: usize, seed: u64) -> Snapshot {
             id: ACCOUNT_ID.into(),
             partition: "aws".into(),
         },
-        regions: vec!["us-east-1".into()],
+        regions: REGIONS.map(str::to_owned).to_vec(),
         regions_skipped: vec![],
         collection: CollectionInfo {
             started_at: now,

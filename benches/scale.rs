@@ -1,0 +1,110 @@
+//! Whole-scan cost against inventory size: `lockdown scan --snapshot` (load, evaluate the full
+//! check set, write NDJSON) of synthetic snapshots of 10k, 100k and 1M resources, as a separate
+//! process so its wall time and peak RSS are the user's. Prints one row per size and the
+//! scaling exponents (slope of log cost against log size: 1.0 is linear).
+//!
+//! ```sh
+//! cargo bench --bench scale
+//! LOCKDOWN_BENCH_SIZES=10000,100000 LOCKDOWN_BENCH_RUNS=5 cargo bench --bench scale
+//! ```
+
+use lockdown::inventory::synthetic;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
+    std::env::var(name)
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| default.to_vec())
+}
+
+/// One run of the scanner: wall time and peak resident memory in bytes.
+fn scan(snapshot: &Path, output: &Path) -> (Duration, u64) {
+    let started = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_lockdown"))
+        .args(["--quiet", "scan", "--snapshot"])
+        .arg(snapshot)
+        .args(["--format", "ndjson", "--output"])
+        .arg(output)
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("start lockdown");
+    let mut status = 0;
+    // SAFETY: `usage` is a plain C struct that wait4 fills in; the pid is our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = libc::pid_t::try_from(child.id()).expect("pid fits");
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let elapsed = started.elapsed();
+    assert_eq!(waited, pid, "wait4 failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "lockdown scan failed: {status}"
+    );
+    // Linux reports ru_maxrss in KiB.
+    (elapsed, u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024)
+}
+
+/// Least-squares slope of ln(y) against ln(x).
+fn exponent(points: &[(f64, f64)]) -> f64 {
+    let logs: Vec<(f64, f64)> = points.iter().map(|(x, y)| (x.ln(), y.ln())).collect();
+    let n = logs.len() as f64;
+    let (mx, my) = logs
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x / n, b + y / n));
+    let covariance: f64 = logs.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
+    let variance: f64 = logs.iter().map(|(x, _)| (x - mx).powi(2)).sum();
+    covariance / variance
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter or `--list` from the test harness means "not me".
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let sizes = env_list("LOCKDOWN_BENCH_SIZES", &[10_000, 100_000, 1_000_000]);
+    let runs = env_list("LOCKDOWN_BENCH_RUNS", &[3])[0].max(1);
+    let dir = std::env::temp_dir().join(format!("lockdown-scale-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    let (snapshot, output) = (dir.join("snapshot.json"), dir.join("findings.ndjson"));
+
+    println!(
+        "resources  snapshot MB  findings   wall s (median of {runs})  findings/s  peak RSS MB"
+    );
+    let mut walls = Vec::new();
+    let mut memory = Vec::new();
+    for &size in &sizes {
+        synthetic::snapshot(size, 42)
+            .save(&snapshot)
+            .expect("save snapshot");
+        let mut measured: Vec<(Duration, u64)> =
+            (0..runs).map(|_| scan(&snapshot, &output)).collect();
+        measured.sort();
+        let (wall, _) = measured[runs / 2];
+        let peak = measured.iter().map(|(_, rss)| *rss).max().unwrap_or(0);
+        let findings = std::fs::read(&output)
+            .expect("read findings")
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        let megabytes = |bytes: u64| bytes as f64 / 1e6;
+        println!(
+            "{size:>9}  {:>11.1}  {findings:>8}  {:>24.2}  {:>10.0}  {:>11.0}",
+            megabytes(std::fs::metadata(&snapshot).map(|m| m.len()).unwrap_or(0)),
+            wall.as_secs_f64(),
+            findings as f64 / wall.as_secs_f64(),
+            megabytes(peak),
+        );
+        walls.push((size as f64, wall.as_secs_f64()));
+        memory.push((size as f64, peak as f64));
+    }
+    if sizes.len() > 1 {
+        println!(
+            "scaling exponent (1.0 = linear): wall time {:.2}, peak RSS {:.2}",
+            exponent(&walls),
+            exponent(&memory)
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
