@@ -124,7 +124,7 @@ pub fn deliver_report(
     let runtime = runtime()?;
     let context = runtime.block_on(context(aws, args.send_attempts));
     let ocsf_events: Vec<Value> = if args.send_to.iter().any(|s| s.encoding() == Encoding::Ocsf) {
-        ocsf::events(report).collect()
+        ocsf::events(report)
     } else {
         Vec::new()
     };

@@ -66,6 +66,47 @@ pub fn paths_in(dir: &Path, stem: &str, formats: &[Format]) -> Vec<(Format, Path
         .collect()
 }
 
+/// Items encoded together before their lines are written: enough to keep every core busy, few
+/// enough that the encoded text in flight stays small.
+const LINE_CHUNK: usize = 8192;
+
+/// JSON lines being encoded, one value per line.
+#[derive(Default)]
+pub struct Lines(Vec<u8>);
+
+impl Lines {
+    /// Appends `value` as one line.
+    pub fn push<S: serde::Serialize>(&mut self, value: &S) -> std::io::Result<()> {
+        serde_json::to_writer(&mut self.0, value)?;
+        self.0.push(b'\n');
+        Ok(())
+    }
+}
+
+/// Writes the JSON lines `encode` gives for each of `items`, in order; items are encoded in
+/// parallel, a chunk at a time.
+pub fn write_lines<T: Sync>(
+    items: &[T],
+    out: &mut dyn Write,
+    encode: impl Fn(&T, &mut Lines) -> std::io::Result<()> + Sync,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    for chunk in items.chunks(LINE_CHUNK) {
+        let parts: Vec<std::io::Result<Lines>> = chunk
+            .par_chunks(LINE_CHUNK / 32)
+            .map(|part| {
+                let mut lines = Lines::default();
+                part.iter().try_for_each(|item| encode(item, &mut lines))?;
+                Ok(lines)
+            })
+            .collect();
+        for part in parts {
+            out.write_all(&part?.0)?;
+        }
+    }
+    Ok(())
+}
+
 /// Shortens `text` to at most `max` characters, marking the cut with `…`.
 pub fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {

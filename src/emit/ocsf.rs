@@ -304,9 +304,11 @@ fn manual_requirement(
     Value::Object(event)
 }
 
-/// Every OCSF event of a report, in a stable order.
-pub fn events<'r>(report: &'r Report<'_>) -> impl Iterator<Item = Value> + 'r {
-    let titles: Vec<HashMap<&str, &str>> = report
+/// Requirement titles of each framework of the report, by requirement id.
+type Titles<'r> = Vec<HashMap<&'r str, &'r str>>;
+
+fn titles<'r>(report: &'r Report<'_>) -> Titles<'r> {
+    report
         .compliance
         .iter()
         .map(|f| {
@@ -315,39 +317,65 @@ pub fn events<'r>(report: &'r Report<'_>) -> impl Iterator<Item = Value> + 'r {
                 .map(|r| (r.id.as_str(), r.title.as_str()))
                 .collect()
         })
-        .collect();
-    let per_finding = report.findings.iter().flat_map(move |finding| {
-        let mapped: Vec<Value> = report
-            .compliance
-            .iter()
-            .zip(&titles)
-            .flat_map(|(framework, titles)| {
-                finding
-                    .compliance
-                    .get(&framework.framework)
-                    .into_iter()
-                    .flatten()
-                    .map(move |id| (framework, id, titles.get(id.as_str()).copied()))
-            })
-            .map(|(framework, id, title)| {
-                compliance_finding(report, finding, framework, id, title.unwrap_or_default())
-            })
-            .collect();
-        std::iter::once(detection_finding(report, finding)).chain(mapped)
-    });
-    let manual = report.compliance.iter().flat_map(move |framework| {
+        .collect()
+}
+
+/// The events of one finding: its Detection Finding, then a Compliance Finding per requirement
+/// of the report's frameworks that it evidences.
+fn finding_events<'r>(
+    report: &'r Report<'_>,
+    titles: &'r Titles<'r>,
+    finding: &'r Finding,
+) -> impl Iterator<Item = Value> + 'r {
+    let mapped = report
+        .compliance
+        .iter()
+        .zip(titles)
+        .flat_map(|(framework, titles)| {
+            finding
+                .compliance
+                .get(&framework.framework)
+                .into_iter()
+                .flatten()
+                .map(move |id| (framework, id, titles.get(id.as_str()).copied()))
+        })
+        .map(|(framework, id, title)| {
+            compliance_finding(report, finding, framework, id, title.unwrap_or_default())
+        });
+    std::iter::once(detection_finding(report, finding)).chain(mapped)
+}
+
+/// A Compliance Finding per requirement no check of this run evidences.
+fn manual_events<'r>(report: &'r Report<'_>) -> impl Iterator<Item = Value> + 'r {
+    report.compliance.iter().flat_map(move |framework| {
         framework
             .requirements
             .iter()
             .filter(|r| r.status == RequirementStatus::Manual)
             .map(move |r| manual_requirement(report, framework, &r.id, &r.title))
-    });
-    per_finding.chain(manual)
+    })
 }
 
-/// Writes every event of `report`, one per line.
+/// Every event of `report`: per finding its Detection and Compliance Findings, then the
+/// requirements that need manual evidence.
+pub fn events(report: &Report<'_>) -> Vec<Value> {
+    let titles = titles(report);
+    let mut events: Vec<Value> = report
+        .findings
+        .iter()
+        .flat_map(|finding| finding_events(report, &titles, finding))
+        .collect();
+    events.extend(manual_events(report));
+    events
+}
+
+/// Writes every event of `report`, one per line, in the order of [`events`].
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
-    for event in events(report) {
+    let titles = titles(report);
+    super::write_lines(report.findings, out, |finding, lines| {
+        finding_events(report, &titles, finding).try_for_each(|event| lines.push(&event))
+    })?;
+    for event in manual_events(report) {
         serde_json::to_writer(&mut *out, &event)?;
         out.write_all(b"\n")?;
     }

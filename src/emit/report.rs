@@ -199,24 +199,19 @@ impl<'a> Report<'a> {
 
     /// Writes one finding per line, each self-contained for SIEM ingestion.
     pub fn write_ndjson(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        for finding in self.findings {
-            #[derive(Serialize)]
-            struct Line<'f> {
-                schema: &'static str,
-                account_id: &'f str,
-                #[serde(flatten)]
-                finding: &'f Finding,
-            }
-            serde_json::to_writer(
-                &mut *out,
-                &Line {
-                    schema: REPORT_SCHEMA,
-                    account_id: &self.account.id,
-                    finding,
-                },
-            )?;
-            out.write_all(b"\n")?;
+        #[derive(Serialize)]
+        struct Line<'f> {
+            schema: &'static str,
+            account_id: &'f str,
+            #[serde(flatten)]
+            finding: &'f Finding,
         }
-        Ok(())
+        super::write_lines(self.findings, out, |finding, lines| {
+            lines.push(&Line {
+                schema: REPORT_SCHEMA,
+                account_id: &self.account.id,
+                finding,
+            })
+        })
     }
 }

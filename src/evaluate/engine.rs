@@ -119,7 +119,46 @@ fn context(env: &Arc<cel::Env>, now: DateTime<Utc>) -> Context<'static, 'static>
     ctx.add_variable_from_value("now", Value::Timestamp(now.fixed_offset()));
     ctx.add_function("days", |n: i64| Value::Duration(chrono::Duration::days(n)))
         .expect("`days` is not a standard function");
+    ctx.add_function("matches_any", matches_any)
+        .expect("`matches_any` is not a standard function");
     ctx
+}
+
+/// `matches_any(text, patterns)`: whether `text` matches any of the regular expressions. Unlike
+/// CEL's `matches`, which compiles its pattern on every call, each pattern is compiled once per
+/// thread, so a pattern list from `params` costs nothing per resource.
+fn matches_any(text: Arc<String>, patterns: Arc<Vec<Value>>) -> Result<bool, cel::ExecutionError> {
+    thread_local! {
+        static COMPILED: std::cell::RefCell<HashMap<String, regex::Regex>> =
+            std::cell::RefCell::default();
+    }
+    COMPILED.with_borrow_mut(|compiled| {
+        for pattern in patterns.iter() {
+            let Value::String(pattern) = pattern else {
+                return Err(cel::ExecutionError::function_error(
+                    "matches_any",
+                    format!("patterns must be strings, got {pattern:?}"),
+                ));
+            };
+            if !compiled.contains_key(pattern.as_str()) {
+                // Patterns built from resource data could be endless: keep the cache bounded.
+                if compiled.len() >= 1024 {
+                    compiled.clear();
+                }
+                let regex = regex::Regex::new(pattern).map_err(|e| {
+                    cel::ExecutionError::function_error(
+                        "matches_any",
+                        format!("'{pattern}' is not a valid regex: {e}"),
+                    )
+                })?;
+                compiled.insert(pattern.to_string(), regex);
+            }
+            if compiled[pattern.as_str()].is_match(&text) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    })
 }
 
 /// Runs one check on one resource value already bound as `resource` in `ctx`.
@@ -399,4 +438,38 @@ pub fn evaluate(
         (&a.check_id, &a.resource.arn).cmp(&(&b.check_id, &b.resource.arn))
     });
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_any_matches_each_pattern_and_rejects_invalid_ones() {
+        let patterns = |list: &[&str]| {
+            Arc::new(
+                list.iter()
+                    .map(|p| Value::String(Arc::new((*p).to_owned())))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let text = |t: &str| Arc::new(t.to_owned());
+        assert_eq!(
+            matches_any(text("prod-pii"), patterns(&["^dev-", "-pii$"])),
+            Ok(true)
+        );
+        assert_eq!(
+            matches_any(text("prod-logs"), patterns(&["^dev-", "-pii$"])),
+            Ok(false)
+        );
+        assert_eq!(matches_any(text("prod-logs"), patterns(&[])), Ok(false));
+        let error = matches_any(text("x"), patterns(&["(unclosed"])).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("'(unclosed' is not a valid regex"),
+            "{error}"
+        );
+        assert!(matches_any(text("x"), Arc::new(vec![Value::Int(1)])).is_err());
+    }
 }
