@@ -81,7 +81,15 @@ fn bench_emit(c: &mut Criterion) {
     mappings.annotate(&mut findings);
     let soc2 = mappings.framework("soc2").expect("soc2");
     let compliance = vec![framework_report(&mappings, soc2, &findings)];
-    let report = Report::new(&snapshot, &findings, checks.len(), now, compliance);
+    let resources = lockdown::emit::ResourceCounts::of(&snapshot);
+    let report = Report::new(
+        &snapshot,
+        &resources,
+        &findings,
+        checks.len(),
+        now,
+        compliance,
+    );
 
     let mut group = c.benchmark_group(format!("emit/{FINDINGS}_findings"));
     group.sample_size(10);

@@ -285,7 +285,7 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
         ));
     }
 
-    let (snapshot, source) = if args.demo {
+    let (mut snapshot, source) = if args.demo {
         let snapshot =
             Snapshot::from_json(DEMO_SNAPSHOT, Path::new(DEMO_ORIGIN)).map_err(Failure::runtime)?;
         (snapshot, "demo snapshot".to_owned())
@@ -301,7 +301,8 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     };
 
     let now = args.now.unwrap_or(snapshot.collection.finished_at);
-    let mut findings = evaluate::evaluate(&snapshot, &checks, &catalog.env, now);
+    let resources = emit::ResourceCounts::of(&snapshot);
+    let mut findings = evaluate::evaluate_draining(&mut snapshot, &checks, &catalog.env, now);
     mappings.annotate(&mut findings);
     let expired = suppressions.apply(&mut findings, now.date_naive());
     if let Some(baseline) = &baseline {
@@ -324,13 +325,27 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
         .map(|f| framework_report(&mappings, f, reported))
         .collect();
 
-    let mut report = Report::new(&snapshot, reported, checks.len(), now, compliance);
+    let mut report = Report::new(
+        &snapshot,
+        &resources,
+        reported,
+        checks.len(),
+        now,
+        compliance,
+    );
     if let Some(region) = &args.aws.region {
         report.home_region = region.clone();
     }
     report.suppressions_expired = expired;
     if let Some(path) = &args.output.save_baseline {
-        let everything = Report::new(&snapshot, &findings, checks.len(), now, Vec::new());
+        let everything = Report::new(
+            &snapshot,
+            &resources,
+            &findings,
+            checks.len(),
+            now,
+            Vec::new(),
+        );
         emit::write_to(emit::Format::Json, &everything, path).map_err(|e| {
             Failure::runtime(format!("cannot write the baseline {}: {e}", path.display()))
         })?;

@@ -9,7 +9,7 @@ pub mod signing;
 pub mod sink;
 pub mod summary;
 
-pub use report::{Report, Summary};
+pub use report::{Report, ResourceCounts, Summary};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -110,9 +110,35 @@ pub struct AccountSection<'a> {
     pub summary: Summary,
 }
 
+/// How many resources a snapshot holds, in all and per account; counted before a draining
+/// evaluation releases them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResourceCounts {
+    pub total: usize,
+    pub by_account: HashMap<String, usize>,
+}
+
+impl ResourceCounts {
+    /// Counts the resources of `snapshot`.
+    pub fn of(snapshot: &Snapshot) -> Self {
+        let mut counts = Self {
+            total: snapshot.resources.len(),
+            by_account: HashMap::new(),
+        };
+        for resource in &snapshot.resources {
+            *counts
+                .by_account
+                .entry(resource.account_id.clone())
+                .or_default() += 1;
+        }
+        counts
+    }
+}
+
 /// The per-account sections of an organization snapshot's findings.
 fn account_sections<'a>(
     snapshot: &'a Snapshot,
+    resources: &ResourceCounts,
     findings: &[Finding],
     checks: usize,
 ) -> Vec<AccountSection<'a>> {
@@ -126,6 +152,7 @@ fn account_sections<'a>(
             account,
             summary: Summary {
                 checks,
+                resources: resources.by_account.get(&account.id).copied().unwrap_or(0),
                 ..Default::default()
             },
         })
@@ -142,11 +169,6 @@ fn account_sections<'a>(
             sections[i].summary.add(finding);
         }
     }
-    for resource in &snapshot.resources {
-        if let Some(i) = section(&resource.account_id) {
-            sections[i].summary.resources += 1;
-        }
-    }
     for error in &snapshot.errors {
         if let Some(i) = error.account_id.as_deref().and_then(section) {
             sections[i].summary.collection_errors += 1;
@@ -156,9 +178,10 @@ fn account_sections<'a>(
 }
 
 impl<'a> Report<'a> {
-    /// Assembles the report of evaluating `snapshot`.
+    /// Assembles the report of evaluating `snapshot`, which held `resources`.
     pub fn new(
         snapshot: &'a Snapshot,
+        resources: &ResourceCounts,
         findings: &'a [Finding],
         checks: usize,
         evaluated_at: DateTime<Utc>,
@@ -172,17 +195,12 @@ impl<'a> Report<'a> {
             regions_skipped: &snapshot.regions_skipped,
             collection: &snapshot.collection,
             evaluated_at,
-            summary: Summary::new(
-                findings,
-                checks,
-                snapshot.resources.len(),
-                snapshot.errors.len(),
-            ),
+            summary: Summary::new(findings, checks, resources.total, snapshot.errors.len()),
             findings,
             collection_errors: &snapshot.errors,
             compliance,
             suppressions_expired: Vec::new(),
-            accounts: account_sections(snapshot, findings, checks),
+            accounts: account_sections(snapshot, resources, findings, checks),
             home_region: snapshot
                 .regions
                 .first()

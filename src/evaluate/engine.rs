@@ -389,60 +389,138 @@ impl Run<'_> {
     }
 }
 
-/// Evaluates `checks` over every resource of `snapshot` at time `now`, sorted by check and ARN.
-pub fn evaluate(
-    snapshot: &Snapshot,
-    checks: &[&Check],
-    env: &Arc<cel::Env>,
-    now: DateTime<Utc>,
-) -> Vec<Finding> {
-    let mut by_type: HashMap<&str, Vec<&Check>> = HashMap::new();
-    for check in checks {
-        by_type
-            .entry(check.def.resource.as_str())
-            .or_default()
-            .push(check);
+/// One evaluation: the checks by resource type, the snapshot's data gaps, the clock.
+struct Evaluation<'a> {
+    by_type: HashMap<&'a str, Vec<&'a Check>>,
+    run: Run<'a>,
+    env: &'a Arc<cel::Env>,
+    /// ERROR findings for resources that could not be listed.
+    listing: Vec<Finding>,
+}
+
+impl<'a> Evaluation<'a> {
+    fn new(
+        account: &'a Account,
+        errors: &'a [CollectionError],
+        checks: &'a [&'a Check],
+        env: &'a Arc<cel::Env>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut by_type: HashMap<&str, Vec<&Check>> = HashMap::new();
+        for check in checks {
+            by_type
+                .entry(check.def.resource.as_str())
+                .or_default()
+                .push(check);
+        }
+        let run = Run {
+            account,
+            now,
+            gaps: Gaps::new(errors),
+        };
+        let listing = run.listing_findings(checks);
+        Self {
+            by_type,
+            run,
+            env,
+            listing,
+        }
     }
-    let run = Run {
-        account: &snapshot.account,
-        now,
-        gaps: Gaps::new(&snapshot.errors),
-    };
-    let checks_of = |resource: &Resource| by_type.get(resource.resource_type());
-    let listing = run.listing_findings(checks);
-    let total = snapshot
-        .resources
-        .iter()
-        .filter_map(|r| checks_of(r).map(Vec::len))
-        .sum::<usize>()
-        + listing.len();
-    // Resources are evaluated a chunk at a time into a vector of the exact final size: a
-    // single parallel collect would hold every finding twice while it joins per-thread parts.
-    let mut findings = Vec::with_capacity(total);
-    for chunk in snapshot.resources.chunks(EVALUATION_CHUNK) {
+
+    /// How many findings evaluating `resources` gives.
+    fn count(&self, resources: &[Resource]) -> usize {
+        let per_resource: usize = resources
+            .iter()
+            .filter_map(|r| self.by_type.get(r.resource_type()).map(Vec::len))
+            .sum();
+        per_resource + self.listing.len()
+    }
+
+    /// Appends the findings of `chunk`, evaluated in parallel.
+    fn extend(&self, findings: &mut Vec<Finding>, chunk: &[Resource]) {
         findings.par_extend(
             chunk
                 .par_iter()
                 .map_init(
-                    || context(env, now),
-                    |ctx, resource| match checks_of(resource) {
-                        Some(checks) => run.resource_findings(ctx, resource, checks),
+                    || context(self.env, self.run.now),
+                    |ctx, resource| match self.by_type.get(resource.resource_type()) {
+                        Some(checks) => self.run.resource_findings(ctx, resource, checks),
                         None => Vec::new(),
                     },
                 )
                 .flatten_iter(),
         );
     }
-    findings.extend(listing);
-    findings.par_sort_unstable_by(|a, b| {
-        (&a.check_id, &a.resource.arn).cmp(&(&b.check_id, &b.resource.arn))
-    });
-    findings
+
+    /// Adds the listing errors and sorts by check, ARN and id (unique, so the order is total).
+    fn finish(self, mut findings: Vec<Finding>) -> Vec<Finding> {
+        findings.extend(self.listing);
+        findings.par_sort_unstable_by(|a, b| {
+            (&a.check_id, &a.resource.arn, a.id).cmp(&(&b.check_id, &b.resource.arn, b.id))
+        });
+        findings
+    }
+}
+
+/// Evaluates `checks` over every resource of `snapshot` at time `now`, sorted by check and ARN.
+/// Resources are evaluated a chunk at a time into a vector of the exact final size: a single
+/// parallel collect would hold every finding twice while it joins per-thread parts.
+pub fn evaluate(
+    snapshot: &Snapshot,
+    checks: &[&Check],
+    env: &Arc<cel::Env>,
+    now: DateTime<Utc>,
+) -> Vec<Finding> {
+    let evaluation = Evaluation::new(&snapshot.account, &snapshot.errors, checks, env, now);
+    let mut findings = Vec::with_capacity(evaluation.count(&snapshot.resources));
+    for chunk in snapshot.resources.chunks(EVALUATION_CHUNK) {
+        evaluation.extend(&mut findings, chunk);
+    }
+    evaluation.finish(findings)
+}
+
+/// Like [`evaluate`], but releases each chunk of resources once it is evaluated, so the
+/// findings reuse the snapshot's memory: peak memory is the findings', not the findings' plus
+/// the resources'. `snapshot.resources` is empty afterwards (count them first if needed).
+pub fn evaluate_draining(
+    snapshot: &mut Snapshot,
+    checks: &[&Check],
+    env: &Arc<cel::Env>,
+    now: DateTime<Utc>,
+) -> Vec<Finding> {
+    let mut resources = std::mem::take(&mut snapshot.resources);
+    let evaluation = Evaluation::new(&snapshot.account, &snapshot.errors, checks, env, now);
+    let mut findings = Vec::with_capacity(evaluation.count(&resources));
+    while !resources.is_empty() {
+        // From the end, so that splitting a chunk off moves only the chunk.
+        let chunk = resources.split_off(resources.len().saturating_sub(EVALUATION_CHUNK));
+        evaluation.extend(&mut findings, &chunk);
+    }
+    evaluation.finish(findings)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn draining_evaluation_gives_the_same_findings_and_empties_the_snapshot() {
+        let catalog = crate::evaluate::Catalog::load(&[]).expect("built-in checks load");
+        let checks: Vec<&Check> = catalog.checks.iter().collect();
+        // More resources than one chunk, so that several chunks are split off.
+        let mut snapshot = crate::inventory::synthetic::snapshot(EVALUATION_CHUNK * 2 + 7, 3);
+        let now = snapshot.collection.finished_at;
+        let borrowed = evaluate(&snapshot, &checks, &catalog.env, now);
+        let drained = evaluate_draining(&mut snapshot, &checks, &catalog.env, now);
+        assert!(snapshot.resources.is_empty());
+        assert!(borrowed.len() > EVALUATION_CHUNK * 2);
+        assert_eq!(
+            borrowed.len(),
+            borrowed.capacity(),
+            "the exact size was reserved"
+        );
+        assert_eq!(borrowed, drained);
+    }
 
     #[test]
     fn matches_any_matches_each_pattern_and_rejects_invalid_ones() {

@@ -10,7 +10,7 @@ pub mod suppress;
 
 pub use catalog::{Catalog, Selection};
 pub use check::{Check, CheckError};
-pub use engine::evaluate;
+pub use engine::{evaluate, evaluate_draining};
 pub use finding::{Finding, Severity, Status};
 
 use chrono::{DateTime, Utc};
