@@ -3,7 +3,9 @@
 //! into ERROR findings, never PASS.
 
 use super::check::Check;
-use super::finding::{CollectionFailure, Evidence, Finding, FindingResource, Status, finding_id};
+use super::finding::{
+    CollectionFailure, Evidence, EvidenceInterner, Finding, FindingResource, Status, finding_id,
+};
 use crate::inventory::{
     Account, Affected, CollectionError, ErrorKind, Resource, ResourceData, Snapshot,
 };
@@ -240,7 +242,7 @@ impl<'v, 'c> EvidenceSource<'v, 'c> {
     }
 
     /// The attributes `check` read, as collected, with anything secret-looking redacted.
-    fn evidence(&mut self, check: &'c Check) -> Evidence {
+    fn evidence(&mut self, check: &'c Check, interner: &mut EvidenceInterner) -> Evidence {
         let Some(attributes) = self.attributes else {
             return Evidence::default();
         };
@@ -252,7 +254,7 @@ impl<'v, 'c> EvidenceSource<'v, 'c> {
                 Some(json.to_string())
             });
         }
-        Evidence::from_json_values(check.reads.iter().filter_map(|field| {
+        interner.object(check.reads.iter().filter_map(|field| {
             let fragment = self.fragments.get(field.as_str())?.as_deref()?;
             Some((field.as_str(), fragment))
         }))
@@ -315,7 +317,7 @@ impl Run<'_> {
 
     fn resource_findings<'c>(
         &self,
-        ctx: &mut Context<'static, 'static>,
+        (ctx, interner): &mut (Context<'static, 'static>, EvidenceInterner),
         resource: &Resource,
         checks: &[&'c Check],
     ) -> Vec<Finding> {
@@ -342,7 +344,7 @@ impl Run<'_> {
                     Ok(v) => {
                         let (status, reason) = run(check, ctx);
                         let evidence = evidence.get_or_insert_with(|| EvidenceSource::new(v));
-                        let evidence = evidence.evidence(check);
+                        let evidence = evidence.evidence(check, interner);
                         self.finding(check, target, status, reason, evidence, None)
                     }
                     Err(e) => self.finding(
@@ -442,7 +444,7 @@ impl<'a> Evaluation<'a> {
             chunk
                 .par_iter()
                 .map_init(
-                    || context(self.env, self.run.now),
+                    || (context(self.env, self.run.now), EvidenceInterner::default()),
                     |ctx, resource| match self.by_type.get(resource.resource_type()) {
                         Some(checks) => self.run.resource_findings(ctx, resource, checks),
                         None => Vec::new(),

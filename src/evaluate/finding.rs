@@ -137,39 +137,72 @@ pub struct Finding {
     pub evaluated_at: DateTime<Utc>,
 }
 
-/// The resource attributes a check read, as one compact JSON object. Kept as text: findings are
-/// many (several per resource) and their evidence is only ever written out, so a parsed map per
-/// finding would cost several times the memory.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Evidence(Box<RawValue>);
+/// The resource attributes a check read, as one compact JSON object. Kept as shared text:
+/// findings are many (several per resource), their evidence is only ever written out, and most
+/// checks read a few flags, so identical evidence is common and stored once (see
+/// [`EvidenceInterner`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence(Arc<str>);
+
+/// The JSON object of `attributes`: names with their values as JSON text, names in order.
+fn object_text<'a>(attributes: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut text = String::from("{");
+    for (name, value) in attributes {
+        if text.len() > 1 {
+            text.push(',');
+        }
+        text.push_str(&serde_json::Value::from(name).to_string());
+        text.push(':');
+        text.push_str(value);
+    }
+    text.push('}');
+    text
+}
 
 impl Evidence {
     /// The object of `attributes`: names with their values as JSON text, names in order.
     pub fn from_json_values<'a>(attributes: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        let mut text = String::from("{");
-        for (name, value) in attributes {
-            if text.len() > 1 {
-                text.push(',');
-            }
-            text.push_str(&serde_json::Value::from(name).to_string());
-            text.push(':');
-            text.push_str(value);
-        }
-        text.push('}');
-        Self(RawValue::from_string(text).expect("evidence is built from valid JSON values"))
+        Self(object_text(attributes).into())
     }
 }
 
 impl Default for Evidence {
     fn default() -> Self {
-        Self::from_json_values([])
+        Self("{}".into())
     }
 }
 
-impl PartialEq for Evidence {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.get() == other.0.get()
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let raw: &RawValue = serde_json::from_str(&self.0).map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Evidence {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        Ok(Self(raw.get().into()))
+    }
+}
+
+/// Evidence already built during an evaluation, so that identical evidence is stored once.
+#[derive(Debug, Default)]
+pub struct EvidenceInterner(std::collections::HashSet<Arc<str>>);
+
+impl EvidenceInterner {
+    /// The evidence object of `attributes`, shared with identical evidence built before.
+    pub fn object<'a>(
+        &mut self,
+        attributes: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Evidence {
+        let text = object_text(attributes);
+        if let Some(known) = self.0.get(text.as_str()) {
+            return Evidence(known.clone());
+        }
+        let text: Arc<str> = text.into();
+        self.0.insert(text.clone());
+        Evidence(text)
     }
 }
 
