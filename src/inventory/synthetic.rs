@@ -41,13 +41,29 @@ fn key(rng: &mut fastrand::Rng, slot: u8, now: DateTime<Utc>) -> AccessKey {
     }
 }
 
+/// The ARN, name and attributes of a resource.
+type Generated = (String, String, ResourceData);
+
 fn resource(kind: u64, index: usize, rng: &mut fastrand::Rng, now: DateTime<Utc>) -> Resource {
-    let region = REGIONS[index % REGIONS.len()];
-    if kind >= 70 {
-        return regional(kind, index, region, rng);
+    let (region, (arn, name, data)) = if kind >= 70 {
+        let region = REGIONS[index % REGIONS.len()];
+        (region, regional(kind, index, region, rng))
+    } else {
+        (GLOBAL_REGION, iam(kind, index, rng, now))
+    };
+    Resource {
+        arn,
+        name,
+        region: region.into(),
+        account_id: ACCOUNT_ID.into(),
+        data,
     }
+}
+
+/// An IAM user, inline policy, managed policy or role.
+fn iam(kind: u64, index: usize, rng: &mut fastrand::Rng, now: DateTime<Utc>) -> Generated {
     let arn = |suffix: String| format!("arn:aws:iam::{ACCOUNT_ID}:{suffix}");
-    let (arn, name, data) = match kind {
+    match kind {
         0..=39 => {
             let name = format!("user-{index}");
             let console = rng.bool();
@@ -135,19 +151,12 @@ fn resource(kind: u64, index: usize, rng: &mut fastrand::Rng, now: DateTime<Utc>
                 ResourceData::IamRole(role),
             )
         }
-    };
-    Resource {
-        arn,
-        name,
-        region: GLOBAL_REGION.into(),
-        account_id: ACCOUNT_ID.into(),
-        data,
     }
 }
 
 /// An S3 bucket, a KMS key, a security group or an EBS volume in `region`.
-fn regional(kind: u64, index: usize, region: &str, rng: &mut fastrand::Rng) -> Resource {
-    let (arn, name, data) = match kind {
+fn regional(kind: u64, index: usize, region: &str, rng: &mut fastrand::Rng) -> Generated {
+    match kind {
         70..=79 => {
             let name = format!("bucket-{index}");
             let hardened = rng.u8(0..10) < 7;
@@ -245,13 +254,6 @@ fn regional(kind: u64, index: usize, region: &str, rng: &mut fastrand::Rng) -> R
                 ResourceData::Ec2Volume(volume),
             )
         }
-    };
-    Resource {
-        arn,
-        name,
-        region: region.into(),
-        account_id: ACCOUNT_ID.into(),
-        data,
     }
 }
 
