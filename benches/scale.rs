@@ -21,6 +21,10 @@ fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
 }
 
 /// One run of the scanner: wall time and peak resident memory in bytes.
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which also reports its peak memory"
+)]
 fn scan(snapshot: &Path, output: &Path) -> (Duration, u64) {
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_lockdown"))

@@ -315,11 +315,11 @@ impl Run<'_> {
         )
     }
 
-    fn resource_findings<'c>(
+    fn resource_findings(
         &self,
         (ctx, interner): &mut (Context<'static, 'static>, EvidenceInterner),
         resource: &Resource,
-        checks: &[&'c Check],
+        checks: &[&Check],
     ) -> Vec<Finding> {
         let value = resource.data.to_cel();
         if let Ok(v) = &value {
