@@ -20,7 +20,6 @@ use crate::inventory::{
 };
 use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
@@ -78,12 +77,28 @@ pub struct CallError {
     pub message: String,
 }
 
+/// An error and its causes by their messages (`dispatch failure: io error: dns error: ...`),
+/// without the debug dump of the whole chain that `DisplayErrorContext` appends.
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !text.contains(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 impl CallError {
     /// Classifies an SDK error: denied, throttled past retries, timeout, network, decode...
     pub fn from_sdk<E, R>(action: &'static str, err: &SdkError<E, R>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
         let code = err.code().map(str::to_owned);
         let kind = match err {
@@ -116,8 +131,8 @@ impl CallError {
         // The inner error's chain, not the whole SdkError: that would dump the raw response.
         let message = match (err.message(), err.as_service_error()) {
             (Some(message), _) => message.to_owned(),
-            (None, Some(service)) => DisplayErrorContext(service).to_string(),
-            (None, None) => DisplayErrorContext(err).to_string(),
+            (None, Some(service)) => causes(service),
+            (None, None) => causes(err),
         };
         Self {
             action,
@@ -188,7 +203,7 @@ pub async fn drain<T, E, R>(
 ) -> Result<Vec<T>, CallError>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     let mut all = Vec::new();
     while let Some(item) = items.next().await {
@@ -480,4 +495,36 @@ pub fn all_actions() -> Vec<&'static str> {
     .concat();
     actions.sort_unstable();
     actions
+}
+
+#[cfg(test)]
+mod tests {
+    /// An error with an optional cause, like the SDK's nested dispatch errors.
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|cause| cause as _)
+        }
+    }
+
+    #[test]
+    fn causes_join_each_message_once_without_debug_dumps() {
+        let dns = Layer("dns error: failed to lookup address", None);
+        let connect = Layer("client error (Connect)", Some(Box::new(dns)));
+        let io = Layer("io error", Some(Box::new(connect)));
+        let repeated = Layer("io error", Some(Box::new(io)));
+        let dispatch = Layer("dispatch failure", Some(Box::new(repeated)));
+        assert_eq!(
+            super::causes(&dispatch),
+            "dispatch failure: io error: client error (Connect): dns error: failed to lookup address"
+        );
+    }
 }
