@@ -112,7 +112,7 @@ pub struct AccountSection<'a> {
 
 /// How many resources a snapshot holds, in all and per account; counted before a draining
 /// evaluation releases them.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug)]
 pub struct ResourceCounts {
     pub total: usize,
     pub by_account: HashMap<String, usize>,
@@ -126,10 +126,12 @@ impl ResourceCounts {
             by_account: HashMap::new(),
         };
         for resource in &snapshot.resources {
-            *counts
-                .by_account
-                .entry(resource.account_id.clone())
-                .or_default() += 1;
+            match counts.by_account.get_mut(&resource.account_id) {
+                Some(count) => *count += 1,
+                None => {
+                    counts.by_account.insert(resource.account_id.clone(), 1);
+                }
+            }
         }
         counts
     }
