@@ -5,7 +5,7 @@ use super::{AwsArgs, CheckArgs, Failure, FrameworkArgs, OutputArgs, Ui, exit};
 use crate::collect::org::OrgOptions;
 use crate::collect::{self, CallRecorder, CollectOptions};
 use crate::emit::{self, Report, summary};
-use crate::evaluate::baseline::{Baseline, Change};
+use crate::evaluate::baseline::{Baseline, Change, Coverage};
 use crate::evaluate::suppress::Suppressions;
 use crate::evaluate::{self, Catalog, Finding, Selection, Status};
 use crate::inventory::Snapshot;
@@ -302,12 +302,13 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
 
     let now = args.now.unwrap_or(snapshot.collection.finished_at);
     let resources = emit::ResourceCounts::of(&snapshot);
+    let coverage = Coverage::of(&snapshot);
     let mut findings = evaluate::evaluate_draining(&mut snapshot, &checks, &catalog.env, now);
     mappings.annotate(&mut findings);
     let expired = suppressions.apply(&mut findings, now.date_naive());
     if let Some(baseline) = &baseline {
         let checks_run: Vec<&str> = checks.iter().map(|c| c.def.id.as_str()).collect();
-        baseline.apply(&mut findings, &checks_run, &[snapshot.account.id.as_str()]);
+        baseline.apply(&mut findings, &checks_run, &coverage);
     }
     let changes_only: Vec<Finding>;
     let reported: &[Finding] = if args.output.only_changes {
@@ -320,9 +321,10 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     } else {
         &findings
     };
+    // --only-changes limits what is sent, not what is judged.
     let compliance: Vec<_> = frameworks
         .iter()
-        .map(|f| framework_report(&mappings, f, reported))
+        .map(|f| framework_report(&mappings, f, &findings))
         .collect();
 
     let mut report = Report::new(

@@ -1,13 +1,17 @@
 //! CloudTrail: trails in their home region, whether they log, which events they record (basic
 //! and advanced event selectors), and an account-wide summary across regions.
 
+use super::s3;
 use super::{CallError, Collected, Scope, affects, monitoring};
 use crate::inventory::cloudtrail::{AccountTrails, SELECTOR_ATTRIBUTES, STATUS_ATTRIBUTES, Trail};
 use crate::inventory::monitoring::TrailMetricFilter;
-use crate::inventory::{Account, GLOBAL_REGION, Resource, ResourceData};
+use crate::inventory::s3::Bucket;
+use crate::inventory::{Account, Cause, GLOBAL_REGION, Resource, ResourceData, Unknowns, unknown};
+use crate::{attributes, or_unknown};
 use aws_sdk_cloudtrail::Client;
 use aws_sdk_cloudtrail::types::{AdvancedEventSelector, EventSelector};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The API actions this module calls.
 pub const ACTIONS: &[&str] = &[
@@ -124,17 +128,19 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
         .filter(|t| t.home_region().is_none_or(|h| h == region))
     {
         let arn = trail.trail_arn().unwrap_or_default().to_owned();
+        let mut missing = Vec::new();
         let mut data = Trail {
             name: trail.name().unwrap_or_default().to_owned(),
             home_region: region.to_owned(),
-            multi_region: trail.is_multi_region_trail().unwrap_or(false),
-            organization_trail: trail.is_organization_trail().unwrap_or(false),
-            log_file_validation: trail.log_file_validation_enabled().unwrap_or(false),
+            multi_region: or_unknown!(missing, Trail: multi_region = trail.is_multi_region_trail()),
+            organization_trail: or_unknown!(missing, Trail: organization_trail = trail.is_organization_trail()),
+            log_file_validation: or_unknown!(missing, Trail: log_file_validation = trail.log_file_validation_enabled()),
             kms_key_id: trail.kms_key_id().map(str::to_owned),
             cloudwatch_logs_group_arn: trail.cloud_watch_logs_log_group_arn().map(str::to_owned),
             s3_bucket: trail.s3_bucket_name().map(str::to_owned),
             ..Default::default()
         };
+        out.left_out("cloudtrail:DescribeTrails", region, TYPE, &arn, &missing);
         let (status, selectors) = tokio::join!(
             client.get_trail_status().name(&arn).send(),
             client.get_event_selectors().trail_name(&arn).send(),
@@ -175,59 +181,78 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
 
 /// Bucket attributes a trail's bucket facts come from, and the trail attribute each fills.
 const BUCKET_FACTS: [(&[&str], &str); 2] = [
-    (&["logging_target"], "s3_bucket_access_logging"),
-    (&["policy_public", "acl_public"], "s3_bucket_public"),
+    (
+        attributes!(Bucket: logging_target),
+        attributes!(Trail: s3_bucket_access_logging)[0],
+    ),
+    (
+        attributes!(Bucket: policy_public, acl_public),
+        attributes!(Trail: s3_bucket_public)[0],
+    ),
 ];
 
 /// Fills each trail's facts about its S3 bucket from the collected bucket, when the bucket is
-/// in this account; a failed bucket call leaves the matching trail facts unknown.
+/// in this account. Run after [`crate::inventory::unknown::attach`]: a bucket attribute left
+/// unknown leaves the trail fact it feeds unknown, with the same cause, wherever the bucket
+/// lives; when the buckets could not be listed at all, every trail's bucket facts are unknown.
 pub fn link_buckets(out: &mut Collected) {
-    let buckets: HashMap<String, (String, bool, bool)> = out
+    let listing_failed: Option<Arc<Cause>> = out
+        .errors
+        .iter()
+        .find(|e| {
+            e.affects.iter().any(|a| {
+                a.resource_type == s3::TYPE && a.attributes.is_empty() && a.resource_arn.is_none()
+            })
+        })
+        .map(|e| Arc::new(Cause::from(e)));
+    let buckets: HashMap<String, (bool, bool, Unknowns)> = out
         .resources
         .iter()
         .filter_map(|r| match &r.data {
             ResourceData::S3Bucket(b) => Some((
                 b.name.clone(),
                 (
-                    r.arn.clone(),
                     b.logging_target.is_some(),
                     b.policy_public || b.acl_public,
+                    r.unknown.clone(),
                 ),
             )),
             _ => None,
         })
         .collect();
-    let mut carried = Vec::new();
     for resource in &mut out.resources {
         let ResourceData::CloudTrailTrail(trail) = &mut resource.data else {
             continue;
         };
-        let Some((bucket_arn, logging, public)) =
-            trail.s3_bucket.as_ref().and_then(|name| buckets.get(name))
-        else {
+        let Some(bucket) = trail.s3_bucket.as_ref() else {
             continue;
         };
-        trail.s3_bucket_access_logging = Some(*logging);
-        trail.s3_bucket_public = Some(*public);
-        for error in &out.errors {
-            for (sources, attribute) in BUCKET_FACTS {
-                let about_bucket = error.affects.iter().any(|a| {
-                    a.resource_type == "aws.s3.bucket"
-                        && a.resource_arn.as_ref().is_none_or(|arn| arn == bucket_arn)
-                        && (a.attributes.is_empty()
-                            || a.attributes.iter().any(|x| sources.contains(&x.as_str())))
-                });
-                if about_bucket {
-                    let mut affected = affects(TYPE, &[attribute]);
-                    affected.resource_arn = Some(resource.arn.clone());
-                    let mut copy = error.clone();
-                    copy.affects = vec![affected];
-                    carried.push(copy);
+        match buckets.get(bucket) {
+            Some((logging, public, bucket_unknown)) => {
+                trail.s3_bucket_access_logging = Some(*logging);
+                trail.s3_bucket_public = Some(*public);
+                for (sources, attribute) in BUCKET_FACTS {
+                    if let Some(cause) = unknown::cause_for(bucket_unknown, sources.iter().copied())
+                    {
+                        resource
+                            .unknown
+                            .entry(attribute.to_owned())
+                            .or_insert_with(|| cause.clone());
+                    }
+                }
+            }
+            None => {
+                if let Some(cause) = &listing_failed {
+                    for (_, attribute) in BUCKET_FACTS {
+                        resource
+                            .unknown
+                            .entry(attribute.to_owned())
+                            .or_insert_with(|| cause.clone());
+                    }
                 }
             }
         }
     }
-    out.errors.extend(carried);
 }
 
 /// `(region, log group name)` of a CloudWatch Logs log group ARN
@@ -330,6 +355,7 @@ pub fn account_summary(account: &Account, out: &mut Collected) {
             s3_write_data_events,
             s3_read_data_events,
         }),
+        unknown: Default::default(),
     });
 }
 

@@ -48,7 +48,13 @@ struct AuthorizationDetails {
     policies: Vec<ManagedPolicyDetail>,
 }
 
-async fn credential_report(client: &Client) -> Result<Vec<credential_report::Row>, CallError> {
+/// The credential report's rows and when IAM generated it.
+struct CredentialReport {
+    rows: Vec<credential_report::Row>,
+    generated_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+async fn credential_report(client: &Client) -> Result<CredentialReport, CallError> {
     let deadline = tokio::time::Instant::now() + REPORT_WAIT;
     let mut wait = Duration::from_millis(250);
     loop {
@@ -79,9 +85,12 @@ async fn credential_report(client: &Client) -> Result<Vec<credential_report::Row
         .send()
         .await
         .map_err(|e| CallError::from_sdk("iam:GetCredentialReport", &e))?;
+    let generated_at = report.generated_time.as_ref().and_then(utc);
     let content = report.content.map(|b| b.into_inner()).unwrap_or_default();
-    credential_report::parse(&content)
-        .map_err(|e| CallError::data("iam:GetCredentialReport", ErrorKind::Decode, e.to_string()))
+    let rows = credential_report::parse(&content).map_err(|e| {
+        CallError::data("iam:GetCredentialReport", ErrorKind::Decode, e.to_string())
+    })?;
+    Ok(CredentialReport { rows, generated_at })
 }
 
 async fn authorization_details(client: &Client) -> Result<AuthorizationDetails, CallError> {
@@ -262,6 +271,7 @@ impl Builder<'_> {
             region: GLOBAL_REGION.to_owned(),
             account_id: self.account.id.clone(),
             data,
+            unknown: Default::default(),
         });
     }
 
@@ -307,7 +317,7 @@ impl Builder<'_> {
         arn: String,
         name: String,
         aws_managed: bool,
-        attachment_count: i64,
+        attachment_count: Option<i64>,
         default_version: Option<String>,
         raw_document: Option<&str>,
     ) {
@@ -318,6 +328,21 @@ impl Builder<'_> {
             &["document", "grants_full_admin"],
         );
         let grants_full_admin = document.as_ref().map(PolicyDocument::grants_full_admin);
+        let mut missing = Vec::new();
+        let attachment_count =
+            crate::or_unknown!(missing, iam::ManagedPolicy: attachment_count = attachment_count);
+        let action = if aws_managed {
+            "iam:ListPolicies"
+        } else {
+            "iam:GetAccountAuthorizationDetails"
+        };
+        self.out.left_out(
+            action,
+            GLOBAL_REGION,
+            "aws.iam.managed_policy",
+            &arn,
+            &missing,
+        );
         let data = iam::ManagedPolicy {
             name: name.clone(),
             aws_managed,
@@ -393,10 +418,13 @@ pub async fn collect(
         server_certificates(&client),
     );
     let mut b = Builder { account, out };
+    if let Ok(report) = &report {
+        b.out.credential_report_generated_at = report.generated_at;
+    }
 
     // Root user: only the credential report knows it.
     match &report {
-        Ok(rows) => match rows.iter().find(|r| r.user == ROOT_ROW) {
+        Ok(CredentialReport { rows, .. }) => match rows.iter().find(|r| r.user == ROOT_ROW) {
             Some(root) => {
                 let virtual_mfa = virtual_mfa
                     .as_ref()
@@ -449,7 +477,11 @@ pub async fn collect(
         b.fail(e, vec![affected]);
     }
     let mut users: BTreeMap<String, iam::User> = BTreeMap::new();
-    for row in report.iter().flatten().filter(|r| r.user != ROOT_ROW) {
+    for row in report
+        .iter()
+        .flat_map(|r| &r.rows)
+        .filter(|r| r.user != ROOT_ROW)
+    {
         users.insert(
             row.arn.clone(),
             iam::User {
@@ -470,6 +502,23 @@ pub async fn collect(
                 let arn = detail.arn().unwrap_or_default().to_owned();
                 let name = detail.user_name().unwrap_or_default().to_owned();
                 let inline = b.inline_policies("user", &name, &arn, detail.user_policy_list());
+                if let (Ok(report), false) = (&report, users.contains_key(&arn)) {
+                    // Created after the report was generated (AWS serves one up to 4 hours
+                    // old): its passwords, keys and MFA are unknown, not absent.
+                    let missing = CallError::data(
+                        "iam:GetCredentialReport",
+                        ErrorKind::MissingData,
+                        format!(
+                            "user {name} is not in the credential report generated at {}; it was probably created since",
+                            report
+                                .generated_at
+                                .map_or_else(|| "an unknown time".to_owned(), |t| t.to_rfc3339())
+                        ),
+                    );
+                    let mut affected = affects("aws.iam.user", CREDENTIAL_REPORT_ATTRIBUTES);
+                    affected.resource_arn = Some(arn.clone());
+                    b.fail(&missing, vec![affected]);
+                }
                 let user = users.entry(arn).or_insert_with(|| iam::User {
                     name: name.clone(),
                     created: detail.create_date().and_then(utc),
@@ -530,7 +579,7 @@ pub async fn collect(
                     arn.clone(),
                     name,
                     false,
-                    policy.attachment_count().map(i64::from).unwrap_or(0),
+                    policy.attachment_count().map(i64::from),
                     policy.default_version_id().map(str::to_owned),
                     default.and_then(|v| v.document()),
                 );
@@ -611,7 +660,7 @@ pub async fn collect(
                     arn,
                     policy.policy_name().unwrap_or_default().to_owned(),
                     true,
-                    policy.attachment_count().map(i64::from).unwrap_or(0),
+                    policy.attachment_count().map(i64::from),
                     policy.default_version_id().map(str::to_owned),
                     document.as_deref(),
                 );

@@ -6,6 +6,7 @@ use super::{CallError, Collected, Scope, drain};
 use crate::inventory::kms::{Key, POLICY_ATTRIBUTES, ROTATION_ATTRIBUTES};
 use crate::inventory::policy::PolicyDocument;
 use crate::inventory::{ErrorKind, ResourceData};
+use crate::or_unknown;
 use aws_sdk_kms::Client;
 
 /// The API actions this module calls.
@@ -37,26 +38,18 @@ async fn key(scope: &Scope<'_>, client: &Client, key_id: String, arn: String) ->
     match client.describe_key().key_id(&key_id).send().await {
         Ok(answer) => {
             if let Some(meta) = answer.key_metadata() {
-                key.manager = meta
-                    .key_manager()
-                    .map(|m| m.as_str().to_owned())
-                    .unwrap_or_default();
-                key.spec = meta
-                    .key_spec()
-                    .map(|s| s.as_str().to_owned())
-                    .unwrap_or_default();
-                key.usage = meta
-                    .key_usage()
-                    .map(|u| u.as_str().to_owned())
-                    .unwrap_or_default();
-                key.state = meta
-                    .key_state()
-                    .map(|s| s.as_str().to_owned())
-                    .unwrap_or_default();
-                key.origin = meta
-                    .origin()
-                    .map(|o| o.as_str().to_owned())
-                    .unwrap_or_default();
+                let mut missing = Vec::new();
+                let text = |value: Option<&str>| value.map(str::to_owned);
+                key.manager = or_unknown!(missing, Key: manager = text(meta.key_manager().map(|m| m.as_str())));
+                key.spec =
+                    or_unknown!(missing, Key: spec = text(meta.key_spec().map(|s| s.as_str())));
+                key.usage =
+                    or_unknown!(missing, Key: usage = text(meta.key_usage().map(|u| u.as_str())));
+                key.state =
+                    or_unknown!(missing, Key: state = text(meta.key_state().map(|s| s.as_str())));
+                key.origin =
+                    or_unknown!(missing, Key: origin = text(meta.origin().map(|o| o.as_str())));
+                out.left_out("kms:DescribeKey", region, TYPE, &arn, &missing);
                 key.multi_region = meta.multi_region();
             }
         }

@@ -27,6 +27,23 @@ use std::time::Duration;
 
 pub use calls::CallRecorder;
 
+/// `or_unknown!(missing, Type: attribute = option)`: the value an SDK answer gave, or, when it
+/// left the field out, the type's default with `attribute` (checked against `Type` by the
+/// compiler) pushed onto `missing`, to be recorded as unknown with
+/// [`Collected::left_out`]. Never read a missing field as `false` or zero.
+#[macro_export]
+macro_rules! or_unknown {
+    ($missing:expr, $ty:ty: $field:ident = $value:expr) => {
+        match $value {
+            Some(value) => value,
+            None => {
+                $missing.push($crate::attributes!($ty: $field)[0]);
+                Default::default()
+            }
+        }
+    };
+}
+
 /// How to reach AWS.
 #[derive(Debug, Clone)]
 pub struct CollectOptions {
@@ -226,6 +243,8 @@ pub fn affects(resource_type: &str, attributes: &[&str]) -> Affected {
 pub struct Collected {
     pub resources: Vec<Resource>,
     pub errors: Vec<CollectionError>,
+    /// When IAM generated the credential report the users come from.
+    pub credential_report_generated_at: Option<DateTime<Utc>>,
 }
 
 impl Collected {
@@ -233,6 +252,15 @@ impl Collected {
     pub fn merge(&mut self, other: Collected) {
         self.resources.extend(other.resources);
         self.errors.extend(other.errors);
+        self.credential_report_generated_at = self
+            .credential_report_generated_at
+            .or(other.credential_report_generated_at);
+    }
+
+    /// Records each attribute-level error on the resources it is about (see
+    /// [`crate::inventory::unknown::attach`]).
+    pub fn attach_unknowns(&mut self) {
+        crate::inventory::unknown::attach(&mut self.resources, &mut self.errors);
     }
 
     /// Runs collections `limit` at a time and merges everything they gather.
@@ -253,6 +281,26 @@ impl Collected {
     pub fn unlisted(&mut self, error: &CallError, region: &str, resource_type: &str) {
         self.errors
             .push(error.affecting(region, vec![affects(resource_type, &[])]));
+    }
+
+    /// Records the attributes an answer of `action` left out (see [`or_unknown!`]) as unknown.
+    pub fn left_out(
+        &mut self,
+        action: &'static str,
+        region: &str,
+        resource_type: &str,
+        arn: &str,
+        missing: &[&str],
+    ) {
+        if missing.is_empty() {
+            return;
+        }
+        let error = CallError::data(
+            action,
+            ErrorKind::MissingData,
+            format!("the {action} answer leaves out {}", missing.join(", ")),
+        );
+        self.unknown(&error, region, resource_type, arn, missing);
     }
 
     /// Records `error` as leaving `attributes` (all, when empty) of one resource unknown.
@@ -300,6 +348,7 @@ impl Scope<'_> {
             region: self.region.clone(),
             account_id: self.account.id.clone(),
             data,
+            unknown: Default::default(),
         }
     }
 }
@@ -458,8 +507,12 @@ async fn collect_account(
     let (iam, ()) = tokio::join!(global, regional.merge_all(tasks, options.concurrency));
     collected.merge(iam);
     collected.merge(regional);
+    // Unknown values go onto their resources first: the trail facts derived from buckets
+    // inherit them, and the account-wide summary's own gaps are placed afterwards.
+    collected.attach_unknowns();
     cloudtrail::link_buckets(&mut collected);
     cloudtrail::account_summary(&account, &mut collected);
+    collected.attach_unknowns();
 
     Ok(Snapshot {
         schema_version: SCHEMA_VERSION,
@@ -471,6 +524,7 @@ async fn collect_account(
             finished_at: Utc::now(),
             lockdown_version: env!("CARGO_PKG_VERSION").to_owned(),
             api_calls: recorder.counts(),
+            credential_report_generated_at: collected.credential_report_generated_at,
         },
         resources: collected.resources,
         errors: collected.errors,

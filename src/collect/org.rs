@@ -245,6 +245,7 @@ fn merge(
             finished_at: chrono::Utc::now(),
             lockdown_version: env!("CARGO_PKG_VERSION").to_owned(),
             api_calls: Default::default(),
+            credential_report_generated_at: None,
         },
         resources: Vec::new(),
         errors: Vec::new(),

@@ -4,6 +4,7 @@
 use super::{Collected, Scope, drain};
 use crate::inventory::ResourceData;
 use crate::inventory::rds::DbInstance;
+use crate::or_unknown;
 
 /// The API actions this module calls.
 pub const ACTIONS: &[&str] = &["rds:DescribeDBInstances"];
@@ -36,21 +37,27 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
             .db_instance_arn()
             .map(str::to_owned)
             .unwrap_or_else(|| scope.arn("rds", &format!("db:{identifier}")));
-        out.resources.push(scope.resource(
-            arn,
-            identifier.clone(),
-            ResourceData::RdsDbInstance(DbInstance {
-                identifier,
-                engine: db.engine().unwrap_or_default().to_owned(),
-                storage_encrypted: db.storage_encrypted().unwrap_or(false),
-                kms_key_id: db.kms_key_id().map(str::to_owned),
-                publicly_accessible: db.publicly_accessible().unwrap_or(false),
-                backup_retention_days: db.backup_retention_period().unwrap_or(0).into(),
-                auto_minor_version_upgrade: db.auto_minor_version_upgrade().unwrap_or(false),
-                deletion_protection: db.deletion_protection().unwrap_or(false),
-                multi_az: db.multi_az().unwrap_or(false),
-            }),
-        ));
+        let mut missing = Vec::new();
+        let data = DbInstance {
+            identifier: identifier.clone(),
+            engine: db.engine().unwrap_or_default().to_owned(),
+            storage_encrypted: or_unknown!(missing, DbInstance: storage_encrypted = db.storage_encrypted()),
+            kms_key_id: db.kms_key_id().map(str::to_owned),
+            publicly_accessible: or_unknown!(missing, DbInstance: publicly_accessible = db.publicly_accessible()),
+            backup_retention_days: or_unknown!(missing, DbInstance: backup_retention_days = db.backup_retention_period().map(i64::from)),
+            auto_minor_version_upgrade: or_unknown!(missing, DbInstance: auto_minor_version_upgrade = db.auto_minor_version_upgrade()),
+            deletion_protection: or_unknown!(missing, DbInstance: deletion_protection = db.deletion_protection()),
+            multi_az: or_unknown!(missing, DbInstance: multi_az = db.multi_az()),
+        };
+        out.left_out(
+            "rds:DescribeDBInstances",
+            &scope.region,
+            TYPE,
+            &arn,
+            &missing,
+        );
+        out.resources
+            .push(scope.resource(arn, identifier, ResourceData::RdsDbInstance(data)));
     }
     out
 }

@@ -4,6 +4,7 @@
 //! Access (S3 Control), one call.
 
 use super::{CallError, CallRecorder, Collected, drain};
+use crate::attributes;
 use crate::inventory::policy::PolicyDocument;
 use crate::inventory::s3::{AccountPublicAccessBlock, Bucket, PublicAccessBlock};
 use crate::inventory::{Account, ErrorKind, GLOBAL_REGION, Resource, ResourceData};
@@ -26,7 +27,8 @@ pub const ACTIONS: &[&str] = &[
     "s3control:GetPublicAccessBlock",
 ];
 
-const TYPE: &str = "aws.s3.bucket";
+/// The resource type of buckets.
+pub const TYPE: &str = "aws.s3.bucket";
 const FAN_OUT: usize = 8;
 const PUBLIC_GRANTEES: [&str; 2] = [
     "http://acs.amazonaws.com/groups/global/AllUsers",
@@ -41,6 +43,35 @@ fn not_configured<E: ProvideErrorMetadata, R>(
     err.as_service_error()
         .and_then(ProvideErrorMetadata::code)
         .is_some_and(|code| codes.contains(&code))
+}
+
+/// The four Block Public Access settings; one the answer leaves out is unknown, not off.
+/// Both S3 and S3 Control answer with the four settings, in this order.
+macro_rules! block_settings {
+    ($c:expr) => {
+        settings([
+            $c.block_public_acls(),
+            $c.ignore_public_acls(),
+            $c.block_public_policy(),
+            $c.restrict_public_buckets(),
+        ])
+    };
+}
+
+fn settings(values: [Option<bool>; 4]) -> Result<PublicAccessBlock, CallError> {
+    match values {
+        [Some(a), Some(b), Some(c), Some(d)] => Ok(PublicAccessBlock {
+            block_public_acls: a,
+            ignore_public_acls: b,
+            block_public_policy: c,
+            restrict_public_buckets: d,
+        }),
+        _ => Err(CallError::data(
+            "s3:GetPublicAccessBlock",
+            ErrorKind::MissingData,
+            "the Block Public Access answer leaves some of its four settings out",
+        )),
+    }
 }
 
 /// S3 clients per region (path-style addressing when an endpoint override is set, as
@@ -132,20 +163,25 @@ async fn bucket(
             &region,
             TYPE,
             &arn,
-            &["encryption", "kms_key_id"],
+            attributes!(Bucket: encryption, kms_key_id),
         ),
     }
     match block {
         Ok(answer) => {
-            data.public_access_block =
-                answer
-                    .public_access_block_configuration()
-                    .map(|c| PublicAccessBlock {
-                        block_public_acls: c.block_public_acls().unwrap_or(false),
-                        ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
-                        block_public_policy: c.block_public_policy().unwrap_or(false),
-                        restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
-                    })
+            match answer
+                .public_access_block_configuration()
+                .map(|c| block_settings!(c))
+            {
+                Some(Ok(block)) => data.public_access_block = Some(block),
+                None => {}
+                Some(Err(missing)) => out.unknown(
+                    &missing,
+                    &region,
+                    TYPE,
+                    &arn,
+                    attributes!(Bucket: public_access_block),
+                ),
+            }
         }
         Err(e) if not_configured(&e, &["NoSuchPublicAccessBlockConfiguration"]) => {}
         Err(e) => out.unknown(
@@ -153,14 +189,14 @@ async fn bucket(
             &region,
             TYPE,
             &arn,
-            &["public_access_block"],
+            attributes!(Bucket: public_access_block),
         ),
     }
-    let policy_attributes = ["policy", "denies_insecure_transport", "policy_public"];
+    let policy_attributes = attributes!(Bucket: policy, denies_insecure_transport, policy_public);
     match policy {
         Ok(answer) => match PolicyDocument::parse(answer.policy().unwrap_or_default()) {
             Ok(doc) => {
-                data.denies_insecure_transport = doc.denies_insecure_transport();
+                data.denies_insecure_transport = doc.denies_insecure_transport(&arn);
                 data.policy_public = doc.allows_public();
                 data.policy = Some(doc);
             }
@@ -169,7 +205,7 @@ async fn bucket(
                 &region,
                 TYPE,
                 &arn,
-                &policy_attributes,
+                policy_attributes,
             ),
         },
         Err(e) if not_configured(&e, &["NoSuchBucketPolicy"]) => {}
@@ -178,7 +214,7 @@ async fn bucket(
             &region,
             TYPE,
             &arn,
-            &policy_attributes,
+            policy_attributes,
         ),
     }
     match versioning {
@@ -193,7 +229,7 @@ async fn bucket(
             &region,
             TYPE,
             &arn,
-            &["versioning", "mfa_delete"],
+            attributes!(Bucket: versioning, mfa_delete),
         ),
     }
     match logging {
@@ -207,7 +243,7 @@ async fn bucket(
             &region,
             TYPE,
             &arn,
-            &["logging_target"],
+            attributes!(Bucket: logging_target),
         ),
     }
     match ownership {
@@ -223,7 +259,7 @@ async fn bucket(
             &region,
             TYPE,
             &arn,
-            &["object_ownership", "acl_public"],
+            attributes!(Bucket: object_ownership, acl_public),
         ),
     }
     // With ACLs disabled (BucketOwnerEnforced) no ACL can grant access: skip the call.
@@ -241,7 +277,7 @@ async fn bucket(
                 &region,
                 TYPE,
                 &arn,
-                &["acl_public"],
+                attributes!(Bucket: acl_public),
             ),
         }
     }
@@ -251,6 +287,7 @@ async fn bucket(
         region,
         account_id: account.id.clone(),
         data: ResourceData::S3Bucket(data),
+        unknown: Default::default(),
     });
     out
 }
@@ -276,14 +313,14 @@ async fn account_public_access_block(
         .send()
         .await;
     let settings = match answer {
-        Ok(answer) => answer
+        Ok(answer) => match answer
             .public_access_block_configuration()
-            .map(|c| PublicAccessBlock {
-                block_public_acls: c.block_public_acls().unwrap_or(false),
-                ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
-                block_public_policy: c.block_public_policy().unwrap_or(false),
-                restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
-            }),
+            .map(|c| block_settings!(c))
+        {
+            None => None,
+            Some(Ok(block)) => Some(block),
+            Some(Err(missing)) => return out.unlisted(&missing, GLOBAL_REGION, ACCOUNT_TYPE),
+        },
         Err(e) if not_configured(&e, &["NoSuchPublicAccessBlockConfiguration"]) => None,
         Err(e) => {
             let error = CallError::from_sdk("s3control:GetPublicAccessBlock", &e);
@@ -296,6 +333,7 @@ async fn account_public_access_block(
         region: GLOBAL_REGION.to_owned(),
         account_id: account.id.clone(),
         data: ResourceData::S3AccountPublicAccessBlock(AccountPublicAccessBlock { settings }),
+        unknown: Default::default(),
     });
 }
 

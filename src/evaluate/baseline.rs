@@ -2,8 +2,9 @@
 //! unchanged, changed or resolved by its deterministic id, and failures whose resource is gone
 //! come back as resolved — what a scheduled run feeding a SIEM needs to open and close alerts.
 
-use super::finding::FindingId;
+use super::finding::{FindingId, FindingResource};
 use super::{Finding, Status};
+use crate::inventory::{ALL_REGIONS, GLOBAL_REGION, Snapshot};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -21,6 +22,9 @@ pub enum Change {
     Changed,
     /// Failing before, not failing now (or the resource is gone).
     Resolved,
+    /// In the baseline, but not evaluated this run (region not scanned, resources not listed):
+    /// carried with its old status, never resolved.
+    NotReevaluated,
 }
 
 impl Change {
@@ -31,6 +35,7 @@ impl Change {
             Change::Unchanged => "unchanged",
             Change::Changed => "changed",
             Change::Resolved => "resolved",
+            Change::NotReevaluated => "not_reevaluated",
         }
     }
 }
@@ -89,10 +94,11 @@ impl Baseline {
         }
     }
 
-    /// Marks every finding with its change, and appends a resolved finding for each baseline
-    /// failure of a check in `checks_run` and an account in `accounts` that has no finding any
-    /// more (its resource was deleted). Checks or accounts not scanned this time are left out.
-    pub fn apply(&self, findings: &mut Vec<Finding>, checks_run: &[&str], accounts: &[&str]) {
+    /// Marks every finding with its change, and appends each baseline failure of a check in
+    /// `checks_run` that has no finding any more: as resolved when `coverage` shows its
+    /// resources were listed this run in its account and region (the resource was deleted),
+    /// else as not re-evaluated, with its old status. Checks not run this time are left out.
+    pub fn apply(&self, findings: &mut Vec<Finding>, checks_run: &[&str], coverage: &Coverage) {
         let mut seen = HashSet::with_capacity(findings.len());
         for finding in findings.iter_mut() {
             seen.insert(finding.id);
@@ -106,23 +112,94 @@ impl Baseline {
                 f.status == Status::Fail
                     && !seen.contains(&f.id)
                     && checks_run.contains(&&*f.check_id)
-                    && accounts.contains(&f.resource.account_id.as_str())
             })
-            .map(|f| Finding {
-                status: Status::NotApplicable,
-                reason: Some(
-                    "the resource no longer exists; it failed this check in the baseline".into(),
-                ),
-                evidence: Default::default(),
-                error: None,
-                suppression: None,
-                change: Some(Change::Resolved),
-                resource: Arc::clone(&f.resource),
-                ..f.clone()
+            .map(|f| match coverage.not_reevaluated(&f.resource) {
+                None => Finding {
+                    status: Status::NotApplicable,
+                    reason: Some(
+                        "the resource no longer exists; it failed this check in the baseline"
+                            .into(),
+                    ),
+                    evidence: Default::default(),
+                    error: None,
+                    suppression: None,
+                    change: Some(Change::Resolved),
+                    resource: Arc::clone(&f.resource),
+                    ..f.clone()
+                },
+                Some(why) => Finding {
+                    reason: Some(format!("not re-evaluated in this run: {why}").into()),
+                    change: Some(Change::NotReevaluated),
+                    ..f.clone()
+                },
             })
             .collect();
         gone.sort_by(|a, b| (&a.check_id, &a.resource.arn).cmp(&(&b.check_id, &b.resource.arn)));
         findings.extend(gone);
+    }
+}
+
+/// What a run looked at: its accounts and regions, and the resource types it could not list
+/// where. Only what it looked at can be resolved.
+#[derive(Debug, Default)]
+pub struct Coverage {
+    accounts: HashSet<String>,
+    regions: HashSet<String>,
+    /// (resource type, account, region) that could not be listed; `None` account: the
+    /// snapshot's own, `*` region: every region.
+    unlisted: Vec<(String, String, String)>,
+}
+
+impl Coverage {
+    /// The coverage of a snapshot (take it before evaluation drains the resources).
+    pub fn of(snapshot: &Snapshot) -> Self {
+        let mut accounts: HashSet<String> = HashSet::from([snapshot.account.id.clone()]);
+        if let Some(organization) = &snapshot.organization {
+            accounts.extend(organization.accounts.iter().map(|a| a.id.clone()));
+        }
+        let unlisted = snapshot
+            .errors
+            .iter()
+            .flat_map(|e| {
+                e.affects
+                    .iter()
+                    .filter(|a| a.attributes.is_empty() && a.resource_arn.is_none())
+                    .map(|a| {
+                        (
+                            a.resource_type.clone(),
+                            e.account_id
+                                .clone()
+                                .unwrap_or_else(|| snapshot.account.id.clone()),
+                            e.region.clone(),
+                        )
+                    })
+            })
+            .collect();
+        Self {
+            accounts,
+            regions: snapshot.regions.iter().cloned().collect(),
+            unlisted,
+        }
+    }
+
+    /// Why findings about `resource` were not re-evaluated, or `None` when they were.
+    fn not_reevaluated(&self, resource: &FindingResource) -> Option<String> {
+        if !self.accounts.contains(&resource.account_id) {
+            return Some(format!("account {} was not scanned", resource.account_id));
+        }
+        if resource.region != GLOBAL_REGION && !self.regions.contains(&resource.region) {
+            return Some(format!("region {} was not scanned", resource.region));
+        }
+        self.unlisted
+            .iter()
+            .find(|(resource_type, account, region)| {
+                *resource_type == resource.resource_type
+                    && *account == resource.account_id
+                    && (*region == resource.region || region == ALL_REGIONS)
+            })
+            .map(|(resource_type, _, region)| {
+                format!("{resource_type} could not be listed in {region}")
+            })
     }
 }
 

@@ -1,8 +1,8 @@
 //! Check files (TOML) and their compiled form.
 
 use super::finding::{CheckShared, Remediation, Severity, Status};
-use crate::inventory::ResourceData;
-use cel::common::ast::{EntryExpr, Expr, IdedExpr};
+use crate::inventory::{ResourceData, unknown};
+use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue, operators};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -88,14 +88,50 @@ impl std::fmt::Debug for Check {
     }
 }
 
-/// Collects `resource.<field>` selections from an expression.
-fn collect_reads(expr: &IdedExpr, reads: &mut BTreeSet<String>) {
+/// What expressions read of `resource`.
+#[derive(Default)]
+struct Reads {
+    /// Attributes named in a field selection, `has()`, or an index with a constant string.
+    names: BTreeSet<String>,
+    /// Uses that read attributes no one can name before evaluation (`resource[key]`, or
+    /// `resource` passed whole to a function or macro).
+    opaque: Vec<&'static str>,
+}
+
+fn is_resource(expr: &IdedExpr) -> bool {
+    matches!(&expr.expr, Expr::Ident(name) if name == "resource")
+}
+
+/// Collects what an expression reads of `resource`.
+fn collect_reads(expr: &IdedExpr, reads: &mut Reads) {
     match &expr.expr {
         Expr::Select(select) => {
-            if matches!(&select.operand.expr, Expr::Ident(name) if name == "resource") {
-                reads.insert(select.field.clone());
+            if is_resource(&select.operand) {
+                reads.names.insert(select.field.clone());
             } else {
                 collect_reads(&select.operand, reads);
+            }
+        }
+        Expr::Call(call)
+            if [
+                operators::INDEX,
+                operators::OPT_INDEX,
+                operators::OPT_SELECT,
+            ]
+            .contains(&call.func_name.as_str())
+                && call.args.len() == 2
+                && is_resource(&call.args[0]) =>
+        {
+            match &call.args[1].expr {
+                Expr::Literal(LiteralValue::String(name)) => {
+                    reads.names.insert(name.inner().to_owned());
+                }
+                _ => {
+                    reads
+                        .opaque
+                        .push("`resource[...]` with a key computed at run time");
+                    collect_reads(&call.args[1], reads);
+                }
             }
         }
         Expr::Call(call) => {
@@ -128,6 +164,11 @@ fn collect_reads(expr: &IdedExpr, reads: &mut BTreeSet<String>) {
                 collect_reads(&field.value, reads);
             }
         }),
+        Expr::Ident(name) if name == "resource" => {
+            reads
+                .opaque
+                .push("`resource` used whole rather than by attribute");
+        }
         Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
     }
 }
@@ -171,11 +212,30 @@ impl Check {
             .as_deref()
             .map(|a| compile("applies", a))
             .transpose()?;
-        let mut reads = BTreeSet::new();
+        let mut reads = Reads::default();
         collect_reads(condition.expression(), &mut reads);
         if let Some(applies) = &applies {
             collect_reads(applies.expression(), &mut reads);
         }
+        if let Some(use_) = reads.opaque.first() {
+            return Err(fail(format!(
+                "{use_}: name each attribute (`resource.<attribute>` or `resource['<attribute>']`), so that a value lockdown could not collect gives ERROR"
+            )));
+        }
+        if let Some(name) = reads
+            .names
+            .iter()
+            .find(|name| !unknown::is_attribute(&def.resource, name))
+        {
+            let known = unknown::schema(&def.resource)
+                .unwrap_or_default()
+                .join(", ");
+            return Err(fail(format!(
+                "reads `resource.{name}`, which {} does not have; its attributes are: {known} (`lockdown checks attributes {}` describes them)",
+                def.resource, def.resource
+            )));
+        }
+        let reads = reads.names;
         let uses_params = std::iter::once(&condition)
             .chain(&applies)
             .any(|p| p.references().has_variable("params"));

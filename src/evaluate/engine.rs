@@ -3,11 +3,9 @@
 //! into ERROR findings, never PASS.
 
 use super::check::Check;
-use super::finding::{
-    CollectionFailure, Evidence, EvidenceInterner, Finding, FindingResource, Status, finding_id,
-};
+use super::finding::{Evidence, EvidenceInterner, Finding, FindingResource, Status, finding_id};
 use crate::inventory::{
-    Account, Affected, CollectionError, ErrorKind, Resource, ResourceData, Snapshot,
+    Account, Cause, CollectionError, Resource, ResourceData, Snapshot, unknown,
 };
 use cel::objects::KeyRef;
 use cel::{Context, Value};
@@ -20,98 +18,65 @@ use std::sync::Arc;
 /// findings in flight are a sliver of the total.
 const EVALUATION_CHUNK: usize = 8192;
 
-/// The data gaps of a snapshot, indexed for look-up during evaluation.
+/// Resource types that could not be listed (in an error's region and account): the only data
+/// gaps not recorded on resources themselves, since there is no resource to record them on.
 struct Gaps<'s> {
-    gaps: Vec<Gap<'s>>,
-    /// Resources of a type that could not be listed (in the gap's region), by gap index.
-    listing: Vec<(&'s str, usize)>,
-    /// Attributes (or single resources) that could not be collected, by gap index.
-    attributes: Vec<(&'s Affected, usize)>,
+    listing: Vec<(&'s str, Gap<'s>)>,
 }
 
 impl<'s> Gaps<'s> {
     fn new(errors: &'s [CollectionError]) -> Self {
-        let mut gaps = Gaps {
-            gaps: errors.iter().map(Gap::new).collect(),
-            listing: Vec::new(),
-            attributes: Vec::new(),
-        };
-        for (index, error) in errors.iter().enumerate() {
-            for affected in &error.affects {
-                if affected.attributes.is_empty() && affected.resource_arn.is_none() {
-                    gaps.listing.push((&affected.resource_type, index));
-                } else {
-                    gaps.attributes.push((affected, index));
-                }
-            }
-        }
-        gaps
-    }
-
-    /// The collection error that leaves data this check reads on this resource unknown.
-    fn for_resource(&self, check: &Check, resource: &Resource) -> Option<&Gap<'s>> {
-        self.attributes
+        let listing = errors
             .iter()
-            .map(|&(affected, index)| (affected, &self.gaps[index]))
-            .find(|(affected, gap)| {
-                let error = gap.error;
-                affected.resource_type == check.def.resource
-                    && error
-                        .account_id
-                        .as_deref()
-                        .is_none_or(|a| a == resource.account_id)
-                    && (error.region == resource.region
-                        || error.region == crate::inventory::ALL_REGIONS)
-                    && affected
-                        .resource_arn
-                        .as_deref()
-                        .is_none_or(|a| a == resource.arn)
-                    && (affected.attributes.is_empty()
-                        || affected.attributes.iter().any(|a| check.reads.contains(a)))
+            .flat_map(|error| {
+                error
+                    .affects
+                    .iter()
+                    .filter(|a| a.attributes.is_empty() && a.resource_arn.is_none())
+                    .map(move |a| (a.resource_type.as_str(), Gap::new(error)))
             })
-            .map(|(_, gap)| gap)
+            .collect();
+        Gaps { listing }
     }
 }
 
 /// What ERROR findings say about a collection error, built once and shared by all of them.
 struct Gap<'s> {
     error: &'s CollectionError,
-    failure: Arc<CollectionFailure>,
+    cause: Arc<Cause>,
     reason: Arc<str>,
 }
 
 impl<'s> Gap<'s> {
     fn new(error: &'s CollectionError) -> Self {
+        let cause = Cause::from(error);
         Self {
             error,
-            failure: Arc::new(CollectionFailure {
-                action: error.action.clone(),
-                permission: error.permission.clone(),
-                kind: error.kind,
-                code: error.code.clone(),
-                message: error.message.clone(),
-            }),
-            reason: error_reason(error).into(),
+            reason: cause.reason().into(),
+            cause: Arc::new(cause),
         }
     }
 }
 
-fn error_reason(error: &CollectionError) -> String {
-    let (action, region) = (&error.action, &error.region);
-    match error.kind {
-        ErrorKind::AccessDenied => format!(
-            "{action} was denied in {region}, so the data this check needs is unknown; grant lockdown the permission {}",
-            error.permission
-        ),
-        ErrorKind::MissingData => format!(
-            "{} ({action} in {region}), so this check cannot be evaluated",
-            error.message
-        ),
-        kind => format!(
-            "{action} failed in {region} ({}): {}; the data this check needs is unknown",
-            error.code.clone().unwrap_or_else(|| format!("{kind:?}")),
-            error.message
-        ),
+/// `value` without the attributes in `unknown`: reading one in any way the expression finds
+/// (field, index, macro) is an evaluation error, never a default.
+fn without_unknown(value: Value, unknown: &crate::inventory::Unknowns) -> Value {
+    match value {
+        Value::Map(map) if !unknown.is_empty() => {
+            let kept = map
+                .map
+                .iter()
+                .filter(|(key, _)| match key {
+                    cel::objects::Key::String(name) => !unknown.contains_key(name.as_str()),
+                    _ => true,
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<HashMap<_, _>>();
+            Value::Map(cel::objects::Map {
+                map: Arc::new(kept),
+            })
+        }
+        other => other,
     }
 }
 
@@ -276,7 +241,7 @@ impl Run<'_> {
         status: Status,
         reason: Option<Arc<str>>,
         evidence: Evidence,
-        error: Option<Arc<CollectionFailure>>,
+        error: Option<Arc<Cause>>,
     ) -> Finding {
         Finding {
             id: finding_id(
@@ -304,14 +269,20 @@ impl Run<'_> {
     }
 
     /// The ERROR finding of a check whose data a collection error left unknown.
-    fn gap_finding(&self, check: &Check, resource: Arc<FindingResource>, gap: &Gap) -> Finding {
+    fn gap_finding(
+        &self,
+        check: &Check,
+        resource: Arc<FindingResource>,
+        cause: &Arc<Cause>,
+        reason: Arc<str>,
+    ) -> Finding {
         self.finding(
             check,
             resource,
             Status::Error,
-            Some(gap.reason.clone()),
+            Some(reason),
             Evidence::default(),
-            Some(gap.failure.clone()),
+            Some(cause.clone()),
         )
     }
 
@@ -321,7 +292,10 @@ impl Run<'_> {
         resource: &Resource,
         checks: &[&Check],
     ) -> Vec<Finding> {
-        let value = resource.data.to_cel();
+        let value = resource
+            .data
+            .to_cel()
+            .map(|v| without_unknown(v, &resource.unknown));
         if let Ok(v) = &value {
             ctx.add_variable_from_value("resource", v.clone());
         }
@@ -337,8 +311,10 @@ impl Run<'_> {
             .iter()
             .map(|&check| {
                 let target = shared_target.clone();
-                if let Some(gap) = self.gaps.for_resource(check, resource) {
-                    return self.gap_finding(check, target, gap);
+                let reads = check.reads.iter().map(String::as_str);
+                if let Some(cause) = unknown::cause_for(&resource.unknown, reads) {
+                    let reason = cause.reason().into();
+                    return self.gap_finding(check, target, cause, reason);
                 }
                 match &value {
                     Ok(v) => {
@@ -363,8 +339,8 @@ impl Run<'_> {
     /// One ERROR per check whose resources could not be listed in a region.
     fn listing_findings(&self, checks: &[&Check]) -> Vec<Finding> {
         let mut findings = Vec::new();
-        for &(resource_type, index) in &self.gaps.listing {
-            let gap = &self.gaps.gaps[index];
+        for (resource_type, gap) in &self.gaps.listing {
+            let resource_type = *resource_type;
             let region = gap.error.region.as_str();
             for check in checks.iter().filter(|c| c.def.resource == resource_type) {
                 let service = resource_type.split('.').nth(1).unwrap_or("aws");
@@ -384,7 +360,7 @@ impl Run<'_> {
                     region: region.to_owned(),
                     account_id: account_id.clone(),
                 });
-                findings.push(self.gap_finding(check, target, gap));
+                findings.push(self.gap_finding(check, target, &gap.cause, gap.reason.clone()));
             }
         }
         findings

@@ -1,6 +1,5 @@
 //! Results of evaluating a check against a resource.
 
-use crate::inventory::ErrorKind;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -78,18 +77,6 @@ pub struct FindingResource {
     pub account_id: String,
 }
 
-/// The failed API call behind an ERROR finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CollectionFailure {
-    pub action: String,
-    /// The IAM permission that lets lockdown make the call.
-    pub permission: String,
-    pub kind: ErrorKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    pub message: String,
-}
-
 /// How to fix a failing resource.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -118,7 +105,7 @@ pub struct Finding {
     pub evidence: Evidence,
     /// The failed call, shared by every finding it leaves unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<Arc<CollectionFailure>>,
+    pub error: Option<Arc<crate::inventory::Cause>>,
     pub remediation: Arc<Remediation>,
     /// Benchmark ids, e.g. `cis_aws_3_0 = ["1.10"]`.
     pub refs: Arc<BTreeMap<String, Vec<String>>>,

@@ -6,17 +6,17 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Attributes that come from the credential report, for gap bookkeeping.
-pub const CREDENTIAL_REPORT_ATTRIBUTES: &[&str] = &[
-    "password_enabled",
-    "password_last_used",
-    "password_last_changed",
-    "mfa_active",
-    "access_keys",
-];
+pub const CREDENTIAL_REPORT_ATTRIBUTES: &[&str] = crate::attributes!(User:
+    password_enabled,
+    password_last_used,
+    password_last_changed,
+    mfa_active,
+    access_keys,
+);
 
 /// Attributes that come from GetAccountAuthorizationDetails.
 pub const AUTHORIZATION_ATTRIBUTES: &[&str] =
-    &["user_id", "groups", "attached_policies", "inline_policies"];
+    crate::attributes!(User: user_id, groups, attached_policies, inline_policies);
 
 /// An access key slot of the credential report (a user has at most two keys).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

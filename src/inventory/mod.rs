@@ -17,12 +17,14 @@ pub mod rds;
 pub mod s3;
 pub mod snapshot;
 pub mod synthetic;
+pub mod unknown;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub use snapshot::{SCHEMA_VERSION, SkippedRegion, Snapshot, SnapshotError};
+pub use unknown::{Cause, Unknowns};
 
 /// Region value of a collection error that affects every region (the region list is unknown).
 pub const ALL_REGIONS: &str = "*";
@@ -39,7 +41,8 @@ pub struct Account {
     pub partition: String,
 }
 
-/// One collected resource: where it lives plus its typed attributes.
+/// One collected resource: where it lives, its typed attributes, and those of its attributes
+/// that could not be collected (with why).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Resource {
     pub arn: String,
@@ -48,6 +51,10 @@ pub struct Resource {
     pub account_id: String,
     #[serde(flatten)]
     pub data: ResourceData,
+    /// Attributes whose value is unknown, by name (`*`: all of them), with the cause. A check
+    /// that reads one reports ERROR.
+    #[serde(default, skip_serializing_if = "Unknowns::is_empty")]
+    pub unknown: Unknowns,
 }
 
 impl Resource {
@@ -205,4 +212,8 @@ pub struct CollectionInfo {
     pub lockdown_version: String,
     /// Calls made per API action (retries included).
     pub api_calls: BTreeMap<String, u64>,
+    /// When IAM generated the credential report the IAM data comes from (AWS serves a report
+    /// up to 4 hours old: users created since are not in it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_report_generated_at: Option<DateTime<Utc>>,
 }

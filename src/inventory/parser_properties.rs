@@ -110,7 +110,7 @@ proptest! {
     fn policy_documents_of_any_shape_parse_or_fail_cleanly(document in policy_like()) {
         let text = document.to_string();
         if let Ok(policy) = PolicyDocument::parse(&text) {
-            let _ = (policy.grants_full_admin(), policy.allows_public(), policy.denies_insecure_transport());
+            let _ = (policy.grants_full_admin(), policy.allows_public(), policy.denies_insecure_transport("arn:aws:s3:::b"));
         }
     }
 

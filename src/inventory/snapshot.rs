@@ -52,6 +52,15 @@ pub enum SnapshotError {
         "snapshot {path} has schema version {found}, this lockdown reads version {SCHEMA_VERSION}; use a newer lockdown"
     )]
     UnsupportedVersion { path: PathBuf, found: u32 },
+    #[error(
+        "snapshot {path}: resources[{index}] ({resource_type}) records `{attribute}` as unknown, but {resource_type} has no such attribute"
+    )]
+    UnknownAttribute {
+        path: PathBuf,
+        index: usize,
+        resource_type: &'static str,
+        attribute: String,
+    },
     #[error("cannot write snapshot {path}: {source}")]
     Write {
         path: PathBuf,
@@ -76,10 +85,41 @@ impl Snapshot {
                 found: schema_version,
             });
         }
-        serde_json::from_str(text).map_err(|source| SnapshotError::Invalid {
-            path: origin.to_owned(),
-            source,
-        })
+        let mut snapshot: Self =
+            serde_json::from_str(text).map_err(|source| SnapshotError::Invalid {
+                path: origin.to_owned(),
+                source,
+            })?;
+        snapshot.check_unknowns(origin)?;
+        snapshot.attach_unknowns();
+        Ok(snapshot)
+    }
+
+    /// Records every attribute-level collection error on the resources it is about (see
+    /// [`super::unknown::attach`]); snapshots written before unknown values were stored on
+    /// resources get them this way.
+    pub fn attach_unknowns(&mut self) {
+        super::unknown::attach(&mut self.resources, &mut self.errors);
+    }
+
+    /// Refuses unknown values recorded under a name that is not an attribute of the resource's
+    /// type: a check could never see them, and would run on a default instead.
+    fn check_unknowns(&self, origin: &Path) -> Result<(), SnapshotError> {
+        for (index, resource) in self.resources.iter().enumerate() {
+            for name in resource.unknown.keys() {
+                if name != super::unknown::WHOLE_RESOURCE
+                    && !super::unknown::is_attribute(resource.resource_type(), name)
+                {
+                    return Err(SnapshotError::UnknownAttribute {
+                        path: origin.to_owned(),
+                        index,
+                        resource_type: resource.resource_type(),
+                        attribute: name.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Reads a snapshot file.

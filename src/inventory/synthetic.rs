@@ -57,6 +57,7 @@ fn resource(kind: u64, index: usize, rng: &mut fastrand::Rng, now: DateTime<Utc>
         region: region.into(),
         account_id: ACCOUNT_ID.into(),
         data,
+        unknown: Default::default(),
     }
 }
 
@@ -276,6 +277,7 @@ pub fn snapshot(size: usize, seed: u64) -> Snapshot {
             minimum_length: Some(8),
             ..Default::default()
         }),
+        unknown: Default::default(),
     });
     Snapshot {
         schema_version: SCHEMA_VERSION,
@@ -290,6 +292,7 @@ pub fn snapshot(size: usize, seed: u64) -> Snapshot {
             finished_at: now,
             lockdown_version: env!("CARGO_PKG_VERSION").into(),
             api_calls: Default::default(),
+            credential_report_generated_at: None,
         },
         resources,
         errors: vec![],

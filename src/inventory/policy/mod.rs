@@ -1,6 +1,9 @@
 //! IAM policy documents normalized into facts that checks can read with one expression:
 //! a statement list (objects or arrays both accepted, single strings widened to lists) and
-//! derived facts such as `grants_full_admin`.
+//! derived facts such as `grants_full_admin`. Who a policy opens a resource to is decided in
+//! [`exposure`].
+
+mod exposure;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -204,34 +207,6 @@ impl PolicyDocument {
     }
 }
 
-impl PolicyDocument {
-    /// True when a Deny statement refuses requests made without TLS
-    /// (`"Condition": {"Bool": {"aws:SecureTransport": "false"}}`) for all or all S3 actions.
-    pub fn denies_insecure_transport(&self) -> bool {
-        self.statements.iter().any(|s| {
-            s.effect == Effect::Deny
-                && s.actions
-                    .iter()
-                    .any(|a| a == "*" || a.eq_ignore_ascii_case("s3:*"))
-                && s.conditions.iter().any(|c| {
-                    c.operator == "Bool"
-                        && c.key.eq_ignore_ascii_case("aws:SecureTransport")
-                        && c.values.iter().any(|v| v.eq_ignore_ascii_case("false"))
-                })
-        })
-    }
-
-    /// True when an unconditional Allow statement names everyone (`"*"` or `{"AWS": "*"}`)
-    /// as principal: the resource is open to any AWS account or anonymous caller.
-    pub fn allows_public(&self) -> bool {
-        self.statements.iter().any(|s| {
-            s.effect == Effect::Allow
-                && !s.has_condition
-                && s.principals.iter().any(|p| p == "*" || p == "AWS:*")
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,34 +236,6 @@ mod tests {
                 "{json}"
             );
         }
-    }
-
-    #[test]
-    fn secure_transport_denials_are_recognised() {
-        let deny = r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":{"Bool":{"aws:SecureTransport":false}}}]}"#;
-        assert!(
-            PolicyDocument::parse(deny)
-                .unwrap()
-                .denies_insecure_transport()
-        );
-        let allow_tls = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#;
-        assert!(
-            !PolicyDocument::parse(allow_tls)
-                .unwrap()
-                .denies_insecure_transport()
-        );
-        let bad = r#"{"Statement":[{"Effect":"Deny","Action":"*","Condition":"x"}]}"#;
-        assert!(PolicyDocument::parse(bad).is_err());
-    }
-
-    #[test]
-    fn public_principals_without_conditions_are_public() {
-        let public = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:*","Resource":"*"}]}"#;
-        assert!(PolicyDocument::parse(public).unwrap().allows_public());
-        let conditioned = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-1"}}}]}"#;
-        assert!(!PolicyDocument::parse(conditioned).unwrap().allows_public());
-        let account = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:root"},"Action":"kms:*","Resource":"*"}]}"#;
-        assert!(!PolicyDocument::parse(account).unwrap().allows_public());
     }
 
     #[test]
