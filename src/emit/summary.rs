@@ -193,6 +193,13 @@ pub fn render(report: &Report<'_>, source: &str, limit: usize) -> String {
         let total: u64 = calls.values().sum();
         let _ = writeln!(out, "\n{total} API calls ({} actions)", calls.len());
     }
+    if let Some(generated) = report.collection.credential_report_generated_at {
+        let _ = writeln!(
+            out,
+            "IAM data from the credential report generated at {} (users created since are ERROR)",
+            generated.format("%Y-%m-%dT%H:%M:%SZ")
+        );
+    }
     out
 }
 

@@ -7,6 +7,8 @@ pub mod engine;
 pub mod finding;
 pub mod redact;
 pub mod suppress;
+#[cfg(test)]
+mod unknown_properties;
 
 pub use catalog::{Catalog, Selection};
 pub use check::{Check, CheckError};

@@ -4,6 +4,7 @@ mod baseline;
 mod cli;
 mod delivery;
 mod deploy;
+mod false_pass;
 mod faults;
 mod frameworks;
 mod iam;

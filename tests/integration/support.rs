@@ -157,12 +157,24 @@ impl TestAccount {
 
     /// Makes the fault proxy answer AccessDenied to `action` in `region` only.
     pub fn deny_in(&self, action: &str, region: &str) {
-        let rule = format!(
-            r#"{{"access_key":"{}","action":"{action}","region":"{region}","respond":"AccessDenied"}}"#,
-            self.access_key
-        );
+        self.proxy_rule(action, region, "AccessDenied");
+    }
+
+    /// Makes the fault proxy answer `action` with its first answer from then on, as AWS
+    /// serves a credential report up to 4 hours old.
+    pub fn serve_cached(&self, action: &str) {
+        self.proxy_rule(action, "*", "Cached");
+    }
+
+    fn proxy_rule(&self, action: &str, region: &str, respond: &str) {
+        let rule = serde_json::json!({
+            "access_key": self.access_key,
+            "action": action,
+            "region": region,
+            "respond": respond,
+        });
         ureq::post(format!("{}/__proxy/rules", emulator().proxy_url))
-            .send(rule.as_bytes())
+            .send(rule.to_string().as_bytes())
             .expect("set a proxy rule");
     }
 
@@ -182,13 +194,7 @@ impl TestAccount {
 
     /// Makes the fault proxy leave every request of this account in `region` unanswered.
     pub fn hang_in(&self, region: &str) {
-        let rule = format!(
-            r#"{{"access_key":"{}","action":"*","region":"{region}","respond":"Hang"}}"#,
-            self.access_key
-        );
-        ureq::post(format!("{}/__proxy/rules", emulator().proxy_url))
-            .send(rule.as_bytes())
-            .expect("set a proxy rule");
+        self.proxy_rule("*", region, "Hang");
     }
 
     /// Makes the fault proxy answer this account's requests, with these probabilities, with

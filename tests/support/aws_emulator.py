@@ -8,8 +8,10 @@ Rules are per access key id, so tests sharing one server do not disturb each oth
 
   POST /__proxy/rules  {"access_key": "...", "action": "iam:GenerateCredentialReport",
                         "region": "eu-west-1" (optional, default every region),
-                        "respond": "AccessDenied" | "Hang"}
+                        "respond": "AccessDenied" | "Hang" | "Cached"}
        action "*" matches every action; "Hang" holds the request unanswered for 300 s;
+       "Cached" answers every request after the first with the first answer, as AWS serves
+       a credential report up to 4 hours old (users created since are missing from it);
        with "contains": "text", only requests whose body contains the text (e.g. the role
        ARN of one sts:AssumeRole)
   GET  /__proxy/calls?access_key=...   -> ["sts:GetCallerIdentity", "iam:...", ...]
@@ -51,6 +53,7 @@ REST_ACTIONS = [
 rules = {}  # (access_key, action, region or "*") -> error code
 body_rules = []  # (access_key, action, text the body contains, error code)
 calls = {}  # access_key -> [action, ...]
+cached = {}  # (access_key, action) -> (status, headers, body) of the first answer
 faults = {}  # access_key -> {"throttle": p, "server_error": p, "reset": p, "random": Random, "injected": {...}}
 lock = threading.Lock()
 
@@ -209,12 +212,18 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         upstream.request(self.command, self.path, body=body, headers=headers)
         response = upstream.getresponse()
         data = response.read()
+        status, response_headers = response.status, response.getheaders()
+        if access_key and rule == "Cached" and status == 200:
+            with lock:
+                status, response_headers, data = cached.setdefault(
+                    (access_key, action), (status, response_headers, data)
+                )
         if self.command == "GET" and "versioning" in urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query, keep_blank_values=True):
             # moto 5.2.5 names the root element GetBucketVersioningResponse; S3 (and the AWS
             # SDK for Rust) use VersioningConfiguration.
             data = data.replace(b"GetBucketVersioningResponse", b"VersioningConfiguration")
-        self.send_response(response.status)
-        for key, value in response.getheaders():
+        self.send_response(status)
+        for key, value in response_headers:
             if key.lower() not in ("transfer-encoding", "connection", "content-length"):
                 self.send_header(key, value)
         self.send_header("Content-Length", str(len(data)))
