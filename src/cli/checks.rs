@@ -2,6 +2,7 @@
 
 use super::{CheckArgs, Failure, exit};
 use crate::evaluate::{self, Catalog, Check, Selection};
+use crate::inventory::ResourceData;
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -20,6 +21,13 @@ pub enum ChecksCommand {
         id: String,
         #[command(flatten)]
         checks: CheckArgs,
+    },
+    /// List the attributes a resource type offers to check expressions (`resource.<name>`),
+    /// with their JSON type and the built-in checks that read them. Without a type, list the
+    /// types.
+    Attributes {
+        /// A resource type, e.g. `aws.s3.bucket`.
+        resource_type: Option<String>,
     },
     /// Evaluate every check's pass/fail examples (use it on your own --checks-dir).
     Test {
@@ -76,6 +84,48 @@ fn show(check: &Check) -> String {
     text + &format!("\nSource: {}\n", check.source)
 }
 
+/// The JSON type of an attribute, as its default value shows it.
+fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "optional (null when absent)",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "list",
+        serde_json::Value::Object(_) => "map",
+    }
+}
+
+/// The attribute table of `resource_type`, or the list of types.
+fn attributes(catalog: &Catalog, resource_type: Option<&str>) -> Result<String, Failure> {
+    let Some(resource_type) = resource_type else {
+        return Ok(ResourceData::TYPES.join("\n") + "\n");
+    };
+    let Some(serde_json::Value::Object(defaults)) = ResourceData::default_json(resource_type)
+    else {
+        return Err(Failure::usage(format!(
+            "unknown resource type `{resource_type}`; `lockdown checks attributes` lists them"
+        )));
+    };
+    let mut text = format!(
+        "{resource_type}: a check reads these as resource.<name>; one lockdown could not collect is unknown, and a check that reads it reports ERROR\n"
+    );
+    for (name, default) in &defaults {
+        let readers: Vec<&str> = catalog
+            .checks
+            .iter()
+            .filter(|c| c.def.resource == resource_type && c.reads.contains(name))
+            .map(Check::id)
+            .collect();
+        text += &format!(
+            "  {name:<32} {:<28} {}\n",
+            json_type(default),
+            readers.join(", ")
+        );
+    }
+    Ok(text)
+}
+
 /// Runs a `checks` subcommand.
 pub fn run(command: ChecksCommand) -> Result<u8, Failure> {
     match command {
@@ -118,6 +168,11 @@ pub fn run(command: ChecksCommand) -> Result<u8, Failure> {
                 ))
             })?;
             print!("{}", show(check));
+            Ok(exit::OK)
+        }
+        ChecksCommand::Attributes { resource_type } => {
+            let catalog = Catalog::load(&[]).map_err(Failure::usage)?;
+            print!("{}", attributes(&catalog, resource_type.as_deref())?);
             Ok(exit::OK)
         }
         ChecksCommand::Test { checks } => {

@@ -219,6 +219,92 @@ mod tests {
     use super::*;
     use crate::evaluate::Status::{Error, Fail, NotApplicable, Pass};
 
+    /// Every finding of a synthetic two-region account, and that account's snapshot.
+    fn run() -> (Vec<Finding>, Snapshot) {
+        let catalog = crate::evaluate::Catalog::load(&[]).expect("built-in checks load");
+        let checks: Vec<_> = catalog.checks.iter().collect();
+        let snapshot = crate::inventory::synthetic::snapshot(300, 5);
+        let now = snapshot.collection.finished_at;
+        let findings = crate::evaluate::evaluate(&snapshot, &checks, &catalog.env, now);
+        (findings, snapshot)
+    }
+
+    /// The changes of the baseline's eu-west-1 FAILs, re-run without eu-west-1 findings.
+    fn gone_in_west(coverage: &Coverage) -> Vec<(Change, Status, String)> {
+        let (findings, _) = run();
+        let checks: Vec<&str> = findings.iter().map(|f| &*f.check_id).collect();
+        let baseline = Baseline::new(findings.clone());
+        let mut now: Vec<Finding> = findings
+            .iter()
+            .filter(|f| f.resource.region != "eu-west-1")
+            .cloned()
+            .collect();
+        let kept = now.len();
+        baseline.apply(&mut now, &checks, coverage);
+        now[kept..]
+            .iter()
+            .map(|f| {
+                (
+                    f.change.unwrap(),
+                    f.status,
+                    f.resource.resource_type.clone(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_what_was_looked_at_again_is_resolved() {
+        let (_, snapshot) = run();
+        let everything = Coverage::of(&snapshot);
+        let gone = gone_in_west(&everything);
+        assert!(!gone.is_empty());
+        assert!(
+            gone.iter()
+                .all(|g| (g.0, g.1) == (Change::Resolved, NotApplicable)),
+            "{gone:?}"
+        );
+
+        let mut east_only = snapshot.clone();
+        east_only.regions.retain(|r| r != "eu-west-1");
+        let gone = gone_in_west(&Coverage::of(&east_only));
+        assert!(
+            gone.iter()
+                .all(|g| (g.0, g.1) == (Change::NotReevaluated, Fail)),
+            "{gone:?}"
+        );
+
+        let mut unlisted = snapshot.clone();
+        unlisted.errors.push(crate::inventory::CollectionError {
+            action: "s3:ListBuckets".into(),
+            permission: "s3:ListAllMyBuckets".into(),
+            region: ALL_REGIONS.into(),
+            kind: crate::inventory::ErrorKind::AccessDenied,
+            code: None,
+            message: "denied".into(),
+            affects: vec![crate::inventory::Affected {
+                resource_type: "aws.s3.bucket".into(),
+                resource_arn: None,
+                attributes: vec![],
+            }],
+            account_id: None,
+        });
+        let gone = gone_in_west(&Coverage::of(&unlisted));
+        for (change, status, resource_type) in &gone {
+            let expected = if resource_type == "aws.s3.bucket" {
+                (Change::NotReevaluated, Fail)
+            } else {
+                (Change::Resolved, NotApplicable)
+            };
+            assert_eq!((*change, *status), expected, "{resource_type}");
+        }
+        assert!(gone.iter().any(|g| g.0 == Change::NotReevaluated));
+        assert!(
+            gone.iter().any(|g| g.0 == Change::Resolved),
+            "other types still resolve"
+        );
+    }
+
     #[test]
     fn changes_follow_the_status_in_the_baseline() {
         assert_eq!(change(None, Fail), Change::New);

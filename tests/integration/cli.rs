@@ -245,6 +245,14 @@ fn invalid_check_files_name_the_file_and_problem() {
             format!("colour = \"red\"\n{renamed}"),
             "unknown field `colour`",
         ),
+        (
+            "attribute.toml",
+            renamed.replace(
+                "condition = \"resource.mfa_active\"",
+                "condition = \"resource['mfa_activ']\"",
+            ),
+            "reads `resource.mfa_activ`, which aws.iam.user does not have",
+        ),
     ];
     for (name, text, message) in cases {
         let dir = TempDir::new("checks");
@@ -254,6 +262,26 @@ fn invalid_check_files_name_the_file_and_problem() {
             .arg(&dir.0));
         assert_usage_error(&output, &[name, message]);
     }
+}
+
+#[test]
+fn checks_attributes_lists_a_types_schema_and_rejects_unknown_types() {
+    let output = run(lockdown().args(["checks", "attributes", "aws.s3.bucket"]));
+    assert!(output.status.success(), "{}", describe(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    let policy_public = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("policy_public "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(policy_public.contains("bool"), "{policy_public}");
+    assert!(
+        policy_public.contains("s3_bucket_not_public"),
+        "{policy_public}"
+    );
+    let types = run(lockdown().args(["checks", "attributes"]));
+    assert!(String::from_utf8_lossy(&types.stdout).contains("aws.rds.db_instance"));
+    let unknown = run(lockdown().args(["checks", "attributes", "aws.s3.buckt"]));
+    assert_usage_error(&unknown, &["unknown resource type `aws.s3.buckt`"]);
 }
 
 #[test]

@@ -61,8 +61,8 @@ fn is_narrow_cidr(value: &str) -> bool {
         None => (value, None),
     };
     match address.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(_)) => prefix.is_none_or(|p| p >= MIN_IPV4_PREFIX && p <= 32),
-        Ok(std::net::IpAddr::V6(_)) => prefix.is_none_or(|p| p >= MIN_IPV6_PREFIX && p <= 128),
+        Ok(std::net::IpAddr::V4(_)) => prefix.is_none_or(|p| (MIN_IPV4_PREFIX..=32).contains(&p)),
+        Ok(std::net::IpAddr::V6(_)) => prefix.is_none_or(|p| (MIN_IPV6_PREFIX..=128).contains(&p)),
         Err(_) => false,
     }
 }
