@@ -23,6 +23,10 @@ pub struct DeliveryArgs {
     /// Attempts per HTTP delivery request, the first included.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
     send_attempts: u32,
+    /// Let splunk-hec and elastic sinks send their token over plain http:// to a host that is
+    /// not loopback (refused by default: the token would cross the network in clear text).
+    #[arg(long)]
+    allow_insecure_http: bool,
 }
 
 impl DeliveryArgs {
@@ -39,25 +43,51 @@ impl DeliveryArgs {
         Ok(())
     }
 
-    /// Checks every sink can be used (credentials present) before the scan starts.
+    /// Checks every sink can be used (credentials present, no token over plain http) and
+    /// that the spool can take what they refuse, before the scan starts.
     pub fn check(&self) -> Result<(), Failure> {
         self.send_to
             .iter()
-            .try_for_each(Sink::check_ready)
-            .map_err(Failure::usage)
+            .try_for_each(|sink| sink.check_ready(self.allow_insecure_http))
+            .map_err(Failure::usage)?;
+        if !self.send_to.is_empty() {
+            let dir = self.spool_dir()?;
+            spool::prepare(&dir).map_err(|e| {
+                Failure::usage(format!(
+                    "the spool {} cannot take undelivered findings: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
+        Ok(())
     }
 
-    fn spool_dir(&self) -> PathBuf {
-        self.spool_dir.clone().unwrap_or_else(spool::default_dir)
+    fn spool_dir(&self) -> Result<PathBuf, Failure> {
+        self.spool_dir
+            .clone()
+            .or_else(spool::default_dir)
+            .ok_or_else(|| {
+                Failure::usage(
+                    "no spool directory: HOME, XDG_STATE_HOME and LOCKDOWN_SPOOL_DIR are unset; pass --spool-dir DIR",
+                )
+            })
     }
 }
 
-/// `lockdown send`: re-delivers what earlier runs spooled.
+/// `lockdown send`: re-delivers what earlier runs spooled, to the sinks its operator names.
 #[derive(Debug, Args)]
 pub struct SendArgs {
     /// The spool directory to deliver and empty.
     #[arg(long, value_name = "DIR")]
     spool: PathBuf,
+    /// Deliver spooled findings of this sink; repeatable. Only entries for a sink named here
+    /// are sent: a spool file never chooses where findings (and tokens) go. Entries for other
+    /// sinks are listed and left in place.
+    #[arg(long, value_name = "SINK", required = true, value_parser = clap::value_parser!(Sink))]
+    send_to: Vec<Sink>,
+    /// As for `scan`: allow a token over plain http:// to a host that is not loopback.
+    #[arg(long)]
+    allow_insecure_http: bool,
     /// Attempts per HTTP delivery request, the first included.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
     send_attempts: u32,
@@ -92,13 +122,19 @@ fn settle(
         }
         return Ok(true);
     }
-    let path = spool::save(spool_dir, sink, &delivery.undelivered).map_err(|e| {
-        Failure::runtime(format!(
-            "delivery to {sink} failed ({}) and the spool {} is not writable: {e}",
-            delivery.error.as_deref().unwrap_or_default(),
-            spool_dir.display()
-        ))
-    })?;
+    let path = match spool::save(spool_dir, sink, &delivery.undelivered) {
+        Ok(path) => path,
+        Err(e) => {
+            // Reported, and the other sinks still get their findings.
+            eprintln!(
+                "error: delivery to {sink} failed ({}) and the spool {} cannot keep its {} events: {e}",
+                delivery.error.as_deref().unwrap_or_default(),
+                spool_dir.display(),
+                delivery.undelivered.len()
+            );
+            return Ok(false);
+        }
+    };
     eprintln!(
         "error: delivery to {sink} failed after retries: {}\n  {} of {} events spooled to {} \
          — re-send with `lockdown send --spool {}`",
@@ -141,17 +177,37 @@ pub fn deliver_report(
             }
         };
         let delivery = runtime.block_on(sink::deliver(sink, events, &context));
-        all_delivered &= settle(sink, delivery, &args.spool_dir(), human)?;
+        all_delivered &= settle(sink, delivery, &args.spool_dir()?, human)?;
     }
     Ok(all_delivered)
 }
 
 /// `lockdown send --spool DIR`.
 pub fn send(args: SendArgs, human: bool) -> Result<u8, Failure> {
-    let files = spool::read_dir(&args.spool).map_err(Failure::usage)?;
+    args.send_to
+        .iter()
+        .try_for_each(|sink| sink.check_ready(args.allow_insecure_http))
+        .map_err(Failure::usage)?;
+    let contents = spool::read_dir(&args.spool).map_err(Failure::usage)?;
+    let mut all_delivered = contents.skipped.is_empty();
+    for problem in &contents.skipped {
+        eprintln!("error: skipped {problem}");
+    }
+    let (files, unnamed): (Vec<_>, Vec<_>) = contents
+        .files
+        .into_iter()
+        .partition(|file| args.send_to.contains(&file.sink));
+    for file in &unnamed {
+        all_delivered = false;
+        eprintln!(
+            "not sent: {} holds {} events for {}, which --send-to does not name; left in place",
+            file.path.display(),
+            file.events.len(),
+            file.sink
+        );
+    }
     let runtime = runtime()?;
     let context = runtime.block_on(context(&args.aws, args.send_attempts));
-    let mut all_delivered = true;
     for file in &files {
         let delivery = runtime.block_on(sink::deliver(&file.sink, file.events.clone(), &context));
         let delivered = delivery.undelivered.is_empty();
@@ -176,7 +232,7 @@ pub fn send(args: SendArgs, human: bool) -> Result<u8, Failure> {
             );
         }
     }
-    if human && files.is_empty() {
+    if human && files.is_empty() && unnamed.is_empty() {
         eprintln!("spool {} is empty: nothing to send", args.spool.display());
     }
     Ok(if all_delivered {

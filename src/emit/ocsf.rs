@@ -89,7 +89,10 @@ fn base_event(
         "time_dt": rfc3339(time),
         "metadata": {
             "version": OCSF_VERSION,
-            "uid": event_uid,
+            // Unique per run and finding: a SIEM that keys on it (Elasticsearch `_id`) stores
+            // every run; the stable finding id correlates runs.
+            "uid": digest(&[event_uid, &rfc3339(time)]),
+            "correlation_uid": event_uid,
             "event_code": event_code,
             "profiles": ["cloud", "datetime"],
             "log_name": "lockdown",

@@ -90,11 +90,17 @@ fn json_lines(body: &str) -> Vec<Value> {
         .collect()
 }
 
-/// The OCSF event uids in the HEC envelopes of a request body.
+/// The finding ids (`finding_info.uid`, stable across runs) of the OCSF events in the HEC
+/// envelopes of a request body.
 fn hec_uids(request: &Value) -> Vec<String> {
     json_lines(request["body"].as_str().unwrap())
         .iter()
-        .map(|e| e["event"]["metadata"]["uid"].as_str().unwrap().to_owned())
+        .map(|e| {
+            e["event"]["finding_info"]["uid"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect()
 }
 
@@ -177,22 +183,146 @@ fn elastic_bulk_creates_with_stable_ids_retries_items_and_resends_do_not_duplica
         for pair in lines.chunks(2) {
             assert_eq!(pair[0]["create"]["_index"], "lockdown-findings");
             assert_eq!(pair[0]["create"]["_id"], pair[1]["metadata"]["uid"]);
+            assert_ne!(pair[1]["metadata"]["uid"], pair[1]["finding_info"]["uid"]);
             assert!(pair[1]["@timestamp"].is_string());
-            created.insert(pair[0]["create"]["_id"].as_str().unwrap().to_owned());
+            created.insert(pair[1]["finding_info"]["uid"].as_str().unwrap().to_owned());
         }
     }
     assert_eq!(json_lines(requests[1]["body"].as_str().unwrap()).len(), 14);
     assert_eq!(created, finding_ids(&dir));
 
-    // A second run sends the same ids: the index answers 409 and nothing is duplicated.
+    // The same run sent again (same evaluation) has the same event ids: 409, no duplicates.
     let again = demo_scan(&dir, &["--send-to", &sink]);
     assert_eq!(again.status.code(), Some(0), "{}", describe(&again));
-    let third = &receiver.requests()[2];
-    let resent: BTreeSet<String> = json_lines(third["body"].as_str().unwrap())
-        .chunks(2)
-        .map(|pair| pair[0]["create"]["_id"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(resent, created);
+    let ids = |request: &Value| -> BTreeSet<String> {
+        json_lines(request["body"].as_str().unwrap())
+            .chunks(2)
+            .map(|pair| pair[0]["create"]["_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first_ids: BTreeSet<String> = requests.iter().flat_map(ids).collect();
+    assert_eq!(ids(&receiver.requests()[2]), first_ids);
+}
+
+#[test]
+fn elastic_stores_every_scheduled_run_not_only_the_first() {
+    let receiver = Receiver::start();
+    let dir = TempDir::new("elastic-runs");
+    let sink = format!("elastic:{}/lockdown-findings", receiver.url);
+    let days = [
+        "2026-11-01T06:00:00Z",
+        "2026-11-02T06:00:00Z",
+        "2026-11-03T06:00:00Z",
+    ];
+    for day in days {
+        let output = demo_scan(&dir, &["--send-to", &sink, "--now", day]);
+        assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+        assert!(spool_files(&dir).is_empty());
+    }
+    let findings = finding_ids(&dir).len();
+    let mut stored: BTreeSet<String> = BTreeSet::new();
+    let mut per_finding: std::collections::BTreeMap<String, usize> = Default::default();
+    for request in receiver.requests() {
+        for pair in json_lines(request["body"].as_str().unwrap()).chunks(2) {
+            assert!(stored.insert(pair[0]["create"]["_id"].as_str().unwrap().to_owned()));
+            *per_finding
+                .entry(pair[1]["finding_info"]["uid"].as_str().unwrap().to_owned())
+                .or_default() += 1;
+        }
+    }
+    assert_eq!(
+        stored.len(),
+        findings * days.len(),
+        "every event of every run, once"
+    );
+    assert!(per_finding.values().all(|&n| n == days.len()));
+}
+
+#[test]
+fn hec_redirects_and_html_pages_are_not_deliveries_and_the_token_goes_nowhere_else() {
+    for mode in ["redirect", "html"] {
+        let receiver = Receiver::start();
+        receiver.configure(json!({"hec_mode": mode}));
+        let dir = TempDir::new(&format!("hec-{mode}"));
+        let sink = format!("splunk-hec:{}", receiver.url);
+        let output = demo_scan(&dir, &["--send-to", &sink, "--send-attempts", "1"]);
+        assert_eq!(
+            output.status.code(),
+            Some(5),
+            "{mode}: {}",
+            describe(&output)
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let total = finding_ids(&dir).len();
+        assert!(
+            stderr.contains(&format!("{total} of {total} events spooled")),
+            "{mode}: {stderr}"
+        );
+        let paths: Vec<Value> = receiver
+            .requests()
+            .iter()
+            .map(|r| r["path"].clone())
+            .collect();
+        assert!(
+            paths.iter().all(|p| p == "/services/collector/event"),
+            "{mode}: a redirect is never followed: {paths:?}"
+        );
+        assert_no_secret(&output);
+    }
+}
+
+#[test]
+fn send_delivers_only_to_sinks_its_operator_names() {
+    let named = Receiver::start();
+    let planted = Receiver::start();
+    let dir = TempDir::new("spool-trust");
+    // A failed delivery to the named sink, and a file planted for another host.
+    named.configure(json!({"fail_first": 1000, "fail_status": 503}));
+    let named_sink = format!("splunk-hec:{}", named.url);
+    let output = demo_scan(&dir, &["--send-to", &named_sink, "--send-attempts", "1"]);
+    assert_eq!(output.status.code(), Some(5), "{}", describe(&output));
+    let genuine = spool_files(&dir).pop().unwrap();
+    let planted_sink = format!("splunk-hec:{}/", planted.url);
+    let text = std::fs::read_to_string(&genuine).unwrap();
+    let (header, events) = text.split_once('\n').unwrap();
+    let mut header: Value = serde_json::from_str(header).unwrap();
+    header["sink"] = json!(planted_sink);
+    let planted_file = dir.path("spool").join("00000000-planted.spool.jsonl");
+    std::fs::write(&planted_file, format!("{header}\n{events}")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&planted_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+
+    named.configure(json!({"fail_first": 0}));
+    let sent = run(lockdown()
+        .args([
+            "send",
+            "--send-attempts",
+            "1",
+            "--send-to",
+            &named_sink,
+            "--spool",
+        ])
+        .arg(dir.path("spool"))
+        .env("LOCKDOWN_SPLUNK_TOKEN", SPLUNK_TOKEN));
+    assert_eq!(sent.status.code(), Some(5), "{}", describe(&sent));
+    let stderr = String::from_utf8_lossy(&sent.stderr);
+    assert!(
+        stderr.contains("which --send-to does not name; left in place"),
+        "{stderr}"
+    );
+    assert!(
+        planted.requests().is_empty(),
+        "the token never reached the planted host"
+    );
+    assert!(planted_file.exists());
+    assert!(!genuine.exists(), "the named sink's entries were delivered");
+
+    // No sink named: a usage error, nothing sent.
+    let unnamed = run(lockdown().args(["send", "--spool"]).arg(dir.path("spool")));
+    crate::support::assert_usage_error(&unnamed, &["--send-to"]);
 }
 
 #[test]
@@ -224,7 +354,14 @@ fn a_sink_that_stays_down_gets_nothing_lost_and_send_redelivers_the_spool() {
     // Still down: the spool stays, exit 5.
     let send = || {
         run(lockdown()
-            .args(["send", "--send-attempts", "1", "--spool"])
+            .args([
+                "send",
+                "--send-attempts",
+                "1",
+                "--send-to",
+                &sink,
+                "--spool",
+            ])
             .arg(dir.path("spool"))
             .env("LOCKDOWN_SPLUNK_TOKEN", SPLUNK_TOKEN))
     };
@@ -266,8 +403,23 @@ fn sink_problems_known_before_the_scan_are_usage_errors() {
         "elastic:https://elastic:changeme@es:9200/findings",
     ]));
     crate::support::assert_usage_error(&output, &["credentials do not belong in the URL"]);
-    let output = run(lockdown().args(["send", "--spool", "/nonexistent/spool"]));
+    let output = run(lockdown().args([
+        "send",
+        "--send-to",
+        "stdout",
+        "--spool",
+        "/nonexistent/spool",
+    ]));
     crate::support::assert_usage_error(&output, &["/nonexistent/spool"]);
+    let output = run(lockdown()
+        .args([
+            "scan",
+            "--demo",
+            "--send-to",
+            "splunk-hec:http://splunk.example.com:8088",
+        ])
+        .env("LOCKDOWN_SPLUNK_TOKEN", SPLUNK_TOKEN));
+    crate::support::assert_usage_error(&output, &["clear text", "--allow-insecure-http"]);
 }
 
 /// The one object in `bucket`: its key, whether it is SSE-S3 encrypted, and its events' uids.
@@ -296,7 +448,7 @@ pub(crate) async fn only_object(
     let body = object.body.collect().await.unwrap().into_bytes();
     let uids = json_lines(std::str::from_utf8(&body).unwrap())
         .iter()
-        .map(|e| e["metadata"]["uid"].as_str().unwrap().to_owned())
+        .map(|e| e["finding_info"]["uid"].as_str().unwrap().to_owned())
         .collect();
     (keys[0].to_owned(), encrypted, uids)
 }
@@ -407,8 +559,7 @@ async fn an_s3_sink_that_fails_spools_and_send_delivers_once_the_bucket_exists()
     account.create_bucket(&bucket);
     let sent = run(account
         .lockdown()
-        .arg("send")
-        .arg("--spool")
+        .args(["send", "--send-to", &sink, "--spool"])
         .arg(dir.path("spool")));
     assert_eq!(sent.status.code(), Some(0), "{}", describe(&sent));
     assert!(spool_files(&dir).is_empty());

@@ -2,8 +2,11 @@
 recording every request so tests can check lockdown's exact wire format.
 
 Prints `READY <port>` and serves until stdin closes.
-  POST /__receiver/config {"fail_first": N, "fail_status": 503, "item_failures": K}
-       the next N requests are answered `fail_status`; the next K bulk items get status 429
+  POST /__receiver/config {"fail_first": N, "fail_status": 503, "item_failures": K,
+                           "hec_mode": "ok" | "redirect" | "html"}
+       the next N requests are answered `fail_status`; the next K bulk items get status 429;
+       HEC requests are answered as HEC does ({"code": 0}), or, like a misrouted endpoint,
+       with a 302 to a login page or a proxy's 200 HTML page
   GET  /__receiver/requests -> [{"method", "path", "headers", "gzip", "body"}]
   POST /services/collector/event   -> Splunk HEC answer
   POST /<anything>/_bulk           -> Elasticsearch bulk answer; `create` of an existing _id is 409
@@ -16,7 +19,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"fail_first": 0, "fail_status": 503, "item_failures": 0, "requests": [], "ids": set()}
+STATE = {"fail_first": 0, "fail_status": 503, "item_failures": 0, "hec_mode": "ok", "requests": [], "ids": set()}
 
 
 def bulk_answer(body):
@@ -79,6 +82,21 @@ class Handler(BaseHTTPRequestHandler):
                 return self.answer(STATE["fail_status"], {"text": "Server is busy", "code": 9})
             if self.path.endswith("/_bulk"):
                 return self.answer(200, bulk_answer(body))
+            mode = STATE["hec_mode"]
+        if mode == "redirect":
+            self.send_response(302)
+            self.send_header("Location", "/login?next=/services/collector/event")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        if mode == "html":
+            page = b"<html><body>Please sign in</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return None
         self.answer(200, {"text": "Success", "code": 0})
 
 

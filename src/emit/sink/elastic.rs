@@ -1,5 +1,6 @@
 //! Elasticsearch / OpenSearch `_bulk` with `create` actions (what data streams accept) and each
-//! event's deterministic uid as `_id`, so a re-send is answered 409 and duplicates nothing.
+//! event's uid as `_id`. The uid is unique per run and finding, so every run is stored, and a
+//! re-send of the same run's events (from the spool) is answered 409 and duplicates nothing.
 //! Items rejected with 429 or 5xx are retried; other item errors are not delivered.
 //! API key: `LOCKDOWN_ELASTIC_API_KEY` or the file named by `LOCKDOWN_ELASTIC_API_KEY_FILE`.
 
@@ -33,7 +34,8 @@ fn bulk_body(events: &[Value], positions: &[usize], index: &str) -> Vec<u8> {
 /// What became of one document of a bulk request.
 #[derive(Debug, PartialEq)]
 enum Item {
-    /// Stored now, or already stored by an earlier delivery (409).
+    /// Stored now, or already stored by an earlier delivery of this same event (409 on its
+    /// run-unique `_id`).
     Stored,
     /// Rejected for now (429, 5xx): send again.
     Retry(String),

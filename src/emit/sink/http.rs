@@ -1,6 +1,7 @@
 //! HTTP delivery shared by the Splunk and Elastic sinks: retries with exponential backoff and
-//! jitter on connection errors, 429 and 5xx; other statuses fail at once. TLS certificates are
-//! verified (system trust store).
+//! jitter on connection errors, 429 and 5xx; other statuses fail at once. Redirects are not
+//! followed: a 3xx is a failure (a login page is not a SIEM, and the token must never be sent
+//! to a host the operator did not name). TLS certificates are verified (system trust store).
 
 use std::time::Duration;
 
@@ -26,9 +27,25 @@ pub fn secret(name: &str) -> Result<Option<String>, String> {
 pub fn client() -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("lockdown/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| format!("cannot set up HTTP: {e}"))
+}
+
+/// Whether `url` may carry a token: https, or http to a loopback address (a local forwarder).
+pub fn may_carry_token(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    parsed.scheme() == "https"
+        || parsed.host_str().is_some_and(|host| {
+            host == "localhost"
+                || host
+                    .trim_matches(['[', ']'])
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        })
 }
 
 /// The pause before retry number `attempt + 1`.

@@ -160,8 +160,18 @@ impl fmt::Display for Sink {
 }
 
 impl Sink {
-    /// Checks what can be known before a scan: the credentials a sink needs are there.
-    pub fn check_ready(&self) -> Result<(), String> {
+    /// Checks what can be known before a scan: the credentials a sink needs are there, and
+    /// they would not cross the network in clear text (plain `http://` to a host that is not
+    /// loopback) unless `allow_insecure_http` says so.
+    pub fn check_ready(&self, allow_insecure_http: bool) -> Result<(), String> {
+        if let Sink::SplunkHec { url, .. } | Sink::Elastic { url, .. } = self
+            && !allow_insecure_http
+            && !http::may_carry_token(url)
+        {
+            return Err(format!(
+                "sink `{self}`: its token would cross the network in clear text over http://; use https:// (plain http is allowed to loopback addresses), or pass --allow-insecure-http if that is really what you want"
+            ));
+        }
         match self {
             Sink::SplunkHec { .. } => splunk::token().map(drop),
             Sink::Elastic { .. } => elastic::api_key().map(drop),
@@ -296,6 +306,31 @@ mod tests {
         ] {
             let sink: Sink = spec.parse().unwrap_or_else(|e| panic!("{spec}: {e}"));
             assert_eq!(sink.to_string().parse::<Sink>(), Ok(sink), "{spec}");
+        }
+    }
+
+    #[test]
+    fn tokens_cross_the_network_only_over_https_unless_allowed() {
+        // Tokens are read from the environment by check_ready.
+        unsafe {
+            std::env::set_var("LOCKDOWN_SPLUNK_TOKEN", "t");
+            std::env::set_var("LOCKDOWN_ELASTIC_API_KEY", "k");
+        }
+        for (spec, ok) in [
+            ("splunk-hec:https://splunk.example.com:8088", true),
+            ("splunk-hec:http://splunk.example.com:8088", false),
+            ("elastic:http://10.0.0.5:9200/findings", false),
+            ("elastic:http://127.0.0.1:9200/findings", true),
+            ("elastic:http://[::1]:9200/findings", true),
+            ("splunk-hec:http://localhost:8088", true),
+        ] {
+            let sink: Sink = spec.parse().unwrap();
+            let checked = sink.check_ready(false);
+            assert_eq!(checked.is_ok(), ok, "{spec}: {checked:?}");
+            if !ok {
+                assert!(checked.unwrap_err().contains("clear text"));
+                assert!(sink.check_ready(true).is_ok(), "{spec} with the flag");
+            }
         }
     }
 

@@ -62,6 +62,26 @@ fn batches(events: &[Value], index: Option<&str>, sourcetype: &str) -> Vec<(usiz
     batches
 }
 
+/// Whether a 2xx answer is HEC's own success answer, `{"code": 0, ...}`: a proxy's or login
+/// page's 200 is not a delivery.
+fn acknowledged(answer: &str) -> Result<(), String> {
+    let parsed: Option<Value> = serde_json::from_str(answer).ok();
+    match parsed.as_ref().and_then(|a| a["code"].as_i64()) {
+        Some(0) => Ok(()),
+        Some(code) => Err(format!(
+            "HEC answered code {code}: {}",
+            parsed
+                .as_ref()
+                .and_then(|a| a["text"].as_str())
+                .unwrap_or("no text")
+        )),
+        None => Err(format!(
+            "the answer is not HEC's (expected {{\"code\": 0}}): {}",
+            crate::emit::truncate(answer.trim(), 120)
+        )),
+    }
+}
+
 /// Sends `events` to the collector at `url`.
 pub async fn send(
     url: &str,
@@ -95,7 +115,8 @@ pub async fn send(
                 .header("Content-Type", "application/json")
                 .header("Content-Encoding", "gzip")
         };
-        if let Err(error) = http::post(request, body, context.attempts).await {
+        let answer = http::post(request, body, context.attempts).await;
+        if let Err(error) = answer.and_then(|text| acknowledged(&text)) {
             return Delivery::partial(events, first, error);
         }
     }
@@ -105,6 +126,16 @@ pub async fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_hec_success_answers_count_as_delivered() {
+        assert!(acknowledged(r#"{"text":"Success","code":0}"#).is_ok());
+        let busy = acknowledged(r#"{"text":"Server is busy","code":9}"#).unwrap_err();
+        assert!(busy.contains("code 9"), "{busy}");
+        let page = acknowledged("<html><body>Sign in</body></html>").unwrap_err();
+        assert!(page.contains("not HEC's"), "{page}");
+        assert!(acknowledged("").is_err());
+    }
 
     #[test]
     fn batches_respect_the_event_limit_and_keep_every_event() {

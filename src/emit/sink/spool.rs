@@ -1,7 +1,10 @@
 //! The spool: events a sink could not take, kept on disk until `lockdown send --spool DIR`
 //! delivers them. One file per failed delivery: a header line naming the sink, then one event
 //! per line. Files are written under a temporary name and renamed, so a crash leaves no
-//! half-written spool file behind.
+//! half-written spool file behind. The spool is its owner's alone: the directory is created
+//! 0700 and files 0600, and a directory or file that others can write, or that another user
+//! owns, is refused (it could be used to redirect findings). `lockdown send` delivers only to
+//! sinks its operator names, whatever a file's header says.
 
 use super::Sink;
 use chrono::{DateTime, Utc};
@@ -31,16 +34,74 @@ pub struct SpoolFile {
 }
 
 /// Where undelivered events go unless `--spool-dir` says otherwise: `$LOCKDOWN_SPOOL_DIR`,
-/// else `$XDG_STATE_HOME/lockdown/spool`, else `~/.local/state/lockdown/spool`.
-pub fn default_dir() -> PathBuf {
+/// else `$XDG_STATE_HOME/lockdown/spool`, else `~/.local/state/lockdown/spool`; `None` when
+/// none of these is set (never a shared temporary directory).
+pub fn default_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("LOCKDOWN_SPOOL_DIR") {
-        return dir.into();
+        return Some(dir.into());
     }
     let state = std::env::var_os("XDG_STATE_HOME")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".local/state")))
-        .unwrap_or_else(std::env::temp_dir);
-    state.join("lockdown/spool")
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".local/state")))?;
+    Some(state.join("lockdown/spool"))
+}
+
+/// Refuses a spool path that someone else could have planted or could change.
+#[cfg(unix)]
+fn check_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let metadata = std::fs::symlink_metadata(path)?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    let problem = if metadata.file_type().is_symlink() {
+        Some("is a symbolic link".to_owned())
+    } else if metadata.uid() != me {
+        Some(format!(
+            "is owned by user {}, not by this user ({me})",
+            metadata.uid()
+        ))
+    } else if metadata.mode() & 0o022 != 0 {
+        Some(format!(
+            "can be written by other users (mode {:o})",
+            metadata.mode() & 0o777
+        ))
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "spool {} {problem}; a spool must be private to its owner (chmod go-w, or use another --spool-dir)",
+                path.display()
+            ),
+        )),
+    }
+}
+
+#[cfg(not(unix))]
+fn check_private(_: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Creates the spool directory (0700) if needed and checks that it is private.
+pub fn prepare(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)?;
+    check_private(dir)
+}
+
+/// A new file, readable and writable by its owner only.
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 fn write_file(path: &Path, sink: &Sink, events: &[Value]) -> std::io::Result<()> {
@@ -51,7 +112,8 @@ fn write_file(path: &Path, sink: &Sink, events: &[Value]) -> std::io::Result<()>
         created_at: Utc::now(),
     };
     let partial = path.with_extension("partial");
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+    let _ = std::fs::remove_file(&partial);
+    let mut out = std::io::BufWriter::new(create_private(&partial)?);
     serde_json::to_writer(&mut out, &header)?;
     out.write_all(b"\n")?;
     for event in events {
@@ -64,7 +126,7 @@ fn write_file(path: &Path, sink: &Sink, events: &[Value]) -> std::io::Result<()>
 
 /// Saves `events` that `sink` did not take; returns the file written.
 pub fn save(dir: &Path, sink: &Sink, events: &[Value]) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
+    prepare(dir)?;
     let kind = sink.to_string();
     let kind: String = kind
         .split([':', '/'])
@@ -85,6 +147,7 @@ pub fn save(dir: &Path, sink: &Sink, events: &[Value]) -> std::io::Result<PathBu
 
 fn read_file(path: &Path) -> Result<SpoolFile, String> {
     let at = |line: usize, message: String| format!("{}:{line}: {message}", path.display());
+    check_private(path).map_err(|e| e.to_string())?;
     let file = std::fs::File::open(path).map_err(|e| at(0, e.to_string()))?;
     let mut lines = BufReader::new(file).lines();
     let header_line = lines
@@ -122,8 +185,18 @@ fn read_file(path: &Path) -> Result<SpoolFile, String> {
     })
 }
 
-/// Every spool file in `dir`, oldest first.
-pub fn read_dir(dir: &Path) -> Result<Vec<SpoolFile>, String> {
+/// What a spool directory holds: the readable files, oldest first, and why each other file
+/// was skipped (corrupt, or not private).
+#[derive(Debug, Default)]
+pub struct SpoolContents {
+    pub files: Vec<SpoolFile>,
+    pub skipped: Vec<String>,
+}
+
+/// Every spool file in `dir`; an unusable file is skipped with the reason, the directory
+/// itself must be private.
+pub fn read_dir(dir: &Path) -> Result<SpoolContents, String> {
+    check_private(dir).map_err(|e| format!("cannot use spool {}: {e}", dir.display()))?;
     let entries =
         std::fs::read_dir(dir).map_err(|e| format!("cannot read spool {}: {e}", dir.display()))?;
     let mut paths: Vec<PathBuf> = entries
@@ -131,7 +204,14 @@ pub fn read_dir(dir: &Path) -> Result<Vec<SpoolFile>, String> {
         .filter(|path| path.to_string_lossy().ends_with(EXTENSION))
         .collect();
     paths.sort();
-    paths.iter().map(|path| read_file(path)).collect()
+    let mut contents = SpoolContents::default();
+    for path in paths {
+        match read_file(&path) {
+            Ok(file) => contents.files.push(file),
+            Err(problem) => contents.skipped.push(problem),
+        }
+    }
+    Ok(contents)
 }
 
 /// Replaces a spool file's events with those still undelivered, or removes it when none are.
@@ -154,21 +234,55 @@ mod tests {
         let sink: Sink = "elastic:http://127.0.0.1:9/findings".parse().unwrap();
         let events = vec![json!({"n": 1}), json!({"n": 2})];
         let path = save(&dir, &sink, &events).unwrap();
-        let files = read_dir(&dir).unwrap();
+        let files = read_dir(&dir).unwrap().files;
         assert_eq!(files.len(), 1);
         assert_eq!((&files[0].sink, &files[0].events), (&sink, &events));
         settle(&files[0], &events[1..]).unwrap();
-        assert_eq!(read_dir(&dir).unwrap()[0].events, [json!({"n": 2})]);
+        assert_eq!(read_dir(&dir).unwrap().files[0].events, [json!({"n": 2})]);
         settle(&files[0], &[]).unwrap();
         assert!(!path.exists());
 
-        std::fs::write(
-            dir.join(format!("bad.{EXTENSION}")),
-            "{\"lockdown_spool\":1}\n",
-        )
-        .unwrap();
+        let bad = dir.join(format!("bad.{EXTENSION}"));
+        create_private(&bad)
+            .and_then(|mut f| f.write_all(b"{\"lockdown_spool\":1}\n"))
+            .unwrap();
+        save(&dir, &sink, &events).unwrap();
+        let contents = read_dir(&dir).unwrap();
+        assert_eq!(contents.files.len(), 1, "the good file is still read");
+        assert_eq!(contents.skipped.len(), 1);
+        assert!(
+            contents.skipped[0].contains("bad.spool.jsonl:1"),
+            "{contents:?}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn spools_are_private_and_shared_ones_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("lockdown-spool-perm-{}", std::process::id()));
+        let sink: Sink = "stdout".parse().unwrap();
+        let path = save(&dir, &sink, &[json!({"n": 1})]).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&path), 0o600);
+
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let contents = read_dir(&dir).unwrap();
+        assert!(contents.files.is_empty());
+        assert!(
+            contents.skipped[0].contains("can be written by other users"),
+            "{contents:?}"
+        );
+
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
         let error = read_dir(&dir).unwrap_err();
-        assert!(error.contains("bad.spool.jsonl:1"), "{error}");
+        assert!(error.contains("can be written by other users"), "{error}");
+        assert!(
+            save(&dir, &sink, &[json!({"n": 2})]).is_err(),
+            "nothing is spooled there"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
