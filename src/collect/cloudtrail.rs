@@ -331,16 +331,23 @@ pub fn account_summary(account: &Account, out: &mut Collected) {
     let s3_write_data_events = records(["All", "WriteOnly"]);
     let s3_read_data_events = records(["All", "ReadOnly"]);
     if trail_names.is_empty() {
-        for attribute in [
-            "multi_region_logging_trails",
-            "s3_write_data_events",
-            "s3_read_data_events",
-        ] {
+        let trail_facts = attributes!(AccountTrails:
+            multi_region_logging_trails,
+            s3_write_data_events,
+            s3_read_data_events,
+        );
+        for attribute in trail_facts {
             carry_errors(out, TYPE, None, attribute);
         }
     }
     let regions: Vec<&str> = group_regions.iter().map(String::as_str).collect();
-    carry_errors(out, monitoring::TYPE, Some(&regions), "metric_filters");
+    let metric_filters_attribute = attributes!(AccountTrails: metric_filters)[0];
+    carry_errors(
+        out,
+        monitoring::TYPE,
+        Some(&regions),
+        metric_filters_attribute,
+    );
     out.resources.push(Resource {
         arn: format!(
             "arn:{}:cloudtrail::{}:trails",

@@ -1,6 +1,7 @@
 //! AWS Config: recorders, their status and delivery channels, once per region.
 
 use super::{CallError, Collected, Scope};
+use crate::attributes;
 use crate::inventory::ResourceData;
 use crate::inventory::config::RegionRecording;
 use aws_sdk_config::Client;
@@ -43,7 +44,7 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
             region,
             TYPE,
             &arn,
-            &["recorders", "all_supported", "include_global"],
+            attributes!(RegionRecording: recorders, all_supported, include_global),
         ),
     }
     match statuses {
@@ -58,7 +59,7 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
             region,
             TYPE,
             &arn,
-            &["recording"],
+            attributes!(RegionRecording: recording),
         ),
     }
     match channels {
@@ -68,7 +69,7 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
             region,
             TYPE,
             &arn,
-            &["delivery_channels"],
+            attributes!(RegionRecording: delivery_channels),
         ),
     }
     out.resources.push(scope.resource(

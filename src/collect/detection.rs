@@ -3,6 +3,7 @@
 //! analyzers (ListAnalyzers).
 
 use super::{CallError, Collected, Scope, drain};
+use crate::attributes;
 use crate::inventory::ResourceData;
 use crate::inventory::detection::{AccessAnalyzer, GuardDuty, SecurityHub};
 
@@ -76,7 +77,7 @@ async fn guardduty(scope: &Scope<'_>, out: &mut Collected) {
                         region,
                         DETECTOR_TYPE,
                         &arn,
-                        &["enabled"],
+                        attributes!(GuardDuty: enabled),
                     ),
                 }
             }

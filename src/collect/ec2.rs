@@ -3,6 +3,7 @@
 //! snapshots and who may restore them.
 
 use super::{CallError, CallRecorder, Collected, Scope, affects, drain};
+use crate::attributes;
 use crate::inventory::ec2::{
     AclEntry, EbsEncryptionDefault, Instance, NetworkAcl, Rule, SecurityGroup, Snapshot, Volume,
     Vpc,
@@ -242,8 +243,10 @@ async fn vpcs(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
         Err(e) => return out.unlisted(&e, &scope.region, VPC_TYPE),
     };
     let flow_logs = flow_logs.unwrap_or_else(|e| {
-        out.errors
-            .push(e.affecting(&scope.region, vec![affects(VPC_TYPE, &["flow_logs"])]));
+        out.errors.push(e.affecting(
+            &scope.region,
+            vec![affects(VPC_TYPE, attributes!(Vpc: flow_logs))],
+        ));
         Vec::new()
     });
     for vpc in vpcs {
@@ -388,7 +391,13 @@ async fn snapshots(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
                     }
                 }
             }
-            Err(e) => out.unknown(&e, &scope.region, TYPE, &arn, &["public", "shared_with"]),
+            Err(e) => out.unknown(
+                &e,
+                &scope.region,
+                TYPE,
+                &arn,
+                attributes!(Snapshot: public, shared_with),
+            ),
         }
         out.resources
             .push(scope.resource(arn, id, ResourceData::Ec2Snapshot(data)));

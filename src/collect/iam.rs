@@ -4,6 +4,7 @@
 //! credential report instead of per-user key and login-profile calls).
 
 use super::{CallError, CallRecorder, Collected, affects, drain, utc};
+use crate::attributes;
 use crate::inventory::credential_report::{self, ROOT_ROW};
 use crate::inventory::iam::{
     self, AUTHORIZATION_ATTRIBUTES, CREDENTIAL_REPORT_ATTRIBUTES, MfaDevice,
@@ -325,7 +326,7 @@ impl Builder<'_> {
             raw_document,
             "aws.iam.managed_policy",
             &arn,
-            &["document", "grants_full_admin"],
+            attributes!(iam::ManagedPolicy: document, grants_full_admin),
         );
         let grants_full_admin = document.as_ref().map(PolicyDocument::grants_full_admin);
         let mut missing = Vec::new();
@@ -369,7 +370,7 @@ impl Builder<'_> {
                 policy.policy_document(),
                 "aws.iam.inline_policy",
                 &arn,
-                &["document", "grants_full_admin"],
+                attributes!(iam::InlinePolicy: document, grants_full_admin),
             );
             let grants_full_admin = document.as_ref().map(PolicyDocument::grants_full_admin);
             self.push(
@@ -457,8 +458,8 @@ pub async fn collect(
         b.fail(
             e,
             vec![
-                affects("aws.iam.root_user", &["virtual_mfa"]),
-                affects("aws.iam.user", &["mfa_devices"]),
+                affects("aws.iam.root_user", attributes!(iam::RootUser: virtual_mfa)),
+                affects("aws.iam.user", attributes!(iam::User: mfa_devices)),
             ],
         );
     }
@@ -549,7 +550,7 @@ pub async fn collect(
                     role.assume_role_policy_document(),
                     "aws.iam.role",
                     &arn,
-                    &["trust_policy"],
+                    attributes!(iam::Role: trust_policy),
                 );
                 let path = role.path().unwrap_or("/").to_owned();
                 let data = iam::Role {
@@ -596,7 +597,10 @@ pub async fn collect(
                 ]
                 .map(|t| affects(t, &[])),
             );
-            affected.push(affects("aws.iam.account", &["support_roles"]));
+            affected.push(affects(
+                "aws.iam.account",
+                attributes!(iam::Account: support_roles),
+            ));
             b.fail(e, affected);
         }
     }
@@ -628,7 +632,7 @@ pub async fn collect(
                         }))
                 }
                 Err(e) => {
-                    let mut affected = affects("aws.iam.user", &["mfa_devices"]);
+                    let mut affected = affects("aws.iam.user", attributes!(iam::User: mfa_devices));
                     affected.resource_arn = Some(arn.clone());
                     b.out
                         .errors
@@ -649,8 +653,10 @@ pub async fn collect(
                 let document = match document {
                     Ok(doc) => Some(doc),
                     Err(e) => {
-                        let mut affected =
-                            affects("aws.iam.managed_policy", &["document", "grants_full_admin"]);
+                        let mut affected = affects(
+                            "aws.iam.managed_policy",
+                            attributes!(iam::ManagedPolicy: document, grants_full_admin),
+                        );
                         affected.resource_arn = Some(arn.clone());
                         b.fail(&e, vec![affected]);
                         None
@@ -697,7 +703,13 @@ pub async fn collect(
         })
         .unwrap_or_default();
     if let Err(e) = &summary {
-        b.fail(e, vec![affects("aws.iam.account", &["summary"])]);
+        b.fail(
+            e,
+            vec![affects(
+                "aws.iam.account",
+                attributes!(iam::Account: summary),
+            )],
+        );
     }
     let account_data = iam::Account {
         support_roles,

@@ -3,6 +3,7 @@
 //! group with its retention (one paginated listing).
 
 use super::{CallError, Collected, Scope, affects, drain};
+use crate::attributes;
 use crate::inventory::ResourceData;
 use crate::inventory::monitoring::{LogGroup, MetricFilter};
 use std::collections::HashMap;
@@ -103,8 +104,10 @@ async fn metric_filters(scope: &Scope<'_>, logs: &aws_sdk_cloudwatchlogs::Client
         }
     };
     let alarms = alarms.unwrap_or_else(|error| {
-        out.errors
-            .push(error.affecting(region, vec![affects(TYPE, &["alarms"])]));
+        out.errors.push(error.affecting(
+            region,
+            vec![affects(TYPE, attributes!(MetricFilter: alarms))],
+        ));
         HashMap::new()
     });
     for filter in filters.iter().flat_map(|page| page.metric_filters()) {

@@ -3,9 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 /// Attributes that GetTrailStatus provides.
-pub const STATUS_ATTRIBUTES: &[&str] = &["is_logging"];
+pub const STATUS_ATTRIBUTES: &[&str] = crate::attributes!(Trail: is_logging);
 /// Attributes that GetEventSelectors provides.
-pub const SELECTOR_ATTRIBUTES: &[&str] = &["management_events", "s3_data_events"];
+pub const SELECTOR_ATTRIBUTES: &[&str] =
+    crate::attributes!(Trail: management_events, s3_data_events);
 
 /// A trail, collected once in its home region.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -4,9 +4,10 @@ use super::policy::PolicyDocument;
 use serde::{Deserialize, Serialize};
 
 /// Attributes that GetKeyRotationStatus provides.
-pub const ROTATION_ATTRIBUTES: &[&str] = &["rotation_enabled", "rotation_period_days"];
+pub const ROTATION_ATTRIBUTES: &[&str] =
+    crate::attributes!(Key: rotation_enabled, rotation_period_days);
 /// Attributes that GetKeyPolicy provides.
-pub const POLICY_ATTRIBUTES: &[&str] = &["policy", "policy_public"];
+pub const POLICY_ATTRIBUTES: &[&str] = crate::attributes!(Key: policy, policy_public);
 
 /// A KMS key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
