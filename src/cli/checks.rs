@@ -23,8 +23,8 @@ pub enum ChecksCommand {
         checks: CheckArgs,
     },
     /// List the attributes a resource type offers to check expressions (`resource.<name>`),
-    /// with their JSON type and the built-in checks that read them. Without a type, list the
-    /// types.
+    /// with their JSON type, the API call they come from and the built-in checks that read
+    /// them. Without a type, list the types.
     Attributes {
         /// A resource type, e.g. `aws.s3.bucket`.
         resource_type: Option<String>,
@@ -117,11 +117,11 @@ fn attributes(catalog: &Catalog, resource_type: Option<&str>) -> Result<String, 
             .filter(|c| c.def.resource == resource_type && c.reads.contains(name))
             .map(Check::id)
             .collect();
-        text += &format!(
-            "  {name:<32} {:<28} {}\n",
-            json_type(default),
-            readers.join(", ")
-        );
+        let source = crate::inventory::sources::source(resource_type, name).unwrap_or("?");
+        text += &format!("  {name:<32} {:<28} from {source}\n", json_type(default));
+        if !readers.is_empty() {
+            text += &format!("  {:<32} read by {}\n", "", readers.join(", "));
+        }
     }
     Ok(text)
 }

@@ -570,6 +570,26 @@ mod tests {
     }
 
     #[test]
+    fn every_attribute_source_is_a_call_the_collectors_declare() {
+        let actions = super::all_actions();
+        for &resource_type in crate::inventory::ResourceData::TYPES {
+            for (calls, _) in crate::inventory::ResourceData::sources(resource_type).unwrap() {
+                let named: Vec<&str> = calls
+                    .split([' ', ',', ';', '(', ')'])
+                    .filter(|token| token.contains(':'))
+                    .collect();
+                assert!(!named.is_empty(), "{resource_type}: {calls}");
+                for action in named {
+                    assert!(
+                        actions.contains(&action),
+                        "{resource_type}: `{action}` is not declared"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn causes_join_each_message_once_without_debug_dumps() {
         let dns = Layer("dns error: failed to lookup address", None);
         let connect = Layer("client error (Connect)", Some(Box::new(dns)));

@@ -16,6 +16,7 @@ pub mod policy;
 pub mod rds;
 pub mod s3;
 pub mod snapshot;
+pub mod sources;
 pub mod synthetic;
 pub mod unknown;
 
@@ -86,6 +87,14 @@ macro_rules! resource_types {
             /// The attributes as a CEL value, converted once per resource.
             pub fn to_cel(&self) -> Result<cel::Value, cel::SerializationError> {
                 match self { $(ResourceData::$variant(v) => cel::to_value(v),)* }
+            }
+
+            /// Where the attributes of a type come from (see [`sources`]).
+            pub fn sources(type_name: &str) -> Option<sources::Sources> {
+                match type_name {
+                    $($name => Some(<$ty as sources::Sourced>::SOURCES),)*
+                    _ => None,
+                }
             }
 
             /// The default attributes of a type as JSON: the base that check examples override.

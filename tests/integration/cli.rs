@@ -269,14 +269,21 @@ fn checks_attributes_lists_a_types_schema_and_rejects_unknown_types() {
     let output = run(lockdown().args(["checks", "attributes", "aws.s3.bucket"]));
     assert!(output.status.success(), "{}", describe(&output));
     let text = String::from_utf8_lossy(&output.stdout);
-    let policy_public = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("policy_public "))
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("policy_public "))
         .unwrap_or_else(|| panic!("{text}"));
-    assert!(policy_public.contains("bool"), "{policy_public}");
+    assert!(lines[at].contains("bool"), "{}", lines[at]);
     assert!(
-        policy_public.contains("s3_bucket_not_public"),
-        "{policy_public}"
+        lines[at].contains("from s3:GetBucketPolicy"),
+        "{}",
+        lines[at]
+    );
+    assert!(
+        lines[at + 1].contains("s3_bucket_not_public"),
+        "{}",
+        lines[at + 1]
     );
     let types = run(lockdown().args(["checks", "attributes"]));
     assert!(String::from_utf8_lossy(&types.stdout).contains("aws.rds.db_instance"));

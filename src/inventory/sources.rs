@@ -1,0 +1,174 @@
+//! Where each attribute of each resource type comes from: the API call(s) whose answer fills
+//! it, and so whose failure leaves it unknown. Names are checked by the compiler
+//! ([`crate::attributes!`]); a test checks that every attribute of every type has exactly one
+//! source, and `lockdown checks attributes TYPE` shows them.
+
+use super::cloudtrail::{AccountTrails, Trail};
+use super::config::RegionRecording;
+use super::detection::{AccessAnalyzer, GuardDuty, SecurityHub};
+use super::ec2::{
+    EbsEncryptionDefault, Instance, NetworkAcl, SecurityGroup, Snapshot, Volume, Vpc,
+};
+use super::iam::{
+    Account, Group, InlinePolicy, ManagedPolicy, PasswordPolicy, Role, RootUser, ServerCertificate,
+    User,
+};
+use super::kms::Key;
+use super::monitoring::{LogGroup, MetricFilter};
+use super::rds::DbInstance;
+use super::s3::{AccountPublicAccessBlock, Bucket};
+use crate::attributes;
+
+/// `(the call or calls that provide them, attributes)` of one resource type.
+pub type Sources = &'static [(&'static str, &'static [&'static str])];
+
+/// An attribute struct that says where its attributes come from.
+pub trait Sourced {
+    const SOURCES: Sources;
+}
+
+macro_rules! sources {
+    ($($ty:ty { $($call:literal => [$($field:ident),+ $(,)?]),+ $(,)? })*) => {
+        $(impl Sourced for $ty {
+            const SOURCES: Sources = &[$(($call, attributes!($ty: $($field),+))),+];
+        })*
+    };
+}
+
+sources! {
+    Account {
+        "iam:GetAccountSummary" => [summary],
+        "iam:GetAccountAuthorizationDetails (roles with AWSSupportAccess)" => [support_roles],
+    }
+    RootUser {
+        "iam:GetCredentialReport (<root_account> row)" => [access_keys, mfa_active, password_last_used],
+        "iam:ListVirtualMFADevices" => [virtual_mfa],
+    }
+    User {
+        "iam:GetCredentialReport (users created after the report are unknown)" =>
+            [access_keys, mfa_active, password_enabled, password_last_changed, password_last_used],
+        "iam:GetCredentialReport, iam:GetAccountAuthorizationDetails" => [name, created],
+        "iam:GetAccountAuthorizationDetails" => [attached_policies, groups, inline_policies, path, user_id],
+        "iam:ListVirtualMFADevices, iam:ListMFADevices" => [mfa_devices],
+    }
+    Group { "iam:GetAccountAuthorizationDetails" => [attached_policies, inline_policies, name] }
+    Role {
+        "iam:GetAccountAuthorizationDetails" =>
+            [attached_policies, created, inline_policies, name, path, service_linked, trust_policy],
+    }
+    ManagedPolicy {
+        "iam:GetAccountAuthorizationDetails (customer managed); iam:ListPolicies, iam:GetPolicyVersion (AWS managed)" =>
+            [attachment_count, aws_managed, default_version, document, grants_full_admin, name],
+    }
+    InlinePolicy {
+        "iam:GetAccountAuthorizationDetails" =>
+            [document, grants_full_admin, name, principal_name, principal_type],
+    }
+    PasswordPolicy {
+        "iam:GetAccountPasswordPolicy" => [
+            allow_users_to_change, expire_passwords, hard_expiry, max_password_age,
+            minimum_length, password_reuse_prevention, present, require_lowercase,
+            require_numbers, require_symbols, require_uppercase,
+        ],
+    }
+    ServerCertificate { "iam:ListServerCertificates" => [expiration, name, uploaded] }
+    Key {
+        "kms:ListKeys" => [key_id],
+        "kms:DescribeKey" => [manager, multi_region, origin, spec, state, usage],
+        "kms:GetKeyPolicy" => [policy, policy_public],
+        "kms:GetKeyRotationStatus" => [rotation_enabled, rotation_period_days],
+    }
+    EbsEncryptionDefault { "ec2:GetEbsEncryptionByDefault" => [enabled, kms_key_id] }
+    Volume { "ec2:DescribeVolumes" => [attached_to, encrypted, kms_key_id, state, volume_id] }
+    SecurityGroup { "ec2:DescribeSecurityGroups" => [egress, group_id, ingress, is_default, name, vpc_id] }
+    Vpc {
+        "ec2:DescribeVpcs" => [is_default, vpc_id],
+        "ec2:DescribeFlowLogs" => [flow_logs],
+    }
+    NetworkAcl { "ec2:DescribeNetworkAcls" => [entries, is_default, network_acl_id, vpc_id] }
+    Instance { "ec2:DescribeInstances" => [http_endpoint, http_tokens, instance_id, state] }
+    Snapshot {
+        "ec2:DescribeSnapshots" => [encrypted, snapshot_id],
+        "ec2:DescribeSnapshotAttribute" => [public, shared_with],
+    }
+    Trail {
+        "cloudtrail:DescribeTrails" => [
+            cloudwatch_logs_group_arn, home_region, kms_key_id, log_file_validation,
+            multi_region, name, organization_trail, s3_bucket,
+        ],
+        "cloudtrail:GetTrailStatus" => [is_logging],
+        "cloudtrail:GetEventSelectors" => [management_events, s3_data_events],
+        "s3:GetBucketLogging (the trail's bucket)" => [s3_bucket_access_logging],
+        "s3:GetBucketPolicy, s3:GetBucketAcl (the trail's bucket)" => [s3_bucket_public],
+    }
+    AccountTrails {
+        "cloudtrail:DescribeTrails, GetTrailStatus, GetEventSelectors (every region)" =>
+            [multi_region_logging_trails, s3_read_data_events, s3_write_data_events],
+        "logs:DescribeMetricFilters, cloudwatch:DescribeAlarms (the trails' log groups)" => [metric_filters],
+    }
+    Bucket {
+        "s3:ListBuckets" => [name],
+        "s3:GetBucketEncryption" => [encryption, kms_key_id],
+        "s3:GetPublicAccessBlock" => [public_access_block],
+        "s3:GetBucketPolicy" => [policy, policy_public, denies_insecure_transport],
+        "s3:GetBucketAcl" => [acl_public],
+        "s3:GetBucketVersioning" => [versioning, mfa_delete],
+        "s3:GetBucketLogging" => [logging_target],
+        "s3:GetBucketOwnershipControls" => [object_ownership],
+    }
+    AccountPublicAccessBlock { "s3control:GetPublicAccessBlock" => [settings] }
+    RegionRecording {
+        "config:DescribeConfigurationRecorders" => [recorders, all_supported, include_global],
+        "config:DescribeConfigurationRecorderStatus" => [recording],
+        "config:DescribeDeliveryChannels" => [delivery_channels],
+    }
+    MetricFilter {
+        "logs:DescribeMetricFilters" => [log_group, metrics, name, pattern],
+        "cloudwatch:DescribeAlarms" => [alarms],
+    }
+    LogGroup { "logs:DescribeLogGroups" => [kms_key_id, name, retention_days] }
+    SecurityHub { "securityhub:DescribeHub" => [enabled, hub_arn] }
+    GuardDuty {
+        "guardduty:ListDetectors" => [detectors],
+        "guardduty:GetDetector" => [enabled],
+    }
+    AccessAnalyzer { "access-analyzer:ListAnalyzers" => [active, analyzers] }
+    DbInstance {
+        "rds:DescribeDBInstances" => [
+            auto_minor_version_upgrade, backup_retention_days, deletion_protection, engine,
+            identifier, kms_key_id, multi_az, publicly_accessible, storage_encrypted,
+        ],
+    }
+}
+
+/// The call(s) an attribute of `resource_type` comes from.
+pub fn source(resource_type: &str, attribute: &str) -> Option<&'static str> {
+    super::ResourceData::sources(resource_type)?
+        .iter()
+        .find(|(_, attributes)| attributes.contains(&attribute))
+        .map(|(call, _)| *call)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ResourceData, unknown};
+
+    #[test]
+    fn every_attribute_of_every_type_has_exactly_one_source() {
+        for &resource_type in ResourceData::TYPES {
+            let sources = ResourceData::sources(resource_type).expect("every type has sources");
+            let mut declared: Vec<&str> = sources
+                .iter()
+                .flat_map(|(_, a)| a.iter().copied())
+                .collect();
+            declared.sort_unstable();
+            let mut schema: Vec<&str> = unknown::schema(resource_type)
+                .unwrap()
+                .iter()
+                .map(String::as_str)
+                .collect();
+            schema.sort_unstable();
+            assert_eq!(declared, schema, "{resource_type}");
+        }
+    }
+}
