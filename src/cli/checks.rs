@@ -142,13 +142,13 @@ pub fn run(command: ChecksCommand) -> Result<u8, Failure> {
                         })
                     })
                     .collect();
-                println!(
+                out!(
                     "{}",
                     serde_json::to_string_pretty(&rows).map_err(Failure::runtime)?
                 );
             } else {
                 for c in &list {
-                    println!(
+                    out!(
                         "{:<44} {:<13} {:<28} {}",
                         c.def.id,
                         c.def.severity.as_str(),
@@ -167,12 +167,12 @@ pub fn run(command: ChecksCommand) -> Result<u8, Failure> {
                     "no check `{id}`; `lockdown checks list` shows them all"
                 ))
             })?;
-            print!("{}", show(check));
+            out_raw!("{}", show(check));
             Ok(exit::OK)
         }
         ChecksCommand::Attributes { resource_type } => {
             let catalog = Catalog::load(&[]).map_err(Failure::usage)?;
-            print!("{}", attributes(&catalog, resource_type.as_deref())?);
+            out_raw!("{}", attributes(&catalog, resource_type.as_deref())?);
             Ok(exit::OK)
         }
         ChecksCommand::Test { checks } => {
@@ -181,9 +181,9 @@ pub fn run(command: ChecksCommand) -> Result<u8, Failure> {
             let failures = evaluate::self_test(&catalog, &list);
             let examples: usize = list.iter().map(|c| c.examples.len()).sum();
             for failure in &failures {
-                println!("FAIL {failure}");
+                out!("FAIL {failure}");
             }
-            println!(
+            out!(
                 "{} checks, {examples} examples, {} failed",
                 list.len(),
                 failures.len()

@@ -101,7 +101,7 @@ pub fn run(command: FrameworksCommand) -> Result<u8, Failure> {
             let (catalog, mappings) = catalog_and_mappings(&frameworks, &[])?;
             for fw in &mappings.frameworks {
                 let covered = evidenced(&mappings, &catalog, &fw.id);
-                println!(
+                out!(
                     "{:<16} {:>4} requirements  {:>3} with automated evidence  {}",
                     fw.id,
                     fw.requirements.len(),
@@ -115,9 +115,9 @@ pub fn run(command: FrameworksCommand) -> Result<u8, Failure> {
             let fw = mappings
                 .resolve(std::slice::from_ref(&id))
                 .map_err(Failure::usage)?[0];
-            println!("{} — {}\nsource: {}", fw.name, fw.version, fw.source);
+            out!("{} — {}\nsource: {}", fw.name, fw.version, fw.source);
             if let Some(scope) = &fw.scope {
-                println!("scope: {scope}");
+                out!("scope: {scope}");
             }
             for r in &fw.requirements {
                 let checks: Vec<&str> = catalog
@@ -130,14 +130,14 @@ pub fn run(command: FrameworksCommand) -> Result<u8, Failure> {
                     })
                     .map(|c| c.id())
                     .collect();
-                println!(
+                out!(
                     "{:<14} {:<9} {}",
                     r.id,
                     format!("{:?}", r.automation).to_lowercase(),
                     r.title
                 );
                 for check in checks {
-                    println!("{:<24} ← {check}", "");
+                    out!("{:<24} ← {check}", "");
                 }
             }
         }
@@ -156,14 +156,14 @@ pub fn run(command: FrameworksCommand) -> Result<u8, Failure> {
                     .filter(|c| c.def.controls.contains(&control.id))
                     .map(|c| c.id())
                     .collect();
-                println!(
+                out!(
                     "{}  {}\n    checks: {}",
                     control.id,
                     control.title,
                     checks.join(", ")
                 );
                 for (fw, ids) in &control.requirements {
-                    println!("    {fw}: {}", ids.join(", "));
+                    out!("    {fw}: {}", ids.join(", "));
                 }
             }
         }
@@ -177,7 +177,7 @@ pub fn run(command: FrameworksCommand) -> Result<u8, Failure> {
                 .max()
                 .unwrap_or(0)
                 .max(22);
-            println!(
+            out!(
                 "{:<width$} {}",
                 "check",
                 ids.iter().map(|id| format!("{id:>15}")).collect::<String>()
@@ -194,13 +194,13 @@ pub fn run(command: FrameworksCommand) -> Result<u8, Failure> {
                         )
                     })
                     .collect();
-                println!("{:<width$} {cells}", check.id());
+                out!("{:<width$} {cells}", check.id());
             }
             let totals: String = ids
                 .iter()
                 .map(|fw| format!("{:>15}", evidenced(&mappings, &catalog, fw)))
                 .collect();
-            println!("{:<width$} {totals}", "requirements evidenced");
+            out!("{:<width$} {totals}", "requirements evidenced");
         }
     }
     Ok(exit::OK)
@@ -232,7 +232,7 @@ pub fn report(args: ReportArgs) -> Result<u8, Failure> {
     match &args.output {
         Some(path) => std::fs::write(path, rendered)
             .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))?,
-        None => print!("{rendered}"),
+        None => out_raw!("{rendered}"),
     }
     Ok(exit::OK)
 }

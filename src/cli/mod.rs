@@ -1,5 +1,20 @@
 //! The command line: argument parsing, logging, exit codes.
 
+/// `println!` for command output: when the reader goes away (`lockdown checks list | head`)
+/// the process ends quietly with status 0, as command-line tools do, instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*), true)
+    };
+}
+
+/// `print!` for command output, with [`out!`]'s handling of a closed pipe.
+macro_rules! out_raw {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*), false)
+    };
+}
+
 mod checks;
 mod config;
 mod frameworks;
@@ -14,6 +29,31 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Writes command output; a closed pipe ends the process quietly, another write error ends
+/// it with the runtime exit code.
+pub(crate) fn write_stdout(text: std::fmt::Arguments<'_>, newline: bool) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_fmt(text)
+        .and_then(|()| {
+            if newline {
+                stdout.write_all(b"\n")
+            } else {
+                Ok(())
+            }
+        })
+        .and_then(|()| stdout.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error: cannot write to standard output: {e}");
+            std::process::exit(exit::RUNTIME.into());
+        }
+    }
+}
 
 /// Exit codes, documented in `--help` and the README.
 pub mod exit {
@@ -374,7 +414,7 @@ pub fn main() -> ExitCode {
         Command::Frameworks(command) => frameworks::run(command),
         Command::Lambda => lambda::run(),
         Command::IamPolicy(args) => {
-            println!(
+            out!(
                 "{}",
                 iam_policy(&args.send_to, args.org_role_name.as_deref())
             );

@@ -69,7 +69,7 @@ pub fn verify(args: VerifyArgs) -> Result<u8, Failure> {
     match signing::verify(&args.manifest, trusted.as_ref()) {
         Ok(files) => {
             for file in &files {
-                println!("ok  {}  {}", file.sha256, file.path);
+                out!("ok  {}  {}", file.sha256, file.path);
             }
             if trusted.is_none() {
                 eprintln!(

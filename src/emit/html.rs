@@ -58,6 +58,20 @@ const SCRIPT: &str = "
   apply();
 })();";
 
+/// A remediation link: clickable only for web addresses (`https:`, `http:`); anything else
+/// (`javascript:`, `data:`, ...) from a check file is shown as text.
+fn link(url: &str) -> String {
+    let lower = url.trim_start().to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        format!(
+            "<p><a href=\"{0}\" rel=\"noreferrer\">{0}</a></p>",
+            escape(url)
+        )
+    } else {
+        format!("<p><code>{}</code></p>", escape(url))
+    }
+}
+
 fn options<'a>(values: impl Iterator<Item = &'a str>) -> String {
     values
         .map(|v| format!("<option value=\"{v}\">{v}</option>"))
@@ -187,10 +201,7 @@ fn failing_section(findings: &[Finding]) -> String {
             fix += &format!("<pre><code>{}</code></pre>", escape(cli));
         }
         if let Some(url) = &remediation.url {
-            fix += &format!(
-                "<p><a href=\"{0}\" rel=\"noreferrer\">{0}</a></p>",
-                escape(url)
-            );
+            fix += &link(url);
         }
         let resources: String = group
             .iter()
@@ -286,4 +297,28 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         failing_section(report.findings),
         findings_section(report.findings),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::link;
+
+    #[test]
+    fn only_web_addresses_become_links() {
+        assert!(
+            link("https://docs.aws.amazon.com/x")
+                .contains("<a href=\"https://docs.aws.amazon.com/x\"")
+        );
+        assert!(link("HTTP://example.com").contains("<a href"));
+        for hostile in [
+            "javascript:alert(1)",
+            " JavaScript:alert(1)",
+            "data:text/html,x",
+            "vbscript:x",
+        ] {
+            let html = link(hostile);
+            assert!(!html.contains("<a "), "{hostile}: {html}");
+            assert!(html.contains("<code>"), "{html}");
+        }
+    }
 }

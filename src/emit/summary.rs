@@ -6,11 +6,18 @@ use super::report::Report;
 use crate::evaluate::{Finding, Status};
 use std::fmt::Write as _;
 
-/// Escapes control characters (newlines, ANSI escapes) so text prints on one inert line.
+/// Characters that reorder or hide text on a terminal without being control characters:
+/// bidirectional embeddings, overrides and isolates, and the invisible direction marks.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Escapes control characters (newlines, ANSI escapes) and bidirectional overrides so text
+/// prints on one inert line that reads as it is stored.
 pub fn inert(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
+            let escaped: Vec<char> = if c.is_control() || is_bidi_control(c) {
                 c.escape_default().collect()
             } else {
                 vec![c]
@@ -27,7 +34,7 @@ fn group_line(out: &mut String, findings: &[&Finding], limit: usize) {
         "\n{:<5} {:<13} {}  {}  ({} resource{})",
         first.status.as_str(),
         first.severity.as_str(),
-        first.check_id,
+        inert(&first.check_id),
         inert(&first.title),
         findings.len(),
         if findings.len() == 1 { "" } else { "s" }
@@ -180,11 +187,11 @@ pub fn render(report: &Report<'_>, source: &str, limit: usize) -> String {
             let _ = writeln!(
                 out,
                 "  - {} in {}: {} ({:?}); needs {}",
-                error.action,
-                error.region,
+                inert(&error.action),
+                inert(&error.region),
                 inert(&error.message),
                 error.kind,
-                error.permission
+                inert(&error.permission)
             );
         }
     }
@@ -211,5 +218,9 @@ mod tests {
     fn control_characters_are_escaped() {
         assert_eq!(inert("evil\n\u{1b}[31mred"), "evil\\n\\u{1b}[31mred");
         assert_eq!(inert("plain name"), "plain name");
+        // "invoice_\u{202e}fdp.exe" displays as "invoice_exe.pdf" unless the override shows.
+        assert_eq!(inert("invoice_\u{202e}fdp.exe"), "invoice_\\u{202e}fdp.exe");
+        assert_eq!(inert("a\u{2067}b\u{200f}"), "a\\u{2067}b\\u{200f}");
+        assert_eq!(inert("us-east-1\r"), "us-east-1\\r");
     }
 }

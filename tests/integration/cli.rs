@@ -265,6 +265,24 @@ fn invalid_check_files_name_the_file_and_problem() {
 }
 
 #[test]
+fn commands_exit_quietly_when_the_reader_of_their_output_is_gone() {
+    for args in [
+        &["checks", "list"][..],
+        &["checks", "show", "iam_user_console_mfa"],
+        &["frameworks", "list"],
+        &["iam-policy"],
+    ] {
+        // `lockdown ... | head` where head has already exited: every write fails with EPIPE.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = lockdown().args(args).stdout(writer).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn checks_attributes_lists_a_types_schema_and_rejects_unknown_types() {
     let output = run(lockdown().args(["checks", "attributes", "aws.s3.bucket"]));
     assert!(output.status.success(), "{}", describe(&output));
