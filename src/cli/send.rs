@@ -208,7 +208,38 @@ pub fn send(args: SendArgs, human: bool) -> Result<u8, Failure> {
     }
     let runtime = runtime()?;
     let context = runtime.block_on(context(&args.aws, args.send_attempts));
-    for file in &files {
+    for listed in &files {
+        // Claimed, then read again: another `lockdown send` may be delivering it, or may
+        // have delivered part of it since it was listed.
+        let claim = spool::claim(&listed.path).map_err(|e| {
+            Failure::runtime(format!("cannot claim {}: {e}", listed.path.display()))
+        })?;
+        let Some(_claim) = claim else {
+            if human {
+                eprintln!(
+                    "skipped {}: another lockdown send is delivering it",
+                    listed.path.display()
+                );
+            }
+            continue;
+        };
+        let file = &match spool::reread(listed) {
+            Ok(file) => file,
+            Err(problem) => {
+                all_delivered = false;
+                eprintln!("error: skipped {problem}");
+                continue;
+            }
+        };
+        if !args.send_to.contains(&file.sink) {
+            all_delivered = false;
+            eprintln!(
+                "not sent: {} now names {}, which --send-to does not name; left in place",
+                file.path.display(),
+                file.sink
+            );
+            continue;
+        }
         let delivery = runtime.block_on(sink::deliver(&file.sink, file.events.clone(), &context));
         let delivered = delivery.undelivered.is_empty();
         spool::settle(file, &delivery.undelivered).map_err(|e| {

@@ -132,12 +132,19 @@ pub fn write_to(format: Format, report: &Report<'_>, path: &Path) -> std::io::Re
     // see half a file.
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let partial = path.with_file_name(format!(".{name}.partial"));
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&partial)?);
-    format.write(report, &mut file)?;
-    file.into_inner()
-        .map_err(std::io::IntoInnerError::into_error)?
-        .sync_all()?;
-    std::fs::rename(&partial, path)
+    let written = (|| {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+        format.write(report, &mut file)?;
+        file.into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?
+            .sync_all()?;
+        std::fs::rename(&partial, path)
+    })();
+    if written.is_err() {
+        // A failed write leaves nothing behind.
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
 }
 
 #[cfg(test)]

@@ -61,11 +61,39 @@ pub enum SnapshotError {
         resource_type: &'static str,
         attribute: String,
     },
+    #[error("snapshot {path}: {field} is \"{value}\", not {expected}")]
+    InvalidIdentifier {
+        path: PathBuf,
+        field: String,
+        value: String,
+        expected: &'static str,
+    },
     #[error("cannot write snapshot {path}: {source}")]
     Write {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+/// Twelve digits: an AWS account id.
+pub fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An AWS region name (`us-east-1`, `us-gov-west-1`, `cn-north-1`), or `global`.
+pub fn is_region(text: &str) -> bool {
+    if text == super::GLOBAL_REGION {
+        return true;
+    }
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].len() <= 2
+        && !parts[parts.len() - 1].is_empty()
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
 }
 
 #[derive(Deserialize)]
@@ -91,6 +119,7 @@ impl Snapshot {
                 source,
             })?;
         snapshot.check_unknowns(origin)?;
+        snapshot.check_identifiers(origin)?;
         snapshot.attach_unknowns();
         Ok(snapshot)
     }
@@ -100,6 +129,65 @@ impl Snapshot {
     /// resources get them this way.
     pub fn attach_unknowns(&mut self) {
         super::unknown::attach(&mut self.resources, &mut self.errors);
+    }
+
+    /// Refuses account ids and regions that are not AWS's: they end up in file names, object
+    /// keys and terminal output, so `../../x` or escape sequences must not get that far.
+    fn check_identifiers(&self, origin: &Path) -> Result<(), SnapshotError> {
+        let invalid = |field: String, value: &str, expected: &'static str| {
+            Err(SnapshotError::InvalidIdentifier {
+                path: origin.to_owned(),
+                field,
+                value: value.escape_default().to_string(),
+                expected,
+            })
+        };
+        const ACCOUNT: &str = "an AWS account id (12 digits)";
+        const REGION: &str = "an AWS region such as us-east-1 (or `global`)";
+        if !is_account_id(&self.account.id) {
+            return invalid("account.id".into(), &self.account.id, ACCOUNT);
+        }
+        for (index, region) in self.regions.iter().enumerate() {
+            if !is_region(region) {
+                return invalid(format!("regions[{index}]"), region, REGION);
+            }
+        }
+        for (index, resource) in self.resources.iter().enumerate() {
+            if !is_account_id(&resource.account_id) {
+                return invalid(
+                    format!("resources[{index}].account_id"),
+                    &resource.account_id,
+                    ACCOUNT,
+                );
+            }
+            if !is_region(&resource.region) {
+                return invalid(
+                    format!("resources[{index}].region"),
+                    &resource.region,
+                    REGION,
+                );
+            }
+        }
+        for (index, error) in self.errors.iter().enumerate() {
+            if error.region != super::ALL_REGIONS && !is_region(&error.region) {
+                return invalid(format!("errors[{index}].region"), &error.region, REGION);
+            }
+            if let Some(account) = error.account_id.as_deref().filter(|a| !is_account_id(a)) {
+                return invalid(format!("errors[{index}].account_id"), account, ACCOUNT);
+            }
+        }
+        if let Some(organization) = &self.organization {
+            for (index, member) in organization.accounts.iter().enumerate() {
+                if !is_account_id(&member.id) {
+                    return invalid(
+                        format!("organization.accounts[{index}].id"),
+                        &member.id,
+                        ACCOUNT,
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Refuses unknown values recorded under a name that is not an attribute of the resource's
@@ -141,5 +229,64 @@ impl Snapshot {
         let mut writer = std::io::BufWriter::new(file);
         serde_json::to_writer(&mut writer, self).map_err(|e| write_error(e.into()))?;
         std::io::Write::flush(&mut writer).map_err(write_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_follow_aws_syntax() {
+        for good in [
+            "us-east-1",
+            "us-gov-west-1",
+            "cn-north-1",
+            "ap-southeast-4",
+            "global",
+        ] {
+            assert!(is_region(good), "{good}");
+        }
+        for bad in [
+            "../../x",
+            "us-east-1/..",
+            "US-EAST-1",
+            "us-east",
+            "us-east-1\u{1b}[0m",
+            "",
+        ] {
+            assert!(!is_region(bad), "{bad}");
+        }
+        assert!(is_account_id("123456789012"));
+        for bad in [
+            "../../../../x",
+            "12345678901",
+            "1234567890123",
+            "12345678901a",
+        ] {
+            assert!(!is_account_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_snapshot_with_a_path_in_its_account_id_is_refused() {
+        let mut snapshot = crate::inventory::synthetic::snapshot(3, 1);
+        snapshot.account.id = "../../../../x".into();
+        let text = serde_json::to_string(&snapshot).unwrap();
+        let error = Snapshot::from_json(&text, Path::new("evil.json")).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("account.id"), "{message}");
+        assert!(message.contains("12 digits"), "{message}");
+        let mut snapshot = crate::inventory::synthetic::snapshot(3, 1);
+        snapshot.resources[0].region = "us-east-1\u{1b}]0;pwned\u{7}".into();
+        let text = serde_json::to_string(&snapshot).unwrap();
+        let message = Snapshot::from_json(&text, Path::new("evil.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("resources[0].region"), "{message}");
+        assert!(
+            !message.contains('\u{1b}'),
+            "the value is shown escaped: {message}"
+        );
     }
 }

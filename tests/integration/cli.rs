@@ -283,6 +283,55 @@ fn commands_exit_quietly_when_the_reader_of_their_output_is_gone() {
 }
 
 #[test]
+fn a_failed_write_leaves_nothing_behind() {
+    let dir = TempDir::new("failed-write");
+    let target = dir.path("results");
+    std::fs::create_dir_all(&target).unwrap();
+    let output = run(lockdown()
+        .args(["scan", "--demo", "--quiet", "--output"])
+        .arg(&target));
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(
+        describe(&output).contains("cannot write results"),
+        "{}",
+        describe(&output)
+    );
+    let left: Vec<_> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        [std::ffi::OsString::from("results")],
+        "only the directory"
+    );
+}
+
+#[test]
+fn a_snapshot_whose_account_id_is_a_path_is_refused_before_anything_is_written() {
+    let dir = TempDir::new("traversal");
+    let mut snapshot: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/demo-account.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    snapshot["account"]["id"] = "../../../../escaped".into();
+    let path = dir.path("evil.json");
+    std::fs::write(&path, snapshot.to_string()).unwrap();
+    let out = dir.path("out");
+    let output = run(lockdown()
+        .args(["scan", "--quiet", "--format", "json,csv", "--snapshot"])
+        .arg(&path)
+        .arg("--output-dir")
+        .arg(&out));
+    crate::support::assert_usage_error(&output, &["account.id", "12 digits"]);
+    assert!(!out.exists());
+}
+
+#[test]
 fn checks_attributes_lists_a_types_schema_and_rejects_unknown_types() {
     let output = run(lockdown().args(["checks", "attributes", "aws.s3.bucket"]));
     assert!(output.status.success(), "{}", describe(&output));

@@ -113,15 +113,21 @@ fn write_file(path: &Path, sink: &Sink, events: &[Value]) -> std::io::Result<()>
     };
     let partial = path.with_extension("partial");
     let _ = std::fs::remove_file(&partial);
-    let mut out = std::io::BufWriter::new(create_private(&partial)?);
-    serde_json::to_writer(&mut out, &header)?;
-    out.write_all(b"\n")?;
-    for event in events {
-        serde_json::to_writer(&mut out, event)?;
+    let written = (|| {
+        let mut out = std::io::BufWriter::new(create_private(&partial)?);
+        serde_json::to_writer(&mut out, &header)?;
         out.write_all(b"\n")?;
+        for event in events {
+            serde_json::to_writer(&mut out, event)?;
+            out.write_all(b"\n")?;
+        }
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&partial, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
     }
-    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    std::fs::rename(&partial, path)
+    written
 }
 
 /// Saves `events` that `sink` did not take; returns the file written.
@@ -143,6 +149,53 @@ pub fn save(dir: &Path, sink: &Sink, events: &[Value]) -> std::io::Result<PathBu
     let path = dir.join(name);
     write_file(&path, sink, events)?;
     Ok(path)
+}
+
+/// An exclusive claim on a spool file while it is delivered: an advisory lock, released when
+/// the claim is dropped or the process ends, so concurrent `lockdown send` runs never deliver
+/// the same events twice.
+#[derive(Debug)]
+pub struct Claim {
+    _locked: std::fs::File,
+}
+
+/// Claims the spool file at `path`; `None` when another run holds it, or when it was
+/// delivered (removed or replaced) since it was listed.
+pub fn claim(path: &Path) -> std::io::Result<Option<Claim>> {
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: flock on a file descriptor this function owns.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let error = std::io::Error::last_os_error();
+            return match error.kind() {
+                std::io::ErrorKind::WouldBlock => Ok(None),
+                _ => Err(error),
+            };
+        }
+        // Still the file at `path`? Another run may have settled it before we locked.
+        let current = match std::fs::metadata(path) {
+            Ok(current) => current,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let locked = file.metadata()?;
+        if (current.dev(), current.ino()) != (locked.dev(), locked.ino()) {
+            return Ok(None);
+        }
+    }
+    Ok(Some(Claim { _locked: file }))
+}
+
+/// Reads a spool file again (after [`claim`]: its events are then the ones to deliver).
+pub fn reread(file: &SpoolFile) -> Result<SpoolFile, String> {
+    read_file(&file.path)
 }
 
 fn read_file(path: &Path) -> Result<SpoolFile, String> {
@@ -254,6 +307,21 @@ mod tests {
             contents.skipped[0].contains("bad.spool.jsonl:1"),
             "{contents:?}"
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_claimed_file_cannot_be_claimed_again_until_released() {
+        let dir = std::env::temp_dir().join(format!("lockdown-spool-claim-{}", std::process::id()));
+        let sink: Sink = "stdout".parse().unwrap();
+        let path = save(&dir, &sink, &[json!({"n": 1})]).unwrap();
+        let first = claim(&path).unwrap().expect("a free file is claimed");
+        assert!(claim(&path).unwrap().is_none(), "held by the first claim");
+        drop(first);
+        let again = claim(&path).unwrap().expect("released with the claim");
+        std::fs::remove_file(&path).unwrap();
+        drop(again);
+        assert!(claim(&path).unwrap().is_none(), "a delivered file is gone");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
