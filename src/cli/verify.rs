@@ -3,7 +3,8 @@
 use super::{Failure, exit};
 use crate::emit::signing;
 use clap::Args;
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 /// Options of `lockdown keygen`.
 #[derive(Debug, Args)]
@@ -16,8 +17,11 @@ pub struct KeygenArgs {
 /// Options of `lockdown verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The manifest written by `scan --sign` (`*.manifest.json`).
-    manifest: PathBuf,
+    /// The manifests written by `scan --sign` (`*.manifest.json`); several may be given, e.g.
+    /// `evidence/*.manifest.json`. Files in their directories that no manifest lists are
+    /// reported, and fail the verification.
+    #[arg(required = true)]
+    manifests: Vec<PathBuf>,
     /// The public key you trust (from `lockdown keygen`). Without it, the manifest is checked
     /// against the key it names, which proves integrity but not who signed.
     #[arg(long, value_name = "FILE")]
@@ -58,6 +62,27 @@ fn write_private(path: &std::path::Path, key: &str) -> std::io::Result<()> {
     options.open(path)?.write_all(format!("{key}\n").as_bytes())
 }
 
+/// Files in the directories of `manifests` that neither are a manifest nor are listed by one.
+fn unlisted(manifests: &[PathBuf], listed: &BTreeSet<PathBuf>) -> Result<Vec<PathBuf>, Failure> {
+    let dirs: BTreeSet<PathBuf> = manifests
+        .iter()
+        .map(|m| m.parent().unwrap_or(Path::new(".")).to_path_buf())
+        .collect();
+    let mut extra = Vec::new();
+    for dir in dirs {
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| Failure::runtime(format!("cannot list {}: {e}", dir.display())))?;
+        for entry in entries {
+            let path = entry.map_err(Failure::runtime)?.path();
+            if path.is_file() && !listed.contains(&path) && !manifests.contains(&path) {
+                extra.push(path);
+            }
+        }
+    }
+    extra.sort();
+    Ok(extra)
+}
+
 /// `lockdown verify`.
 pub fn verify(args: VerifyArgs) -> Result<u8, Failure> {
     let trusted = args
@@ -66,22 +91,39 @@ pub fn verify(args: VerifyArgs) -> Result<u8, Failure> {
         .map(signing::verifying_key)
         .transpose()
         .map_err(Failure::usage)?;
-    match signing::verify(&args.manifest, trusted.as_ref()) {
-        Ok(files) => {
-            for file in &files {
-                out!("ok  {}  {}", file.sha256, file.path);
+    let mut failed = false;
+    let mut listed = BTreeSet::new();
+    for manifest in &args.manifests {
+        match signing::verify(manifest, trusted.as_ref()) {
+            Ok(files) => {
+                let dir = manifest.parent().unwrap_or(Path::new("."));
+                for file in &files {
+                    out!("ok  {}  {}", file.sha256, dir.join(&file.path).display());
+                    listed.insert(dir.join(&file.path));
+                }
             }
-            if trusted.is_none() {
-                eprintln!(
-                    "note: checked against the key named in the manifest; pass --public-key to \
-                     also check who signed"
-                );
+            Err(error) => {
+                failed = true;
+                eprintln!("error: verification failed: {error}");
             }
-            Ok(exit::OK)
-        }
-        Err(error) => {
-            eprintln!("error: verification failed: {error}");
-            Ok(exit::VERIFY_FAILED)
         }
     }
+    for path in unlisted(&args.manifests, &listed)? {
+        failed = true;
+        eprintln!(
+            "error: {} is not signed: no manifest lists it",
+            path.display()
+        );
+    }
+    if trusted.is_none() {
+        eprintln!(
+            "note: checked against the key named in each manifest; pass --public-key to also \
+             check who signed"
+        );
+    }
+    Ok(if failed {
+        exit::VERIFY_FAILED
+    } else {
+        exit::OK
+    })
 }

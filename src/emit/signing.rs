@@ -185,6 +185,22 @@ pub fn verify(
         })?;
     let dir = manifest_path.parent().unwrap_or(Path::new("."));
     for file in &manifest.body.files {
+        // `sign` lists bare file names: anything else would read outside the signed directory.
+        let name = Path::new(&file.path);
+        if name.components().count() != 1
+            || !matches!(
+                name.components().next(),
+                Some(std::path::Component::Normal(_))
+            )
+        {
+            return Err(file_error(
+                manifest_path,
+                format!(
+                    "lists `{}`, which is not a file name in the signed directory",
+                    file.path.escape_default()
+                ),
+            ));
+        }
         let path = dir.join(&file.path);
         let (sha256, bytes) = hash_file(&path)?;
         if sha256 != file.sha256 || bytes != file.bytes {
@@ -245,6 +261,28 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(error.contains("different key"), "{error}");
+
+        // A manifest (signed by its own key) that points outside its directory is refused.
+        for escape in ["../outside.json", "/etc/passwd", "sub/../../x"] {
+            std::fs::write(dir.join("results.json"), b"{}").unwrap();
+            let forged = dir.join("forged.manifest.json");
+            sign(
+                &key,
+                &[dir.join("results.json")],
+                "111122223333",
+                "t",
+                &forged,
+            )
+            .unwrap();
+            let text = std::fs::read_to_string(&forged).unwrap();
+            let mut manifest: Manifest = serde_json::from_str(&text).unwrap();
+            manifest.body.files[0].path = escape.into();
+            let signature = key.sign(&body_bytes(&manifest.body));
+            manifest.signature = hex::encode(signature.to_bytes());
+            std::fs::write(&forged, serde_json::to_string(&manifest).unwrap()).unwrap();
+            let error = verify(&forged, None).unwrap_err().to_string();
+            assert!(error.contains("not a file name"), "{escape}: {error}");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

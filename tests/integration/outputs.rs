@@ -381,6 +381,51 @@ fn signed_outputs_verify_and_any_altered_byte_fails() {
     std::fs::write(&csv, &bytes).unwrap();
     assert_eq!(verify(&public).status.code(), Some(0));
 
+    // A second signed run in the same directory: verified together, as the README shows.
+    let second = run(lockdown()
+        .args([
+            "scan",
+            "--demo",
+            "--quiet",
+            "--now",
+            "2030-01-01T00:00:00Z",
+            "--format",
+            "json",
+            "--sign",
+        ])
+        .arg(&key)
+        .arg("--output-dir")
+        .arg(&out));
+    assert_eq!(second.status.code(), Some(0), "{}", describe(&second));
+    let manifests: Vec<std::path::PathBuf> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".manifest.json"))
+        .collect();
+    assert_eq!(manifests.len(), 2);
+    let both = run(lockdown()
+        .arg("verify")
+        .args(&manifests)
+        .arg("--public-key")
+        .arg(&public));
+    assert_eq!(both.status.code(), Some(0), "{}", describe(&both));
+    assert_eq!(String::from_utf8_lossy(&both.stdout).lines().count(), 4);
+
+    // A file slipped into the signed directory is reported and fails verification.
+    std::fs::write(out.join("lockdown-extra.csv"), "forged,row\n").unwrap();
+    let slipped = run(lockdown()
+        .arg("verify")
+        .args(&manifests)
+        .arg("--public-key")
+        .arg(&public));
+    assert_eq!(slipped.status.code(), Some(6), "{}", describe(&slipped));
+    assert!(
+        String::from_utf8_lossy(&slipped.stderr).contains("lockdown-extra.csv is not signed"),
+        "{}",
+        describe(&slipped)
+    );
+    std::fs::remove_file(out.join("lockdown-extra.csv")).unwrap();
+
     // A key the verifier does not trust.
     let other = dir.path("other-key");
     run(lockdown().args(["keygen", "--out"]).arg(&other));
