@@ -8,13 +8,17 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// A check parameter set in the configuration file: check id, parameter, value.
+pub type ParamValue = (String, String, toml::Value);
+
 /// The configuration file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     #[serde(default)]
     pub scan: ScanDefaults,
-    /// Check parameters (thresholds), e.g. `"iam_access_key_rotated.max_age_days" = 60`.
+    /// Check parameters (thresholds), e.g. `"iam_access_key_rotated.max_age_days" = 60`, or a
+    /// `[params.CHECK]` table.
     #[serde(default)]
     pub params: BTreeMap<String, toml::Value>,
     #[serde(default)]
@@ -45,25 +49,29 @@ impl ConfigFile {
         toml::from_str(&text).map_err(|e| Failure::usage(format!("config {}: {e}", path.display())))
     }
 
-    /// The `params` table as `CHECK.PARAM=VALUE` assignments (what `--set` takes).
-    pub fn param_assignments(&self, path: &Path) -> Result<Vec<String>, Failure> {
-        self.params
-            .iter()
-            .map(|(key, value)| {
-                let text = match value {
-                    toml::Value::String(s) => s.clone(),
-                    toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::Boolean(_) => {
-                        value.to_string()
+    /// The `params` table as typed `(check, parameter, value)` settings. Both forms are read:
+    /// `"iam_access_key_rotated.max_age_days" = 60` and
+    /// `[params.s3_bucket_sse_kms_where_required] required_patterns = ['^prod-']`.
+    pub fn param_values(&self, path: &Path) -> Result<Vec<ParamValue>, Failure> {
+        let mut values = Vec::new();
+        for (key, value) in &self.params {
+            match (key.split_once('.'), value) {
+                (Some((check, param)), value) => {
+                    values.push((check.to_owned(), param.to_owned(), value.clone()));
+                }
+                (None, toml::Value::Table(table)) => {
+                    for (param, value) in table {
+                        values.push((key.clone(), param.clone(), value.clone()));
                     }
-                    _ => {
-                        return Err(Failure::usage(format!(
-                            "config {}: params.{key}: only strings, numbers and booleans",
-                            path.display()
-                        )));
-                    }
-                };
-                Ok(format!("{key}={text}"))
-            })
-            .collect()
+                }
+                (None, _) => {
+                    return Err(Failure::usage(format!(
+                        "config {}: params.{key}: write `\"CHECK.PARAM\" = VALUE` or a [params.CHECK] table",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        Ok(values)
     }
 }

@@ -73,6 +73,7 @@ fn catalog_and_mappings(
         severity: None,
         checks_dir: checks_dir.to_vec(),
         set: vec![],
+        config_params: vec![],
     })?;
     let mappings = load_mappings(&catalog, frameworks)?;
     Ok((catalog, mappings))

@@ -269,6 +269,9 @@ struct CheckArgs {
     /// Override a check parameter, e.g. `--set iam_access_key_rotated.max_age_days=60`.
     #[arg(long, value_name = "CHECK.PARAM=VALUE")]
     set: Vec<String>,
+    /// Parameters from the configuration file, applied before `--set`.
+    #[arg(skip)]
+    config_params: Vec<config::ParamValue>,
 }
 
 /// Compliance frameworks to report against.

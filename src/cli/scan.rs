@@ -143,6 +143,11 @@ pub fn collect(args: CollectArgs, ui: Ui) -> Result<u8, Failure> {
 
 pub(super) fn load_catalog(args: &CheckArgs) -> Result<Catalog, Failure> {
     let mut catalog = Catalog::load(&args.checks_dir).map_err(Failure::usage)?;
+    for (check, param, value) in &args.config_params {
+        catalog
+            .set_param_value(check, param, value.clone())
+            .map_err(|e| Failure::usage(format!("config params: {e}")))?;
+    }
     for assignment in &args.set {
         catalog.set_param(assignment).map_err(Failure::usage)?;
     }
@@ -237,9 +242,7 @@ fn apply_config(args: &mut ScanArgs) -> Result<Suppressions, Failure> {
         .default_sinks(&defaults.send_to)
         .map_err(|e| Failure::usage(format!("config {}: scan.send_to: {e}", path.display())))?;
     // The file's parameters first, so that --set on the command line wins.
-    let mut assignments = config.param_assignments(&path)?;
-    assignments.append(&mut args.checks.set);
-    args.checks.set = assignments;
+    args.checks.config_params = config.param_values(&path)?;
     Suppressions::new(config.suppressions)
         .map_err(|e| Failure::usage(format!("config {}: {e}", path.display())))
 }
@@ -339,6 +342,7 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
         report.home_region = region.clone();
     }
     report.suppressions_expired = expired;
+    report.parameters = crate::evaluate::catalog::parameters(&checks);
     if let Some(path) = &args.output.save_baseline {
         let everything = Report::new(
             &snapshot,

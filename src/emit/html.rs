@@ -108,6 +108,31 @@ fn summary_section(report: &Report<'_>) -> String {
     )
 }
 
+/// Check parameters that differ from the check files' defaults: an auditor sees that, say,
+/// `min_length = 1` was in force.
+fn parameters_section(report: &Report<'_>) -> String {
+    let rows: String = report
+        .parameters
+        .iter()
+        .filter(|p| p.changed())
+        .map(|p| {
+            format!(
+                "<tr><td><code>{}</code></td><td><code>{}</code></td><td><code>{}</code></td><td><code>{}</code></td></tr>",
+                escape(&p.check),
+                escape(&p.name),
+                escape(&p.value.to_string()),
+                escape(&p.default.to_string()),
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<section id=\"parameters\"><h2>Parameters changed from their defaults</h2><table><thead><tr><th>Check</th><th>Parameter</th><th>In effect</th><th>Default</th></tr></thead><tbody>{rows}</tbody></table></section>"
+    )
+}
+
 /// An organization scan's accounts: what became of each, and its counts.
 fn accounts_section(report: &Report<'_>) -> String {
     if report.accounts.is_empty() {
@@ -287,12 +312,13 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\
          <title>{title}</title><style>{STYLE}</style></head><body>\
-         <header><h1>{title}</h1><div>Regions: {} · evaluated at {} · lockdown {}</div></header><main>{}{}{frameworks}{}{}</main>\
+         <header><h1>{title}</h1><div>Regions: {} · evaluated at {} · lockdown {}</div></header><main>{}{}{}{frameworks}{}{}</main>\
          <script>{SCRIPT}</script></body></html>\n",
         escape(&report.regions.join(", ")),
         report.evaluated_at.to_rfc3339(),
         report.lockdown_version,
         summary_section(report),
+        parameters_section(report),
         accounts_section(report),
         failing_section(report.findings),
         findings_section(report.findings),

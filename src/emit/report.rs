@@ -91,6 +91,9 @@ pub struct Report<'a> {
     /// Per-framework compliance roll-ups, for the frameworks asked for with `--framework`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub compliance: Vec<FrameworkReport>,
+    /// Every parameter of the checks run, with its value in effect and its default.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<crate::evaluate::catalog::ParameterSetting>,
     /// Suppressions past their expiry date: they no longer apply.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppressions_expired: Vec<crate::evaluate::suppress::SuppressionRule>,
@@ -202,6 +205,7 @@ impl<'a> Report<'a> {
             collection_errors: &snapshot.errors,
             compliance,
             suppressions_expired: Vec::new(),
+            parameters: Vec::new(),
             accounts: account_sections(snapshot, resources, findings, checks),
             home_region: snapshot
                 .regions

@@ -134,6 +134,24 @@ pub fn render(report: &Report<'_>, source: &str, limit: usize) -> String {
             .collect();
         let _ = writeln!(out, "  since the baseline: {}", changes.join(" · "));
     }
+    let changed: Vec<String> = report
+        .parameters
+        .iter()
+        .filter(|p| p.changed())
+        .map(|p| {
+            format!(
+                "{}.{} = {} (default {})",
+                p.check, p.name, p.value, p.default
+            )
+        })
+        .collect();
+    if !changed.is_empty() {
+        let _ = writeln!(
+            out,
+            "  parameters changed from their defaults: {}",
+            inert(&changed.join("; "))
+        );
+    }
     for rule in &report.suppressions_expired {
         let _ = writeln!(
             out,

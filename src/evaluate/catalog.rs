@@ -133,7 +133,8 @@ impl Catalog {
         self.checks.iter().find(|c| c.id() == id)
     }
 
-    /// Overrides a check parameter, as `--set check_id.param=value` does.
+    /// Overrides a check parameter from `--set CHECK_ID.PARAM=VALUE`. The value is read as a
+    /// TOML value (`60`, `true`, `['^prod-', '-pii$']`); a bare word is a string.
     pub fn set_param(&mut self, assignment: &str) -> Result<(), String> {
         let (key, value) = assignment
             .split_once('=')
@@ -141,15 +142,32 @@ impl Catalog {
         let (check_id, param) = key
             .split_once('.')
             .ok_or_else(|| format!("`{assignment}`: expected CHECK_ID.PARAM=VALUE"))?;
+        let parsed = toml::from_str::<toml::Table>(&format!("value = {value}"))
+            .ok()
+            .and_then(|mut table| table.remove("value"))
+            .unwrap_or_else(|| toml::Value::String(value.to_owned()));
+        self.set_param_value(check_id, param, parsed)
+            .map_err(|e| format!("--set {assignment}: {e}"))
+    }
+
+    /// Overrides a check parameter with a typed value, which must have the parameter's declared
+    /// type (that of its default; an integer is accepted for a float, and a bare word given for
+    /// a string parameter is that string).
+    pub fn set_param_value(
+        &mut self,
+        check_id: &str,
+        param: &str,
+        value: toml::Value,
+    ) -> Result<(), String> {
         let check = self
             .checks
             .iter_mut()
             .find(|c| c.id() == check_id)
-            .ok_or_else(|| format!("`{assignment}`: no check `{check_id}`"))?;
-        let current = check.def.params.get(param).ok_or_else(|| {
-            let known: Vec<_> = check.def.params.keys().cloned().collect();
+            .ok_or_else(|| format!("no check `{check_id}`"))?;
+        let current = check.param_defaults.get(param).ok_or_else(|| {
+            let known: Vec<_> = check.param_defaults.keys().cloned().collect();
             format!(
-                "`{assignment}`: check `{check_id}` has no parameter `{param}` (it has: {})",
+                "check `{check_id}` has no parameter `{param}` (it has: {})",
                 if known.is_empty() {
                     "none".into()
                 } else {
@@ -157,24 +175,92 @@ impl Catalog {
                 }
             )
         })?;
-        let parsed = match current {
-            toml::Value::Integer(_) => value
-                .parse()
-                .map(toml::Value::Integer)
-                .map_err(|e| e.to_string()),
-            toml::Value::Boolean(_) => value
-                .parse()
-                .map(toml::Value::Boolean)
-                .map_err(|e| e.to_string()),
-            toml::Value::Float(_) => value
-                .parse()
-                .map(toml::Value::Float)
-                .map_err(|e| e.to_string()),
-            _ => Ok(toml::Value::String(value.to_owned())),
-        }
-        .map_err(|e| format!("`{assignment}`: {e}"))?;
-        check.def.params.insert(param.to_owned(), parsed);
+        let value = conform(current, value).map_err(|got| {
+            format!(
+                "{check_id}.{param} must be {}, not {got}",
+                type_name(current)
+            )
+        })?;
+        check.def.params.insert(param.to_owned(), value);
         check.params = cel::to_value(&check.def.params).map_err(|e| e.to_string())?;
         Ok(())
     }
+}
+
+/// `value` in the type of `declared`, or the description of what it is instead.
+fn conform(declared: &toml::Value, value: toml::Value) -> Result<toml::Value, String> {
+    use toml::Value::{Array, Float, Integer, String};
+    match (declared, value) {
+        (Integer(_), v @ Integer(_)) | (String(_), v @ String(_)) => Ok(v),
+        (toml::Value::Boolean(_), v @ toml::Value::Boolean(_)) => Ok(v),
+        (Float(_), v @ Float(_)) => Ok(v),
+        (Float(_), Integer(i)) => Ok(Float(i as f64)),
+        (Array(defaults), Array(items)) => {
+            let Some(sample) = defaults.first() else {
+                return Ok(Array(items));
+            };
+            items
+                .into_iter()
+                .map(|item| conform(sample, item).map_err(|got| format!("a list holding {got}")))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Array)
+        }
+        (String(_), other) => Ok(String(match other {
+            String(s) => s,
+            other => other.to_string(),
+        })),
+        (_, other) => Err(format!("{} `{other}`", type_name(&other))),
+    }
+}
+
+/// A TOML value's type, as a parameter error names it.
+fn type_name(value: &toml::Value) -> &'static str {
+    match value {
+        toml::Value::String(_) => "a string",
+        toml::Value::Integer(_) => "an integer",
+        toml::Value::Float(_) => "a number",
+        toml::Value::Boolean(_) => "true or false",
+        toml::Value::Datetime(_) => "a date",
+        toml::Value::Array(_) => "a list",
+        toml::Value::Table(_) => "a table",
+    }
+}
+
+/// A check parameter as it was in effect for a run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ParameterSetting {
+    pub check: String,
+    pub name: String,
+    pub value: toml::Value,
+    pub default: toml::Value,
+}
+
+impl ParameterSetting {
+    /// Whether the value differs from the check file's default.
+    pub fn changed(&self) -> bool {
+        self.value != self.default
+    }
+}
+
+/// Every parameter of `checks` with its value and default.
+pub fn parameters(checks: &[&Check]) -> Vec<ParameterSetting> {
+    checks
+        .iter()
+        .flat_map(|check| {
+            check
+                .param_defaults
+                .iter()
+                .map(|(name, default)| ParameterSetting {
+                    check: check.id().to_owned(),
+                    name: name.clone(),
+                    value: check
+                        .def
+                        .params
+                        .get(name)
+                        .cloned()
+                        .unwrap_or_else(|| default.clone()),
+                    default: default.clone(),
+                })
+        })
+        .collect()
 }

@@ -71,6 +71,8 @@ pub struct Check {
     pub applies: Option<cel::Program>,
     /// `params` as a CEL map.
     pub params: cel::Value,
+    /// The parameters as the check file declares them (their types and defaults).
+    pub param_defaults: BTreeMap<String, toml::Value>,
     pub uses_params: bool,
     /// Resource attributes the expressions read; the evidence of each finding.
     pub reads: BTreeSet<String>,
@@ -273,6 +275,7 @@ impl Check {
         };
         Ok(Self {
             shared,
+            param_defaults: def.params.clone(),
             def,
             source: source.to_owned(),
             condition,

@@ -143,6 +143,31 @@ fn set_overrides_a_parameter_and_rejects_unknown_ones() {
     );
     let bad = run(lockdown().args(["scan", "--demo", "--set", "iam_access_key_rotated.nope=1"]));
     assert_usage_error(&bad, &["has no parameter `nope` (it has: max_age_days)"]);
+    let typed = run(lockdown().args([
+        "scan",
+        "--demo",
+        "--set",
+        "iam_access_key_rotated.max_age_days=soon",
+    ]));
+    assert_usage_error(
+        &typed,
+        &["iam_access_key_rotated.max_age_days must be an integer"],
+    );
+
+    // A list parameter from the command line, shown in the summary because it differs.
+    let listed = run(lockdown().args([
+        "scan",
+        "--demo",
+        "--checks",
+        "s3_bucket_sse_kms_where_required",
+        "--set",
+        "s3_bucket_sse_kms_where_required.required_patterns=['^acme-www$']",
+    ]));
+    let stderr = String::from_utf8_lossy(&listed.stderr);
+    assert!(
+        stderr.contains("parameters changed from their defaults: s3_bucket_sse_kms_where_required.required_patterns = [\"^acme-www$\"]"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -505,6 +530,9 @@ fail_on = "high"
 [params]
 "iam_access_key_rotated.max_age_days" = 60
 
+[params.s3_bucket_sse_kms_where_required]
+required_patterns = ["^acme-data$", "-www$"]
+
 [[suppressions]]
 check = "iam_user_console_mfa"
 resource = "arn:aws:iam::*:user/bob"
@@ -554,6 +582,28 @@ fn a_config_file_sets_defaults_and_suppressions_mark_findings_without_hiding_the
             .all(|f| f["suppression"].is_null())
     );
     assert_eq!(report["suppressions_expired"][0]["expires"], "2026-01-31");
+    // Both forms of [params] are in force, and recorded with their defaults.
+    let kms_required: Vec<&str> = findings
+        .iter()
+        .filter(|f| {
+            f["check_id"] == "s3_bucket_sse_kms_where_required" && f["status"] != "NOT_APPLICABLE"
+        })
+        .map(|f| f["resource"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kms_required,
+        ["acme-data", "acme-www"],
+        "the list parameter applies"
+    );
+    let parameters = report["parameters"].as_array().unwrap();
+    let rotated = parameters
+        .iter()
+        .find(|p| p["check"] == "iam_access_key_rotated" && p["name"] == "max_age_days")
+        .unwrap();
+    assert_eq!(
+        (rotated["value"].as_i64(), rotated["default"].as_i64()),
+        (Some(60), Some(90))
+    );
 
     // Suppress every failure: --fail-on no longer trips, and the flag on the command line
     // wins over the file.
