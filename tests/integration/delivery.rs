@@ -238,6 +238,214 @@ fn elastic_stores_every_scheduled_run_not_only_the_first() {
     assert!(per_finding.values().all(|&n| n == days.len()));
 }
 
+impl Receiver {
+    /// What the receiver stored, as the service would have indexed it.
+    fn stored(&self) -> Value {
+        let text = ureq::get(format!("{}/__receiver/stored", self.url))
+            .call()
+            .expect("read what the receiver stored")
+            .into_body()
+            .read_to_string()
+            .unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+/// Milliseconds since the epoch of an RFC 3339 time.
+fn millis(time: &Value) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(time.as_str().unwrap())
+        .unwrap()
+        .timestamp_millis()
+}
+
+/// Per run: `(finding id, evaluation time) → statuses` of stored OCSF events (one status
+/// when stored exactly once).
+type Runs = std::collections::BTreeMap<(String, i64), Vec<String>>;
+
+fn by_run<'e>(events: impl Iterator<Item = &'e Value>) -> Runs {
+    let mut runs = Runs::new();
+    for event in events {
+        runs.entry((
+            event["finding_info"]["uid"].as_str().unwrap().to_owned(),
+            millis(&event["time_dt"]),
+        ))
+        .or_default()
+        .push(event["status_code"].as_str().unwrap().to_owned());
+    }
+    runs
+}
+
+/// Three scheduled runs (the second with one finding turned PASS → FAIL) delivered through
+/// HEC and Elasticsearch receivers that answer 429/503 and drop connections at random:
+/// after `lockdown send` has emptied the spool, every event of every run is stored exactly
+/// once, and the token never reached the decoy host a planted spool file names.
+#[test]
+fn soak_three_runs_through_flaky_siems_store_every_event_exactly_once() {
+    let days = [
+        "2026-11-01T06:00:00Z",
+        "2026-11-02T06:00:00Z",
+        "2026-11-03T06:00:00Z",
+    ];
+    let dir = TempDir::new("soak");
+    let mut snapshot: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/demo-account.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let original = dir.path("day.json");
+    std::fs::write(&original, snapshot.to_string()).unwrap();
+    for resource in snapshot["resources"].as_array_mut().unwrap() {
+        if resource["type"] == "aws.iam.user" && resource["name"] == "alice" {
+            resource["attributes"]["mfa_active"] = json!(false);
+        }
+    }
+    let changed = dir.path("changed.json");
+    std::fs::write(&changed, snapshot.to_string()).unwrap();
+
+    for kind in ["splunk-hec", "elastic"] {
+        let receiver = Receiver::start();
+        let decoy = Receiver::start();
+        // The first run's attempts all fail (so it is spooled), then 60% of requests fail.
+        receiver.configure(json!({
+            "fail_first": 2,
+            "chaos": {"p429": 0.2, "p503": 0.2, "drop": 0.2, "seed": 11},
+        }));
+        let sink = match kind {
+            "splunk-hec" => format!("splunk-hec:{}", receiver.url),
+            _ => format!("elastic:{}/lockdown-findings", receiver.url),
+        };
+        let spool = dir.path(&format!("spool-{kind}"));
+        let mut expected = Runs::new();
+        let mut alice = Vec::new();
+        for (day, input) in days.iter().zip([&original, &changed, &original]) {
+            let results = dir.path(&format!("{kind}-{day}.json"));
+            let output = run(lockdown()
+                .args([
+                    "scan",
+                    "--quiet",
+                    "--send-attempts",
+                    "2",
+                    "--now",
+                    day,
+                    "--snapshot",
+                ])
+                .arg(input)
+                .arg("--output")
+                .arg(&results)
+                .arg("--spool-dir")
+                .arg(&spool)
+                .args(["--send-to", &sink])
+                .env("LOCKDOWN_SPLUNK_TOKEN", SPLUNK_TOKEN)
+                .env("LOCKDOWN_ELASTIC_API_KEY", ELASTIC_KEY));
+            assert!(
+                matches!(output.status.code(), Some(0 | 5)),
+                "{}",
+                describe(&output)
+            );
+            assert_no_secret(&output);
+            let report = crate::support::read_report(&results);
+            for finding in report["findings"].as_array().unwrap() {
+                expected.insert(
+                    (
+                        finding["id"].as_str().unwrap().to_owned(),
+                        millis(&report["evaluated_at"]),
+                    ),
+                    vec![finding["status"].as_str().unwrap().to_owned()],
+                );
+                if finding["check_id"] == "iam_user_console_mfa"
+                    && finding["resource"]["name"] == "alice"
+                {
+                    alice.push(finding["status"].as_str().unwrap().to_owned());
+                }
+            }
+            // Someone plants a spool file for the decoy: it must never be sent there.
+            if let Some(genuine) = std::fs::read_dir(&spool).ok().and_then(|mut d| d.next()) {
+                let text = std::fs::read_to_string(genuine.unwrap().path()).unwrap();
+                let (header, events) = text.split_once('\n').unwrap();
+                let mut header: Value = serde_json::from_str(header).unwrap();
+                header["sink"] = json!(sink.replace(&receiver.url, &decoy.url));
+                let planted =
+                    spool.join(format!("00000000-planted-{day}.spool.jsonl").replace(':', ""));
+                std::fs::write(&planted, format!("{header}\n{events}")).unwrap();
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    std::fs::set_permissions(&planted, std::fs::Permissions::from_mode(0o600))
+                        .unwrap();
+                }
+            }
+            // The operator re-sends until the named sink has everything.
+            for _ in 0..20 {
+                let pending = std::fs::read_dir(&spool)
+                    .map(|d| {
+                        d.filter(|e| {
+                            !e.as_ref()
+                                .unwrap()
+                                .file_name()
+                                .to_string_lossy()
+                                .contains("planted")
+                        })
+                        .count()
+                    })
+                    .unwrap_or(0);
+                if pending == 0 {
+                    break;
+                }
+                let sent = run(lockdown()
+                    .args([
+                        "send",
+                        "--send-attempts",
+                        "3",
+                        "--send-to",
+                        &sink,
+                        "--spool",
+                    ])
+                    .arg(&spool)
+                    .env("LOCKDOWN_SPLUNK_TOKEN", SPLUNK_TOKEN)
+                    .env("LOCKDOWN_ELASTIC_API_KEY", ELASTIC_KEY));
+                assert!(
+                    matches!(sent.status.code(), Some(0 | 5)),
+                    "{}",
+                    describe(&sent)
+                );
+                assert_no_secret(&sent);
+            }
+        }
+        let stored = receiver.stored();
+        let events: Vec<&Value> = match kind {
+            "splunk-hec" => stored["hec"].as_array().unwrap().iter().collect(),
+            _ => stored["elastic"].as_object().unwrap().values().collect(),
+        };
+        let got = by_run(events.into_iter());
+        assert_eq!(
+            got.len(),
+            expected.len(),
+            "{kind}: every event of every run"
+        );
+        assert_eq!(
+            got, expected,
+            "{kind}: each stored exactly once, with its run's status"
+        );
+        assert_eq!(
+            alice,
+            ["PASS", "FAIL", "PASS"],
+            "the second run changed one finding"
+        );
+        assert!(
+            decoy.requests().is_empty(),
+            "{kind}: the token reached the decoy"
+        );
+        let requests = receiver.requests().len();
+        assert!(
+            requests > 6,
+            "{kind}: failures were exercised ({requests} requests)"
+        );
+    }
+}
+
 #[test]
 fn hec_redirects_and_html_pages_are_not_deliveries_and_the_token_goes_nowhere_else() {
     for mode in ["redirect", "html"] {

@@ -7,6 +7,11 @@ Prints `READY <port>` and serves until stdin closes.
        the next N requests are answered `fail_status`; the next K bulk items get status 429;
        HEC requests are answered as HEC does ({"code": 0}), or, like a misrouted endpoint,
        with a 302 to a login page or a proxy's 200 HTML page
+  POST /__receiver/config {"chaos": {"p429": 0.1, "p503": 0.1, "drop": 0.05, "seed": 7}}
+       each request is, with these probabilities and before anything is stored, answered 429
+       or 503, or its connection is dropped unanswered (seeded, so runs repeat)
+  GET  /__receiver/stored -> {"hec": [event, ...], "elastic": {_id: document}}: what was
+       stored, as the service would have indexed it
   GET  /__receiver/requests -> [{"method", "path", "headers", "gzip", "body"}]
   POST /services/collector/event   -> Splunk HEC answer
   POST /<anything>/_bulk           -> Elasticsearch bulk answer; `create` of an existing _id is 409
@@ -14,18 +19,21 @@ Prints `READY <port>` and serves until stdin closes.
 
 import gzip
 import json
+import random
+import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"fail_first": 0, "fail_status": 503, "item_failures": 0, "hec_mode": "ok", "requests": [], "ids": set()}
+STATE = {"fail_first": 0, "fail_status": 503, "item_failures": 0, "hec_mode": "ok", "requests": [],
+         "ids": set(), "docs": {}, "hec": [], "chaos": None, "random": None}
 
 
 def bulk_answer(body):
     lines = [json.loads(line) for line in body.splitlines() if line.strip()]
     items, errors = [], False
-    for action in lines[0::2]:
+    for action, document in zip(lines[0::2], lines[1::2]):
         doc_id = action["create"]["_id"]
         if STATE["item_failures"] > 0:
             STATE["item_failures"] -= 1
@@ -34,6 +42,7 @@ def bulk_answer(body):
             status = 409
         else:
             STATE["ids"].add(doc_id)
+            STATE["docs"][doc_id] = document
             status = 201
         item = {"_id": doc_id, "status": status}
         if status >= 400:
@@ -57,6 +66,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         with LOCK:
+            if self.path == "/__receiver/stored":
+                return self.answer(200, {"hec": STATE["hec"], "elastic": STATE["docs"]})
             self.answer(200, STATE["requests"])
 
     def do_POST(self):
@@ -64,6 +75,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/__receiver/config":
             with LOCK:
                 STATE.update(json.loads(raw))
+                if STATE["chaos"]:
+                    STATE["random"] = random.Random(STATE["chaos"].get("seed", 0))
             return self.answer(200, {})
         zipped = self.headers.get("Content-Encoding") == "gzip"
         body = (gzip.decompress(raw) if zipped else raw).decode()
@@ -77,12 +90,29 @@ class Handler(BaseHTTPRequestHandler):
                     "body": body,
                 }
             )
+            fault = None
+            if STATE["chaos"]:
+                roll, chaos = STATE["random"].random(), STATE["chaos"]
+                for kind in ("p429", "p503", "drop"):
+                    if roll < chaos.get(kind, 0):
+                        fault = kind
+                        break
+                    roll -= chaos.get(kind, 0)
+            if fault == "drop":
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return None
+            if fault:
+                status = 429 if fault == "p429" else 503
+                return self.answer(status, {"text": "Server is busy", "code": 9})
             if STATE["fail_first"] > 0:
                 STATE["fail_first"] -= 1
                 return self.answer(STATE["fail_status"], {"text": "Server is busy", "code": 9})
             if self.path.endswith("/_bulk"):
                 return self.answer(200, bulk_answer(body))
             mode = STATE["hec_mode"]
+            if mode == "ok":
+                STATE["hec"].extend(json.loads(line)["event"] for line in body.splitlines() if line.strip())
         if mode == "redirect":
             self.send_response(302)
             self.send_header("Location", "/login?next=/services/collector/event")
