@@ -377,10 +377,21 @@ fn init_logging(cli: &Cli) {
 /// The IAM policy document granting the permission of every action the collectors declare,
 /// and nothing else; plus the delivery permissions of `sinks` in their own statements.
 pub fn iam_policy(sinks: &[crate::emit::sink::Sink], org_role_name: Option<&str>) -> String {
+    iam_policy_for(&crate::collect::all_actions(), sinks, org_role_name)
+}
+
+/// The IAM policy document granting the permissions of `actions` (and the delivery and
+/// organization statements).
+pub fn iam_policy_for(
+    actions: &[&str],
+    sinks: &[crate::emit::sink::Sink],
+    org_role_name: Option<&str>,
+) -> String {
+    let permissions = crate::collect::permissions(actions);
     let mut statements = vec![serde_json::json!({
         "Sid": "LockdownReadOnlyScan",
         "Effect": "Allow",
-        "Action": crate::collect::all_permissions(),
+        "Action": permissions,
         "Resource": "*",
     })];
     if let Some(role_name) = org_role_name {

@@ -3,6 +3,7 @@
 use super::config::ConfigFile;
 use super::{AwsArgs, CheckArgs, Failure, FrameworkArgs, OutputArgs, Ui, exit};
 use crate::collect::org::OrgOptions;
+use crate::collect::plan::Plan;
 use crate::collect::{self, CallRecorder, CollectOptions};
 use crate::emit::{self, Report, summary};
 use crate::evaluate::baseline::{Baseline, Change, Coverage};
@@ -26,6 +27,10 @@ pub struct ScanArgs {
     /// Evaluate the demo account built into lockdown instead of calling AWS.
     #[arg(long, conflicts_with = "snapshot")]
     demo: bool,
+    /// Print what a live scan would collect (services, regions, API actions) and the IAM
+    /// policy it needs, then stop: nothing is called.
+    #[arg(long, conflicts_with_all = ["demo", "snapshot"])]
+    dry_run: bool,
     /// Evaluate a saved snapshot (from `lockdown collect`) instead of calling AWS.
     #[arg(long, value_name = "FILE")]
     snapshot: Option<PathBuf>,
@@ -86,11 +91,12 @@ pub(super) fn options(aws: &AwsArgs) -> CollectOptions {
             external_id: aws.external_id.clone(),
             account_concurrency: usize::from(aws.org.account_concurrency),
         }),
+        plan: Plan::everything(),
     }
 }
 
-/// Collects a live snapshot, with a spinner on an interactive stderr.
-fn collect_live(aws: &AwsArgs, ui: Ui) -> Result<Snapshot, Failure> {
+/// Collects a live snapshot of what `plan` names, with a spinner on an interactive stderr.
+fn collect_live(aws: &AwsArgs, plan: Plan, ui: Ui) -> Result<Snapshot, Failure> {
     if aws.external_id.is_some() && aws.role_arn.is_none() && !aws.org.org {
         return Err(Failure::usage(
             "--external-id needs a role to assume: --role-arn ARN or --org",
@@ -112,7 +118,11 @@ fn collect_live(aws: &AwsArgs, ui: Ui) -> Result<Snapshot, Failure> {
         .enable_all()
         .build()
         .map_err(Failure::runtime)?;
-    let result = runtime.block_on(collect::collect(&options(aws), recorder.clone()));
+    let options = CollectOptions {
+        plan,
+        ..options(aws)
+    };
+    let result = runtime.block_on(collect::collect(&options, recorder.clone()));
     recorder.finish();
     let snapshot = result.map_err(Failure::runtime)?;
     for error in &snapshot.errors {
@@ -125,9 +135,31 @@ fn save(snapshot: &Snapshot, path: &Path) -> Result<(), Failure> {
     snapshot.save(path).map_err(Failure::runtime)
 }
 
+/// What `scan --dry-run` prints: the plan and the IAM policy it needs.
+fn dry_run(plan: &Plan, aws: &AwsArgs) -> String {
+    let regions = if !plan.needs_regions() {
+        "none (only global services)".to_owned()
+    } else if aws.regions == ["all"] {
+        "every region enabled in the account (listed with ec2:DescribeRegions)".to_owned()
+    } else {
+        aws.regions.join(", ")
+    };
+    format!(
+        "services: {}\nregions: {regions}\nactions ({}):\n  {}\n\nIAM policy:\n{}",
+        plan.names().join(", "),
+        plan.actions().len(),
+        plan.actions().join("\n  "),
+        super::iam_policy_for(
+            &plan.actions(),
+            &[],
+            aws.org.org.then_some(aws.org.org_role_name.as_str())
+        ),
+    )
+}
+
 /// `lockdown collect`.
 pub fn collect(args: CollectArgs, ui: Ui) -> Result<u8, Failure> {
-    let snapshot = collect_live(&args.aws, ui)?;
+    let snapshot = collect_live(&args.aws, Plan::everything(), ui)?;
     save(&snapshot, &args.output)?;
     if ui.human {
         eprintln!(
@@ -261,6 +293,16 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     let frameworks = mappings
         .resolve(&args.frameworks.framework)
         .map_err(Failure::usage)?;
+    // Collect only what the selected checks read.
+    let plan = Plan::for_reads(
+        checks
+            .iter()
+            .map(|c| (c.def.resource.as_str(), c.reads.iter().map(String::as_str))),
+    );
+    if args.dry_run {
+        out!("{}", dry_run(&plan, &args.aws));
+        return Ok(exit::OK);
+    }
     args.delivery.check()?;
     let baseline = args
         .output
@@ -296,7 +338,7 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
         let snapshot = Snapshot::load(path).map_err(Failure::usage)?;
         (snapshot, format!("snapshot {}", path.display()))
     } else {
-        let snapshot = collect_live(&args.aws, ui)?;
+        let snapshot = collect_live(&args.aws, plan, ui)?;
         if let Some(path) = &args.save_snapshot {
             save(&snapshot, path)?;
         }

@@ -58,7 +58,11 @@ fn client(config: &SdkConfig, recorder: &CallRecorder) -> Client {
     )
 }
 
+/// The call that lists the account's enabled regions.
+pub const REGIONS_ACTION: &str = "ec2:DescribeRegions";
+
 /// Regions to scan and regions skipped.
+#[derive(Default)]
 pub struct Regions {
     pub enabled: Vec<String>,
     pub skipped: Vec<SkippedRegion>,

@@ -397,8 +397,14 @@ fn attached_arns(attached: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<String>
         .collect()
 }
 
-/// Collects IAM for the account into `out`.
-pub async fn collect(
+/// Collects IAM for the scope's account.
+pub async fn collect(scope: &super::Scope<'_>) -> Collected {
+    let mut out = Collected::default();
+    collect_into(&scope.config, scope.recorder, scope.account, &mut out).await;
+    out
+}
+
+async fn collect_into(
     config: &SdkConfig,
     recorder: &CallRecorder,
     account: &Account,

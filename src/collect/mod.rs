@@ -11,12 +11,15 @@ pub mod iam;
 pub mod kms;
 pub mod monitoring;
 pub mod org;
+pub mod plan;
 pub mod rds;
+pub mod registry;
 pub mod s3;
 pub mod sts;
 
 use crate::inventory::{
-    Affected, CollectionError, CollectionInfo, ErrorKind, Resource, SCHEMA_VERSION, Snapshot,
+    Affected, CollectionError, CollectionInfo, ErrorKind, GLOBAL_REGION, Resource, SCHEMA_VERSION,
+    Snapshot,
 };
 use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -68,6 +71,8 @@ pub struct CollectOptions {
     pub concurrency: usize,
     /// Scan the accounts of the AWS Organization instead of the caller's own account.
     pub organization: Option<org::OrgOptions>,
+    /// The services to collect (what the selected checks read).
+    pub plan: plan::Plan,
 }
 
 /// A failure that stops collection altogether (no credentials, unknown account).
@@ -205,7 +210,12 @@ pub fn permission(action: &str) -> &str {
 
 /// Every IAM permission the scanner needs: the permissions of [`all_actions`].
 pub fn all_permissions() -> Vec<&'static str> {
-    let mut permissions: Vec<&str> = all_actions().into_iter().map(permission).collect();
+    permissions(&all_actions())
+}
+
+/// The IAM permissions of `actions`, sorted, each once.
+pub fn permissions<'a>(actions: &[&'a str]) -> Vec<&'a str> {
+    let mut permissions: Vec<&str> = actions.iter().map(|a| permission(a)).collect();
     permissions.sort_unstable();
     permissions.dedup();
     permissions
@@ -353,42 +363,6 @@ impl Scope<'_> {
     }
 }
 
-/// The regional services, collected once per region.
-#[derive(Debug, Clone, Copy)]
-enum RegionalService {
-    Kms,
-    Ec2,
-    CloudTrail,
-    Config,
-    Monitoring,
-    Detection,
-    Rds,
-}
-
-impl RegionalService {
-    const ALL: [RegionalService; 7] = [
-        Self::Kms,
-        Self::Ec2,
-        Self::CloudTrail,
-        Self::Config,
-        Self::Monitoring,
-        Self::Detection,
-        Self::Rds,
-    ];
-
-    async fn collect(self, scope: Scope<'_>) -> Collected {
-        match self {
-            Self::Kms => kms::collect(&scope).await,
-            Self::Ec2 => ec2::collect(&scope).await,
-            Self::CloudTrail => cloudtrail::collect(&scope).await,
-            Self::Config => config::collect(&scope).await,
-            Self::Monitoring => monitoring::collect(&scope).await,
-            Self::Detection => detection::collect(&scope).await,
-            Self::Rds => rds::collect(&scope).await,
-        }
-    }
-}
-
 /// Converts an SDK timestamp.
 pub fn utc(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.secs(), t.subsec_nanos())
@@ -443,6 +417,13 @@ pub async fn collect(
     }
 }
 
+/// Runs one service's collector in one scope, counting it done for the progress display.
+async fn run_collector(service: &'static registry::Service, scope: Scope<'_>) -> Collected {
+    let part = (service.collect)(&scope).await;
+    scope.recorder.collection_done(part.resources.len());
+    part
+}
+
 /// Collects a snapshot of the account `config`'s credentials belong to.
 async fn collect_account(
     config: SdkConfig,
@@ -457,61 +438,64 @@ async fn collect_account(
         .region()
         .map(|r| r.to_string())
         .unwrap_or_else(|| "us-east-1".to_owned());
+    let plan = &options.plan;
     let mut collected = Collected::default();
-    let regions = ec2::regions(
-        &config,
-        &recorder,
-        &home_region,
-        options.regions.as_deref(),
-        &mut collected,
-    )
-    .await;
-
-    // IAM and S3 (global), then each regional service in each region.
-    recorder.plan(2 + regions.enabled.len() * RegionalService::ALL.len());
-    let global = async {
-        let mut iam = Collected::default();
-        let iam_done = async {
-            iam::collect(&config, &recorder, &account, &mut iam).await;
-            recorder.collection_done(iam.resources.len());
-        };
-        let s3_done = async {
-            let buckets = s3::collect(&config, &recorder, &account).await;
-            recorder.collection_done(buckets.resources.len());
-            buckets
-        };
-        let ((), buckets) = tokio::join!(iam_done, s3_done);
-        iam.merge(buckets);
-        iam
+    let regions = if plan.needs_regions() {
+        ec2::regions(
+            &config,
+            &recorder,
+            &home_region,
+            options.regions.as_deref(),
+            &mut collected,
+        )
+        .await
+    } else {
+        ec2::Regions::default()
     };
-    let tasks = regions.enabled.iter().flat_map(|region| {
-        RegionalService::ALL.map(|service| {
-            let scope = Scope {
-                config: config
-                    .to_builder()
-                    .region(Region::new(region.clone()))
-                    .build(),
-                recorder: &recorder,
-                account: &account,
-                region: region.clone(),
-            };
-            let recorder = &recorder;
-            async move {
-                let part = service.collect(scope).await;
-                recorder.collection_done(part.resources.len());
-                part
-            }
-        })
+
+    // Global services once, each regional service in each region, all concurrently.
+    let (global, regional): (Vec<_>, Vec<_>) = plan
+        .services()
+        .partition(|s| s.reach == registry::Reach::Global);
+    recorder.plan(global.len() + regions.enabled.len() * regional.len());
+    let scope = |region: &str| Scope {
+        config: if region == GLOBAL_REGION {
+            config.clone()
+        } else {
+            config
+                .to_builder()
+                .region(Region::new(region.to_owned()))
+                .build()
+        },
+        recorder: &recorder,
+        account: &account,
+        region: region.to_owned(),
+    };
+    let global_tasks = global
+        .iter()
+        .map(|&service| run_collector(service, scope(GLOBAL_REGION)));
+    let regional_tasks = regions.enabled.iter().flat_map(|region| {
+        regional
+            .iter()
+            .map(|&service| run_collector(service, scope(region)))
+            .collect::<Vec<_>>()
     });
-    let mut regional = Collected::default();
-    let (iam, ()) = tokio::join!(global, regional.merge_all(tasks, options.concurrency));
-    collected.merge(iam);
-    collected.merge(regional);
+    let mut globals = Collected::default();
+    let mut regionals = Collected::default();
+    tokio::join!(
+        globals.merge_all(global_tasks, global.len()),
+        regionals.merge_all(regional_tasks, options.concurrency),
+    );
+    collected.merge(globals);
+    collected.merge(regionals);
+    collected.errors.extend(plan.not_collected());
     // Unknown values go onto their resources first: the trail facts derived from buckets
     // inherit them, and the account-wide summary's own gaps are placed afterwards.
     collected.attach_unknowns();
-    cloudtrail::link_buckets(&mut collected);
-    cloudtrail::account_summary(&account, &mut collected);
+    if plan.includes(registry::named("cloudtrail").expect("a registered service")) {
+        cloudtrail::link_buckets(&mut collected);
+        cloudtrail::account_summary(&account, &mut collected);
+    }
     collected.attach_unknowns();
 
     Ok(Snapshot {
@@ -532,23 +516,9 @@ async fn collect_account(
     })
 }
 
-/// Every API action lockdown may call, per service module, in IAM permission form.
+/// Every API action lockdown may call, from the service registry.
 pub fn all_actions() -> Vec<&'static str> {
-    let mut actions: Vec<_> = [
-        sts::ACTIONS,
-        iam::ACTIONS,
-        kms::ACTIONS,
-        ec2::ACTIONS,
-        cloudtrail::ACTIONS,
-        s3::ACTIONS,
-        config::ACTIONS,
-        monitoring::ACTIONS,
-        detection::ACTIONS,
-        rds::ACTIONS,
-    ]
-    .concat();
-    actions.sort_unstable();
-    actions
+    plan::Plan::everything().actions()
 }
 
 #[cfg(test)]

@@ -339,7 +339,8 @@ async fn account_public_access_block(
 
 /// Collects the account's buckets with their settings, and the account-level Block Public
 /// Access.
-pub async fn collect(config: &SdkConfig, recorder: &CallRecorder, account: &Account) -> Collected {
+pub async fn collect(scope: &super::Scope<'_>) -> Collected {
+    let (config, recorder, account) = (&scope.config, scope.recorder, scope.account);
     let mut account_level = Collected::default();
     let (mut out, ()) = tokio::join!(
         buckets(config, recorder, account),

@@ -2,7 +2,9 @@
 
 use crate::evaluate::{Finding, Severity, Status};
 use crate::inventory::organization::MemberAccount;
-use crate::inventory::{Account, CollectionError, CollectionInfo, SkippedRegion, Snapshot};
+use crate::inventory::{
+    Account, CollectionError, CollectionInfo, ErrorKind, SkippedRegion, Snapshot,
+};
 use crate::map::report::FrameworkReport;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -174,12 +176,25 @@ fn account_sections<'a>(
             sections[i].summary.add(finding);
         }
     }
-    for error in &snapshot.errors {
+    for error in snapshot
+        .errors
+        .iter()
+        .filter(|e| e.kind != ErrorKind::NotCollected)
+    {
         if let Some(i) = error.account_id.as_deref().and_then(section) {
             sections[i].summary.collection_errors += 1;
         }
     }
     sections
+}
+
+/// Collection errors that are failures (not data a scan's plan chose to leave out).
+fn failed_calls(snapshot: &Snapshot) -> usize {
+    snapshot
+        .errors
+        .iter()
+        .filter(|e| e.kind != ErrorKind::NotCollected)
+        .count()
 }
 
 impl<'a> Report<'a> {
@@ -200,7 +215,7 @@ impl<'a> Report<'a> {
             regions_skipped: &snapshot.regions_skipped,
             collection: &snapshot.collection,
             evaluated_at,
-            summary: Summary::new(findings, checks, resources.total, snapshot.errors.len()),
+            summary: Summary::new(findings, checks, resources.total, failed_calls(snapshot)),
             findings,
             collection_errors: &snapshot.errors,
             compliance,

@@ -196,12 +196,27 @@ pub fn render(report: &Report<'_>, source: &str, limit: usize) -> String {
             .collect();
         let _ = writeln!(out, "\nregions not scanned: {}", skipped.join(", "));
     }
-    if !report.collection_errors.is_empty() {
+    let (left_out, failed): (Vec<_>, Vec<_>) = report
+        .collection_errors
+        .iter()
+        .partition(|e| e.kind == crate::inventory::ErrorKind::NotCollected);
+    if !left_out.is_empty() {
+        let services: Vec<&str> = left_out
+            .iter()
+            .map(|e| e.action.trim_end_matches(":*"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "\nnot collected (the selected checks do not read them): {}",
+            inert(&services.join(", "))
+        );
+    }
+    if !failed.is_empty() {
         let _ = writeln!(
             out,
             "\ncould not collect (checks that need this data report ERROR):"
         );
-        for error in report.collection_errors {
+        for error in failed {
             let _ = writeln!(
                 out,
                 "  - {} in {}: {} ({:?}); needs {}",

@@ -175,6 +175,8 @@ pub enum ErrorKind {
     Decode,
     /// The call worked but the answer lacks data a check needs.
     MissingData,
+    /// The scan's plan did not collect this data (the checks it ran do not read it).
+    NotCollected,
     Service,
 }
 

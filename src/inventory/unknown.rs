@@ -48,6 +48,10 @@ impl Cause {
                 "{action} was denied in {region}, so the data this check needs is unknown; grant lockdown the permission {}",
                 self.permission
             ),
+            ErrorKind::NotCollected => format!(
+                "{}; scan again with this check selected to evaluate it",
+                self.message
+            ),
             ErrorKind::MissingData => format!(
                 "{} ({action} in {region}), so this check cannot be evaluated",
                 self.message

@@ -12,5 +12,6 @@ mod lambda;
 mod monitoring;
 mod organization;
 mod outputs;
+mod plan;
 mod regional;
 mod support;

@@ -1,0 +1,209 @@
+//! What a scan collects: only the services the selected checks read. A check needs the service
+//! that produces its resource type and, for each attribute it reads, the services whose calls
+//! provide it (declared in `inventory::sources`). Services left out are recorded in the
+//! snapshot as *not collected*, so evaluating a check on data a scan did not gather is ERROR,
+//! never PASS.
+
+use super::registry::{self, Reach, SERVICES, Service};
+use crate::inventory::{ALL_REGIONS, Affected, CollectionError, ErrorKind, sources, unknown};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The services a scan collects, by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    services: BTreeSet<&'static str>,
+}
+
+impl Default for Plan {
+    fn default() -> Self {
+        Self::everything()
+    }
+}
+
+/// The services whose calls provide `attribute` of `resource_type`.
+fn attribute_services(resource_type: &str, attribute: &str) -> Vec<&'static Service> {
+    sources::source(resource_type, attribute)
+        .into_iter()
+        .flat_map(|calls| calls.split([' ', ',', ';', '(', ')']))
+        .filter(|token| token.contains(':'))
+        .filter_map(registry::caller)
+        .collect()
+}
+
+impl Plan {
+    /// Every service.
+    pub fn everything() -> Self {
+        Self {
+            services: SERVICES.iter().map(|s| s.name).collect(),
+        }
+    }
+
+    /// The services that produce these resource types and provide the attributes read of
+    /// them: `(resource type, attributes read)` per check.
+    pub fn for_reads<'a, A>(needs: impl IntoIterator<Item = (&'a str, A)>) -> Self
+    where
+        A: IntoIterator<Item = &'a str>,
+    {
+        let mut services = BTreeSet::new();
+        for (resource_type, attributes) in needs {
+            services.extend(registry::producer(resource_type).map(|s| s.name));
+            for attribute in attributes {
+                services.extend(
+                    attribute_services(resource_type, attribute)
+                        .into_iter()
+                        .map(|s| s.name),
+                );
+            }
+        }
+        Self { services }
+    }
+
+    /// Whether the plan collects `service`.
+    pub fn includes(&self, service: &Service) -> bool {
+        self.services.contains(service.name)
+    }
+
+    /// The services collected, in registry order.
+    pub fn services(&self) -> impl Iterator<Item = &'static Service> + '_ {
+        SERVICES.iter().filter(|s| self.includes(s))
+    }
+
+    /// Whether any regional service is collected (the enabled regions are then listed).
+    pub fn needs_regions(&self) -> bool {
+        self.services().any(|s| s.reach == Reach::Regional)
+    }
+
+    /// Every API action the plan may call, sorted: the caller's identity, the region listing
+    /// when regional services are collected, and each service's actions.
+    pub fn actions(&self) -> Vec<&'static str> {
+        let mut actions: Vec<&'static str> = super::sts::ACTIONS.to_vec();
+        if self.needs_regions() {
+            actions.push(super::ec2::REGIONS_ACTION);
+        }
+        actions.extend(self.services().flat_map(|s| s.actions.iter().copied()));
+        actions.sort_unstable();
+        actions.dedup();
+        actions
+    }
+
+    /// The service names, in registry order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.services().map(|s| s.name).collect()
+    }
+
+    /// What the plan leaves out, as collection errors of kind `not_collected`: every resource
+    /// type of a service not collected, and every attribute of a collected type that comes
+    /// from a service not collected.
+    pub fn not_collected(&self) -> Vec<CollectionError> {
+        let error = |service: &Service, affects: Vec<Affected>| CollectionError {
+            action: format!("{}:*", service.name),
+            permission: format!("{}:*", service.name),
+            region: ALL_REGIONS.to_owned(),
+            kind: ErrorKind::NotCollected,
+            code: None,
+            message: format!(
+                "{} was not collected: the checks this scan ran do not read it",
+                service.name
+            ),
+            affects,
+            account_id: None,
+        };
+        let mut errors: Vec<CollectionError> = SERVICES
+            .iter()
+            .filter(|s| !self.includes(s))
+            .map(|service| {
+                let listing = service
+                    .resource_types
+                    .iter()
+                    .map(|t| Affected {
+                        resource_type: (*t).to_owned(),
+                        resource_arn: None,
+                        attributes: Vec::new(),
+                    })
+                    .collect();
+                error(service, listing)
+            })
+            .collect();
+        // Attributes of collected types that another, uncollected service provides.
+        let mut missing: BTreeMap<&'static str, Vec<Affected>> = BTreeMap::new();
+        for service in self.services() {
+            for &resource_type in service.resource_types {
+                let mut by_service: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+                for attribute in unknown::schema(resource_type).unwrap_or_default() {
+                    for provider in attribute_services(resource_type, attribute) {
+                        if !self.includes(provider) {
+                            by_service
+                                .entry(provider.name)
+                                .or_default()
+                                .push(attribute.clone());
+                        }
+                    }
+                }
+                for (provider, attributes) in by_service {
+                    missing.entry(provider).or_default().push(Affected {
+                        resource_type: resource_type.to_owned(),
+                        resource_arn: None,
+                        attributes,
+                    });
+                }
+            }
+        }
+        for error_for in &mut errors {
+            if let Some(affects) = missing.remove(error_for.action.trim_end_matches(":*")) {
+                error_for.affects.extend(affects);
+            }
+        }
+        errors
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_iam_check_plans_iam_only() {
+        let plan = Plan::for_reads([("aws.iam.user", ["password_enabled", "mfa_active"])]);
+        assert_eq!(plan.names(), ["iam"]);
+        assert!(!plan.needs_regions());
+        assert!(
+            plan.actions()
+                .iter()
+                .all(|a| a.starts_with("iam:") || a.starts_with("sts:"))
+        );
+    }
+
+    #[test]
+    fn trail_bucket_facts_bring_in_s3_and_alarm_filters_bring_in_logs() {
+        let plan = Plan::for_reads([("aws.cloudtrail.trail", ["s3_bucket_public"])]);
+        assert_eq!(plan.names(), ["s3", "cloudtrail"]);
+        assert!(plan.actions().contains(&"ec2:DescribeRegions"));
+        let plan = Plan::for_reads([("aws.cloudtrail.account", ["metric_filters"])]);
+        assert_eq!(plan.names(), ["cloudtrail", "monitoring"]);
+    }
+
+    #[test]
+    fn everything_left_out_is_recorded_as_not_collected() {
+        let plan = Plan::for_reads([("aws.cloudtrail.trail", ["is_logging"])]);
+        let errors = plan.not_collected();
+        let kms = errors
+            .iter()
+            .find(|e| e.action == "kms:*")
+            .expect("kms left out");
+        assert_eq!(kms.kind, ErrorKind::NotCollected);
+        assert!(
+            kms.affects
+                .iter()
+                .any(|a| a.resource_type == "aws.kms.key" && a.attributes.is_empty())
+        );
+        let s3 = errors.iter().find(|e| e.action == "s3:*").unwrap();
+        assert!(
+            s3.affects
+                .iter()
+                .any(|a| a.resource_type == "aws.cloudtrail.trail"
+                    && a.attributes.contains(&"s3_bucket_public".to_owned())),
+            "{s3:?}"
+        );
+        assert!(Plan::everything().not_collected().is_empty());
+    }
+}

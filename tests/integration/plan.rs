@@ -1,0 +1,148 @@
+//! Collection planned from the checks: a scan calls only the services its checks read, says
+//! so with `--dry-run` without calling anything, and a snapshot evaluated later with checks it
+//! did not collect for gives ERROR ("not collected"), never PASS.
+
+use crate::support::{TempDir, TestAccount, describe, lockdown, run, scan_report};
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+/// The AWS services (action prefixes) the proxy saw for this account.
+fn services_called(account: &TestAccount) -> BTreeSet<String> {
+    account
+        .calls()
+        .iter()
+        .map(|call| call.split(':').next().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_iam_check_calls_iam_only_and_a_full_scan_calls_everything() {
+    let account = TestAccount::new().await;
+    let iam = aws_sdk_iam::Client::new(&account.sdk_config().await);
+    iam.create_user().user_name("alice").send().await.unwrap();
+    let dir = TempDir::new("plan-iam");
+
+    let started = Instant::now();
+    let mut command = account.lockdown();
+    command.args(["scan", "--quiet", "--checks", "iam_user_console_mfa"]);
+    let report = scan_report(&mut command, &dir.path("iam.json"));
+    let narrow = (started.elapsed(), account.calls().len());
+    assert_eq!(
+        services_called(&account),
+        BTreeSet::from(["iam".to_owned(), "sts".to_owned()]),
+        "{:?}",
+        account.calls()
+    );
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["resource"]["name"] == "alice" && f["status"] != "ERROR"),
+        "alice is evaluated"
+    );
+    // Nothing else was collected, and the snapshot says so (moto's credential report has no
+    // root row: that is the only failure).
+    for error in report["collection_errors"].as_array().unwrap() {
+        assert!(
+            error["kind"] == "not_collected" || error["action"] == "iam:GetCredentialReport",
+            "{error}"
+        );
+    }
+    assert!(
+        report["collection_errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "not_collected" && e["action"] == "kms:*")
+    );
+
+    let before = account.calls().len();
+    let started = Instant::now();
+    let mut command = account.lockdown();
+    command.args(["scan", "--quiet", "--regions", "us-east-1"]);
+    scan_report(&mut command, &dir.path("full.json"));
+    let full = (started.elapsed(), account.calls().len() - before);
+    eprintln!(
+        "iam_user_console_mfa: {:?}, {} calls; full scan of us-east-1: {:?}, {} calls",
+        narrow.0, narrow.1, full.0, full.1
+    );
+    assert!(full.1 > narrow.1 * 2, "{full:?} vs {narrow:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn s3_checks_touch_no_kms_ec2_or_cloudtrail() {
+    let account = TestAccount::new().await;
+    account.create_bucket(&format!("plan-{}", account.id));
+    let dir = TempDir::new("plan-s3");
+    let mut command = account.lockdown();
+    command.args(["scan", "--quiet", "--checks", "s3_*"]);
+    scan_report(&mut command, &dir.path("s3.json"));
+    let called = services_called(&account);
+    assert!(called.contains("s3"), "{called:?}");
+    for absent in ["kms", "ec2", "cloudtrail", "rds", "logs", "iam"] {
+        assert!(!called.contains(absent), "{absent} called: {called:?}");
+    }
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_policy_without_calling_anything() {
+    // No credentials and no endpoint: any call would fail.
+    let output = run(lockdown().args([
+        "scan",
+        "--dry-run",
+        "--checks",
+        "cloudtrail_bucket_not_public",
+    ]));
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("services: s3, cloudtrail"), "{text}");
+    assert!(text.contains("ec2:DescribeRegions"), "{text}");
+    assert!(text.contains("cloudtrail:DescribeTrails"), "{text}");
+    assert!(!text.contains("kms:"), "{text}");
+    let policy_start = text.find("IAM policy:\n").unwrap() + "IAM policy:\n".len();
+    let policy: serde_json::Value = serde_json::from_str(&text[policy_start..]).unwrap();
+    let granted = policy["Statement"][0]["Action"].as_array().unwrap();
+    assert!(granted.iter().any(|a| a == "s3:GetBucketPolicy"));
+    assert!(
+        granted
+            .iter()
+            .all(|a| !a.as_str().unwrap().starts_with("iam:"))
+    );
+
+    let iam_only = run(lockdown().args(["scan", "--dry-run", "--checks", "iam_*"]));
+    let text = String::from_utf8_lossy(&iam_only.stdout);
+    assert!(text.contains("services: iam\nregions: none"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_snapshot_evaluated_with_checks_it_did_not_collect_for_gives_error() {
+    let account = TestAccount::new().await;
+    let dir = TempDir::new("plan-snapshot");
+    let snapshot = dir.path("iam-only.json");
+    let mut command = account.lockdown();
+    command
+        .args(["scan", "--quiet", "--checks", "iam_*", "--save-snapshot"])
+        .arg(&snapshot);
+    scan_report(&mut command, &dir.path("first.json"));
+
+    let output = run(lockdown()
+        .args([
+            "scan",
+            "--quiet",
+            "--checks",
+            "kms_*,s3_*,cloudtrail_*",
+            "--snapshot",
+        ])
+        .arg(&snapshot)
+        .arg("--output")
+        .arg(dir.path("later.json")));
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let report = crate::support::read_report(&dir.path("later.json"));
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for finding in findings {
+        assert_eq!(finding["status"], "ERROR", "{finding}");
+        assert_eq!(finding["error"]["kind"], "not_collected", "{finding}");
+    }
+}
