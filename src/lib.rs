@@ -2,7 +2,9 @@
 //!
 //! The pipeline runs one way: [`collect`] (AWS SDK calls) → [`inventory`] (a normalized,
 //! serializable snapshot) → [`evaluate`] (CEL checks from `checks/`, in parallel) →
-//! [`map`] (check → unified controls → framework requirements) → [`emit`] (formats and sinks). [`cli`] wires them to the command line.
+//! [`map`] (check → unified controls → framework requirements) → [`emit`] (formats and sinks).
+//! [`pipeline`] runs the stages for a scan request; [`cli`] and the Lambda handler build
+//! requests and present outcomes.
 
 pub mod builtin;
 pub mod cli;
@@ -10,4 +12,6 @@ pub mod collect;
 pub mod emit;
 pub mod evaluate;
 pub mod inventory;
+pub mod lambda;
 pub mod map;
+pub mod pipeline;

@@ -8,8 +8,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// A check parameter set in the configuration file: check id, parameter, value.
-pub type ParamValue = (String, String, toml::Value);
+pub use crate::pipeline::ParamValue;
 
 /// The configuration file.
 #[derive(Debug, Default, Deserialize)]

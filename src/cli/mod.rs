@@ -18,7 +18,6 @@ macro_rules! out_raw {
 mod checks;
 mod config;
 mod frameworks;
-pub mod lambda;
 mod scan;
 mod send;
 mod verify;
@@ -187,20 +186,20 @@ struct AwsArgs {
     #[arg(long)]
     external_id: Option<String>,
     /// Attempts per API call, first one included (retries use the SDK's backoff).
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    #[arg(long, default_value_t = crate::collect::DEFAULT_MAX_ATTEMPTS, value_parser = clap::value_parser!(u32).range(1..=20))]
     max_attempts: u32,
     /// How the SDK retries throttled and failed calls: `standard` (exponential backoff with
     /// jitter) or `adaptive` (also slows the client's own request rate when throttled).
     #[arg(long, value_enum, default_value_t = RetryMode::Standard)]
     retry_mode: RetryMode,
     /// Time limit per API call attempt, in seconds.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    #[arg(long, default_value_t = crate::collect::DEFAULT_ATTEMPT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=600))]
     timeout: u64,
     /// Regions to scan, comma-separated, or `all` (every region enabled in the account).
     #[arg(long, value_delimiter = ',', default_value = "all")]
     regions: Vec<String>,
     /// Region × service collections running at once (per account).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, default_value_t = crate::collect::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
     #[command(flatten)]
     org: OrgArgs,
@@ -227,14 +226,14 @@ struct OrgArgs {
     #[arg(long, value_delimiter = ',', requires = "org", value_name = "OU")]
     org_unit: Vec<String>,
     /// Role assumed in each member account (deploy/member-role.yaml creates it).
-    #[arg(long, default_value = "LockdownScanRole", requires = "org")]
+    #[arg(long, default_value = crate::collect::org::DEFAULT_ROLE_NAME, requires = "org")]
     org_role_name: String,
     /// Session name of assumed roles (--role-arn, --org), as CloudTrail records it.
-    #[arg(long, default_value = "lockdown")]
+    #[arg(long, default_value = crate::collect::DEFAULT_SESSION_NAME)]
     session_name: String,
     /// Accounts collected at once. Each account has its own API rate limits, so this bounds
     /// memory and the caller's STS and network load rather than throttling.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, default_value_t = crate::collect::org::DEFAULT_ACCOUNT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=64))]
     account_concurrency: u16,
 }
 
@@ -426,7 +425,9 @@ pub fn main() -> ExitCode {
         Command::Checks(command) => checks::run(command),
         Command::Report(args) => frameworks::report(args),
         Command::Frameworks(command) => frameworks::run(command),
-        Command::Lambda => lambda::run(),
+        Command::Lambda => crate::lambda::run()
+            .map(|()| exit::OK)
+            .map_err(Failure::runtime),
         Command::IamPolicy(args) => {
             out!(
                 "{}",

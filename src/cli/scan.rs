@@ -4,23 +4,19 @@ use super::config::ConfigFile;
 use super::{AwsArgs, CheckArgs, Failure, FrameworkArgs, OutputArgs, Ui, exit};
 use crate::collect::org::OrgOptions;
 use crate::collect::plan::Plan;
-use crate::collect::{self, CallRecorder, CollectOptions};
+use crate::collect::{CallRecorder, CollectOptions};
 use crate::emit::{self, Report, summary};
-use crate::evaluate::baseline::{Baseline, Change, Coverage};
-use crate::evaluate::suppress::Suppressions;
-use crate::evaluate::{self, Catalog, Finding, Selection, Status};
+use crate::evaluate::suppress::{SuppressionRule, Suppressions};
+use crate::evaluate::{Catalog, Selection};
 use crate::inventory::Snapshot;
-use crate::map::report::{framework_report, render_text};
+use crate::map::report::render_text;
+use crate::pipeline::{self, PipelineError, ScanRequest, Source, Verdict};
 use chrono::{DateTime, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// The demo account shipped in the binary.
-const DEMO_SNAPSHOT: &str = include_str!("../../fixtures/demo-account.json");
-const DEMO_ORIGIN: &str = "fixtures/demo-account.json";
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -95,15 +91,9 @@ pub(super) fn options(aws: &AwsArgs) -> CollectOptions {
     }
 }
 
-/// Collects a live snapshot of what `plan` names, with a spinner on an interactive stderr.
-fn collect_live(aws: &AwsArgs, plan: Plan, ui: Ui) -> Result<Snapshot, Failure> {
-    if aws.external_id.is_some() && aws.role_arn.is_none() && !aws.org.org {
-        return Err(Failure::usage(
-            "--external-id needs a role to assume: --role-arn ARN or --org",
-        ));
-    }
-    let interactive = ui.human && std::io::stderr().is_terminal();
-    let recorder = if interactive {
+/// The call recorder of a live scan: a spinner with counts on an interactive stderr.
+fn recorder(ui: Ui) -> CallRecorder {
+    if ui.human && std::io::stderr().is_terminal() {
         let bar = ProgressBar::new_spinner();
         bar.set_style(
             ProgressStyle::with_template("{spinner} collecting {msg} ({elapsed})")
@@ -113,22 +103,28 @@ fn collect_live(aws: &AwsArgs, plan: Plan, ui: Ui) -> Result<Snapshot, Failure> 
         CallRecorder::with_progress(bar)
     } else {
         CallRecorder::default()
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(Failure::runtime)?;
-    let options = CollectOptions {
-        plan,
-        ..options(aws)
-    };
-    let result = runtime.block_on(collect::collect(&options, recorder.clone()));
-    recorder.finish();
-    let snapshot = result.map_err(Failure::runtime)?;
-    for error in &snapshot.errors {
-        tracing::warn!(action = %error.action, region = %error.region, kind = ?error.kind, "{}", error.message);
     }
-    Ok(snapshot)
+}
+
+/// A live source, after the checks the AWS options need.
+fn live_source(aws: &AwsArgs, save_snapshot: Option<PathBuf>) -> Result<Source, Failure> {
+    if aws.external_id.is_some() && aws.role_arn.is_none() && !aws.org.org {
+        return Err(Failure::usage(
+            "--external-id needs a role to assume: --role-arn ARN or --org",
+        ));
+    }
+    Ok(Source::Live {
+        options: Box::new(options(aws)),
+        save_snapshot,
+    })
+}
+
+/// A pipeline error at the command line: bad input is a usage error, the rest runtime.
+fn failure(error: PipelineError) -> Failure {
+    match error {
+        PipelineError::Invalid(message) => Failure::usage(message),
+        PipelineError::Failed(message) => Failure::runtime(message),
+    }
 }
 
 fn save(snapshot: &Snapshot, path: &Path) -> Result<(), Failure> {
@@ -159,7 +155,10 @@ fn dry_run(plan: &Plan, aws: &AwsArgs) -> String {
 
 /// `lockdown collect`.
 pub fn collect(args: CollectArgs, ui: Ui) -> Result<u8, Failure> {
-    let snapshot = collect_live(&args.aws, Plan::everything(), ui)?;
+    let Source::Live { options, .. } = live_source(&args.aws, None)? else {
+        unreachable!("a live source")
+    };
+    let snapshot = pipeline::collect_snapshot(&options, recorder(ui)).map_err(failure)?;
     save(&snapshot, &args.output)?;
     if ui.human {
         eprintln!(
@@ -173,17 +172,9 @@ pub fn collect(args: CollectArgs, ui: Ui) -> Result<u8, Failure> {
     Ok(exit::OK)
 }
 
+/// The checks with the command line's parameters applied.
 pub(super) fn load_catalog(args: &CheckArgs) -> Result<Catalog, Failure> {
-    let mut catalog = Catalog::load(&args.checks_dir).map_err(Failure::usage)?;
-    for (check, param, value) in &args.config_params {
-        catalog
-            .set_param_value(check, param, value.clone())
-            .map_err(|e| Failure::usage(format!("config params: {e}")))?;
-    }
-    for assignment in &args.set {
-        catalog.set_param(assignment).map_err(Failure::usage)?;
-    }
-    Ok(catalog)
+    pipeline::load_catalog(&args.checks_dir, &args.config_params, &args.set).map_err(failure)
 }
 
 /// Writes the report in every requested format; returns the paths written.
@@ -253,9 +244,9 @@ fn sign_outputs(
 
 /// Fills what the command line left unset from the configuration file; returns the file's
 /// suppressions.
-fn apply_config(args: &mut ScanArgs) -> Result<Suppressions, Failure> {
+fn apply_config(args: &mut ScanArgs) -> Result<Vec<SuppressionRule>, Failure> {
     let Some(path) = args.config.clone() else {
-        return Ok(Suppressions::default());
+        return Ok(Vec::new());
     };
     let mut config = ConfigFile::load(&path)?;
     let defaults = std::mem::take(&mut config.scan);
@@ -275,42 +266,44 @@ fn apply_config(args: &mut ScanArgs) -> Result<Suppressions, Failure> {
         .map_err(|e| Failure::usage(format!("config {}: scan.send_to: {e}", path.display())))?;
     // The file's parameters first, so that --set on the command line wins.
     args.checks.config_params = config.param_values(&path)?;
-    Suppressions::new(config.suppressions)
-        .map_err(|e| Failure::usage(format!("config {}: {e}", path.display())))
+    Suppressions::new(config.suppressions.clone())
+        .map_err(|e| Failure::usage(format!("config {}: {e}", path.display())))?;
+    Ok(config.suppressions)
 }
 
 /// `lockdown scan`.
 pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     // Everything that can be wrong with the command line is checked before calling AWS.
     let suppressions = apply_config(&mut args)?;
-    let catalog = load_catalog(&args.checks)?;
-    let selection = Selection {
-        patterns: args.checks.checks.clone(),
-        min_severity: args.checks.severity,
+    let source = if args.demo {
+        Source::Demo
+    } else if let Some(path) = &args.snapshot {
+        Source::Snapshot(path.clone())
+    } else {
+        live_source(&args.aws, args.save_snapshot.clone())?
     };
-    let checks = catalog.select(&selection).map_err(Failure::usage)?;
-    let mappings = super::frameworks::load_mappings(&catalog, &args.frameworks)?;
-    let frameworks = mappings
-        .resolve(&args.frameworks.framework)
-        .map_err(Failure::usage)?;
-    // Collect only what the selected checks read.
-    let plan = Plan::for_reads(
-        checks
-            .iter()
-            .map(|c| (c.def.resource.as_str(), c.reads.iter().map(String::as_str))),
-    );
+    let prepared = pipeline::prepare(ScanRequest {
+        source,
+        selection: Selection {
+            patterns: args.checks.checks.clone(),
+            min_severity: args.checks.severity,
+        },
+        checks_dirs: args.checks.checks_dir.clone(),
+        params: std::mem::take(&mut args.checks.config_params),
+        set: args.checks.set.clone(),
+        frameworks: args.frameworks.framework.clone(),
+        framework_files: args.frameworks.framework_file.clone(),
+        suppressions,
+        baseline: args.output.baseline.clone(),
+        now: args.now,
+        only_changes: args.output.only_changes,
+    })
+    .map_err(failure)?;
     if args.dry_run {
-        out!("{}", dry_run(&plan, &args.aws));
+        out!("{}", dry_run(prepared.collection_plan(), &args.aws));
         return Ok(exit::OK);
     }
     args.delivery.check()?;
-    let baseline = args
-        .output
-        .baseline
-        .as_deref()
-        .map(Baseline::load)
-        .transpose()
-        .map_err(|e| Failure::usage(format!("--baseline: {e}")))?;
     let signing_key = args
         .output
         .sign
@@ -330,71 +323,13 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
         ));
     }
 
-    let (mut snapshot, source) = if args.demo {
-        let snapshot =
-            Snapshot::from_json(DEMO_SNAPSHOT, Path::new(DEMO_ORIGIN)).map_err(Failure::runtime)?;
-        (snapshot, "demo snapshot".to_owned())
-    } else if let Some(path) = &args.snapshot {
-        let snapshot = Snapshot::load(path).map_err(Failure::usage)?;
-        (snapshot, format!("snapshot {}", path.display()))
-    } else {
-        let snapshot = collect_live(&args.aws, plan, ui)?;
-        if let Some(path) = &args.save_snapshot {
-            save(&snapshot, path)?;
-        }
-        (snapshot, "live scan".to_owned())
-    };
-
-    let now = args.now.unwrap_or(snapshot.collection.finished_at);
-    let resources = emit::ResourceCounts::of(&snapshot);
-    let coverage = Coverage::of(&snapshot);
-    let mut findings = evaluate::evaluate_draining(&mut snapshot, &checks, &catalog.env, now);
-    mappings.annotate(&mut findings);
-    let expired = suppressions.apply(&mut findings, now.date_naive());
-    if let Some(baseline) = &baseline {
-        let checks_run: Vec<&str> = checks.iter().map(|c| c.def.id.as_str()).collect();
-        baseline.apply(&mut findings, &checks_run, &coverage);
-    }
-    let changes_only: Vec<Finding>;
-    let reported: &[Finding] = if args.output.only_changes {
-        changes_only = findings
-            .iter()
-            .filter(|f| f.change != Some(Change::Unchanged))
-            .cloned()
-            .collect();
-        &changes_only
-    } else {
-        &findings
-    };
-    // --only-changes limits what is sent, not what is judged.
-    let compliance: Vec<_> = frameworks
-        .iter()
-        .map(|f| framework_report(&mappings, f, &findings))
-        .collect();
-
-    let mut report = Report::new(
-        &snapshot,
-        &resources,
-        reported,
-        checks.len(),
-        now,
-        compliance,
-    );
+    let outcome = prepared.run(recorder(ui)).map_err(failure)?;
+    let mut report = outcome.report();
     if let Some(region) = &args.aws.region {
         report.home_region = region.clone();
     }
-    report.suppressions_expired = expired;
-    report.parameters = crate::evaluate::catalog::parameters(&checks);
     if let Some(path) = &args.output.save_baseline {
-        let everything = Report::new(
-            &snapshot,
-            &resources,
-            &findings,
-            checks.len(),
-            now,
-            Vec::new(),
-        );
-        emit::write_to(emit::Format::Json, &everything, path).map_err(|e| {
+        emit::write_to(emit::Format::Json, &outcome.baseline_report(), path).map_err(|e| {
             Failure::runtime(format!("cannot write the baseline {}: {e}", path.display()))
         })?;
     }
@@ -408,7 +343,7 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     if ui.human {
         eprint!(
             "{}",
-            summary::render(&report, &source, args.output.summary_limit)
+            summary::render(&report, &outcome.source, args.output.summary_limit)
         );
         eprint!("{}", render_text(&report.compliance));
         if written.is_empty() {
@@ -425,18 +360,15 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     if !delivered {
         return Ok(exit::DELIVERY_FAILED);
     }
-    let Some(threshold) = args.output.fail_on else {
-        return Ok(exit::OK);
-    };
-    let failed = findings
-        .iter()
-        .any(|f| f.status == Status::Fail && f.severity >= threshold && f.suppression.is_none());
-    let incomplete = findings.iter().any(|f| f.status == Status::Error);
-    Ok(if failed {
-        exit::FAILED_CHECKS
-    } else if incomplete {
-        exit::INCOMPLETE
-    } else {
-        exit::OK
-    })
+    Ok(
+        match args
+            .output
+            .fail_on
+            .map(|threshold| outcome.verdict(threshold))
+        {
+            None | Some(Verdict::Clean) => exit::OK,
+            Some(Verdict::Failed) => exit::FAILED_CHECKS,
+            Some(Verdict::Incomplete) => exit::INCOMPLETE,
+        },
+    )
 }

@@ -1,10 +1,9 @@
 //! Delivery to sinks (`scan --send-to`) and re-delivery of the spool (`lockdown send`).
 
 use super::{AwsArgs, Failure, exit};
-use crate::emit::sink::{self, Delivery, Encoding, Sink, SinkContext, spool};
-use crate::emit::{Report, asff, ocsf};
+use crate::emit::Report;
+use crate::emit::sink::{self, Sink, SinkContext, SinkOutcome, spool};
 use clap::Args;
-use serde_json::Value;
 use std::path::PathBuf;
 
 /// Where findings are delivered, and what happens when a destination fails.
@@ -109,42 +108,32 @@ async fn context(aws: &AwsArgs, attempts: u32) -> SinkContext {
     }
 }
 
-/// Reports one delivery; spools what was not delivered. Returns whether all arrived.
-fn settle(
-    sink: &Sink,
-    delivery: Delivery,
-    spool_dir: &std::path::Path,
-    human: bool,
-) -> Result<bool, Failure> {
-    if delivery.undelivered.is_empty() {
-        if human {
-            eprintln!("delivered {} events to {sink}", delivery.delivered);
+/// Prints what became of one sink's share; returns whether everything arrived.
+fn report_outcome(outcome: &SinkOutcome, spool_dir: &std::path::Path, human: bool) -> bool {
+    let sink = &outcome.sink;
+    let error = outcome.error.as_deref().unwrap_or("unknown error");
+    match &outcome.spooled {
+        None => {
+            if human {
+                eprintln!("delivered {} events to {sink}", outcome.delivered);
+            }
+            return true;
         }
-        return Ok(true);
+        Some(Ok(path)) => eprintln!(
+            "error: delivery to {sink} failed after retries: {error}\n  {} of {} events spooled to {} \
+             — re-send with `lockdown send --spool {} --send-to {sink}`",
+            outcome.undelivered,
+            outcome.undelivered + outcome.delivered,
+            path.display(),
+            spool_dir.display()
+        ),
+        Some(Err(spool_error)) => eprintln!(
+            "error: delivery to {sink} failed ({error}) and the spool {} cannot keep its {} events: {spool_error}",
+            spool_dir.display(),
+            outcome.undelivered
+        ),
     }
-    let path = match spool::save(spool_dir, sink, &delivery.undelivered) {
-        Ok(path) => path,
-        Err(e) => {
-            // Reported, and the other sinks still get their findings.
-            eprintln!(
-                "error: delivery to {sink} failed ({}) and the spool {} cannot keep its {} events: {e}",
-                delivery.error.as_deref().unwrap_or_default(),
-                spool_dir.display(),
-                delivery.undelivered.len()
-            );
-            return Ok(false);
-        }
-    };
-    eprintln!(
-        "error: delivery to {sink} failed after retries: {}\n  {} of {} events spooled to {} \
-         — re-send with `lockdown send --spool {}`",
-        delivery.error.as_deref().unwrap_or("unknown error"),
-        delivery.undelivered.len(),
-        delivery.undelivered.len() + delivery.delivered,
-        path.display(),
-        spool_dir.display()
-    );
-    Ok(false)
+    false
 }
 
 /// Delivers a scan's findings to every `--send-to` sink; returns whether all arrived.
@@ -157,29 +146,19 @@ pub fn deliver_report(
     if args.send_to.is_empty() {
         return Ok(true);
     }
+    let spool_dir = args.spool_dir()?;
     let runtime = runtime()?;
     let context = runtime.block_on(context(aws, args.send_attempts));
-    let ocsf_events: Vec<Value> = if args.send_to.iter().any(|s| s.encoding() == Encoding::Ocsf) {
-        ocsf::events(report)
-    } else {
-        Vec::new()
-    };
-    let mut all_delivered = true;
-    for sink in &args.send_to {
-        let events = match sink.encoding() {
-            Encoding::Ocsf => ocsf_events.clone(),
-            Encoding::Asff => {
-                let region = context
-                    .aws
-                    .region()
-                    .map_or(report.home_region.clone(), ToString::to_string);
-                asff::findings(report, &region).collect()
-            }
-        };
-        let delivery = runtime.block_on(sink::deliver(sink, events, &context));
-        all_delivered &= settle(sink, delivery, &args.spool_dir()?, human)?;
-    }
-    Ok(all_delivered)
+    let outcomes = runtime.block_on(sink::deliver_report(
+        report,
+        &args.send_to,
+        &context,
+        &spool_dir,
+    ));
+    Ok(outcomes
+        .iter()
+        .map(|outcome| report_outcome(outcome, &spool_dir, human))
+        .fold(true, |all, this| all && this))
 }
 
 /// `lockdown send --spool DIR`.

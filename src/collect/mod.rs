@@ -75,6 +75,36 @@ pub struct CollectOptions {
     pub plan: plan::Plan,
 }
 
+impl Default for CollectOptions {
+    /// The command line's defaults: the standard credential chain, every enabled region, 5
+    /// attempts of at most 30 s per call, 8 collections at once, everything collected.
+    fn default() -> Self {
+        Self {
+            profile: None,
+            region: None,
+            role_arn: None,
+            external_id: None,
+            session_name: DEFAULT_SESSION_NAME.to_owned(),
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            adaptive_retry: false,
+            attempt_timeout: Duration::from_secs(DEFAULT_ATTEMPT_TIMEOUT_SECS),
+            regions: None,
+            concurrency: DEFAULT_CONCURRENCY,
+            organization: None,
+            plan: plan::Plan::everything(),
+        }
+    }
+}
+
+/// Attempts per API call, the first included.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+/// Time limit per attempt, in seconds.
+pub const DEFAULT_ATTEMPT_TIMEOUT_SECS: u64 = 30;
+/// Region × service collections at once.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// Session name of assumed roles, as CloudTrail records it.
+pub const DEFAULT_SESSION_NAME: &str = "lockdown";
+
 /// A failure that stops collection altogether (no credentials, unknown account).
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {

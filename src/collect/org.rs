@@ -41,6 +41,11 @@ pub fn policy_statements(role_name: &str) -> [serde_json::Value; 2] {
     ]
 }
 
+/// The role assumed in member accounts unless another is named.
+pub const DEFAULT_ROLE_NAME: &str = "LockdownScanRole";
+/// Accounts collected at once.
+pub const DEFAULT_ACCOUNT_CONCURRENCY: usize = 4;
+
 /// Which accounts of the organization to scan, and how to enter them.
 #[derive(Debug, Clone)]
 pub struct OrgOptions {

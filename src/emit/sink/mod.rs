@@ -290,6 +290,71 @@ pub async fn deliver(sink: &Sink, events: Vec<Value>, context: &SinkContext) -> 
     }
 }
 
+/// What became of one sink's share of a run.
+#[derive(Debug)]
+pub struct SinkOutcome {
+    pub sink: Sink,
+    pub delivered: usize,
+    /// Events not delivered (spooled, or lost only if `spooled` is an error).
+    pub undelivered: usize,
+    /// Why some events were not delivered.
+    pub error: Option<String>,
+    /// Where the undelivered events were spooled, or why they could not be.
+    pub spooled: Option<Result<PathBuf, String>>,
+}
+
+impl SinkOutcome {
+    /// Every event arrived.
+    pub fn complete(&self) -> bool {
+        self.undelivered == 0
+    }
+}
+
+/// Delivers a report's findings to every sink, each in its encoding (encoded once and shared),
+/// spooling to `spool_dir` whatever a sink does not take. A spool that cannot be written is
+/// reported in the outcome and does not stop delivery to the other sinks.
+pub async fn deliver_report(
+    report: &crate::emit::Report<'_>,
+    sinks: &[Sink],
+    context: &SinkContext,
+    spool_dir: &std::path::Path,
+) -> Vec<SinkOutcome> {
+    let needs = |encoding| sinks.iter().any(|s| s.encoding() == encoding);
+    let ocsf_events: Vec<Value> = if needs(Encoding::Ocsf) {
+        crate::emit::ocsf::events(report)
+    } else {
+        Vec::new()
+    };
+    let asff_events: Vec<Value> = if needs(Encoding::Asff) {
+        let region = context
+            .aws
+            .region()
+            .map_or(report.home_region.clone(), ToString::to_string);
+        crate::emit::asff::findings(report, &region).collect()
+    } else {
+        Vec::new()
+    };
+    let mut outcomes = Vec::with_capacity(sinks.len());
+    for sink in sinks {
+        let events = match sink.encoding() {
+            Encoding::Ocsf => ocsf_events.clone(),
+            Encoding::Asff => asff_events.clone(),
+        };
+        let delivery = deliver(sink, events, context).await;
+        let spooled = (!delivery.undelivered.is_empty()).then(|| {
+            spool::save(spool_dir, sink, &delivery.undelivered).map_err(|e| e.to_string())
+        });
+        outcomes.push(SinkOutcome {
+            sink: sink.clone(),
+            delivered: delivery.delivered,
+            undelivered: delivery.undelivered.len(),
+            error: delivery.error,
+            spooled,
+        });
+    }
+    outcomes
+}
+
 #[cfg(test)]
 mod tests {
     use super::Sink;
