@@ -1,10 +1,11 @@
 //! `lockdown frameworks list|show|controls|coverage` and `lockdown report`.
 
 use super::{CheckArgs, Failure, FrameworkArgs, exit};
+use crate::emit::compliance::{render_markdown, render_text};
 use crate::evaluate::Catalog;
 use crate::evaluate::baseline::read_findings;
 use crate::map::Mappings;
-use crate::map::report::{FrameworkReport, framework_report, render_markdown, render_text};
+use crate::map::report::{FrameworkReport, framework_report};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
 

@@ -1,4 +1,4 @@
-//! Collection: the only place AWS SDK types appear. Each service module turns SDK answers into
+//! Collection: with the AWS sinks (`emit::sink`), the only place AWS SDK types appear. Each service module turns SDK answers into
 //! inventory resources and failed calls into [`CollectionError`]s, and declares the API
 //! actions it calls.
 

@@ -1,6 +1,7 @@
 //! Emission: output formats and where they are written.
 
 pub mod asff;
+pub mod compliance;
 pub mod csv;
 pub mod html;
 pub mod ocsf;
