@@ -1,6 +1,7 @@
-//! Collection: with the AWS sinks (`emit::sink`), the only place AWS SDK types appear. Each service module turns SDK answers into
-//! inventory resources and failed calls into [`CollectionError`]s, and declares the API
-//! actions it calls.
+//! Collection: with the AWS sinks (`emit::sink`), the only place AWS SDK types appear. Each
+//! service module turns SDK answers into inventory resources and failed calls into
+//! [`CollectionError`]s, and declares the API actions it calls; [`registry`] declares the
+//! services and [`plan`] picks the ones a scan needs.
 
 pub mod calls;
 pub mod cloudtrail;
