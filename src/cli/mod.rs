@@ -16,7 +16,7 @@ macro_rules! out_raw {
 }
 
 mod checks;
-mod config;
+mod config_file;
 mod frameworks;
 mod scan;
 mod send;
@@ -270,7 +270,7 @@ struct CheckArgs {
     set: Vec<String>,
     /// Parameters from the configuration file, applied before `--set`.
     #[arg(skip)]
-    config_params: Vec<config::ParamValue>,
+    config_params: Vec<config_file::ParamValue>,
 }
 
 /// Compliance frameworks to report against.

@@ -1,12 +1,12 @@
 //! `lockdown scan` and `lockdown collect`.
 
-use super::config::ConfigFile;
+use super::config_file::ConfigFile;
 use super::{AwsArgs, CheckArgs, Failure, FrameworkArgs, OutputArgs, Ui, exit};
 use crate::collect::org::OrgOptions;
 use crate::collect::plan::Plan;
 use crate::collect::{CallRecorder, CollectOptions};
 use crate::emit::compliance::render_text;
-use crate::emit::{self, Report, summary};
+use crate::emit::{self, Report, terminal};
 use crate::evaluate::suppress::{SuppressionRule, Suppressions};
 use crate::evaluate::{Catalog, Selection};
 use crate::inventory::Snapshot;
@@ -343,7 +343,7 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     if ui.human {
         eprint!(
             "{}",
-            summary::render(&report, &outcome.source, args.output.summary_limit)
+            terminal::render(&report, &outcome.source, args.output.summary_limit)
         );
         eprint!("{}", render_text(&report.compliance));
         if written.is_empty() {

@@ -5,7 +5,7 @@
 
 pub mod calls;
 pub mod cloudtrail;
-pub mod config;
+pub mod configservice;
 pub mod detection;
 pub mod ec2;
 pub mod iam;

@@ -69,7 +69,7 @@ services! {
         "aws.ec2.vpc", "aws.ec2.network_acl", "aws.ec2.instance", "aws.ec2.snapshot",
     ];
     cloudtrail: Regional ["aws.cloudtrail.trail", "aws.cloudtrail.account"];
-    config: Regional ["aws.config.recording"];
+    configservice: Regional ["aws.config.recording"];
     monitoring: Regional ["aws.logs.metric_filter", "aws.logs.log_group"];
     detection: Regional [
         "aws.securityhub.hub", "aws.guardduty.detector", "aws.accessanalyzer.analyzers",

@@ -1,7 +1,7 @@
 //! Compliance roll-ups for people: a terminal summary and Markdown, per framework (coverage,
 //! then the failing and erroring requirements with the checks and resources behind them).
 
-use super::summary::inert;
+use super::terminal::inert;
 use crate::map::report::{FrameworkReport, RequirementStatus};
 use std::fmt::Write as _;
 

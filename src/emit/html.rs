@@ -3,7 +3,7 @@
 //! table with filters. All collected text is escaped.
 
 use super::report::Report;
-use super::summary::inert;
+use super::terminal::inert;
 use crate::evaluate::{Finding, Status};
 use crate::map::report::FrameworkReport;
 use std::collections::BTreeMap;

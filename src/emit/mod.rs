@@ -8,7 +8,7 @@ pub mod ocsf;
 pub mod report;
 pub mod signing;
 pub mod sink;
-pub mod summary;
+pub mod terminal;
 
 pub use report::{Report, ResourceCounts, Summary};
 

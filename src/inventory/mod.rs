@@ -2,7 +2,7 @@
 //! collecting them, and the API calls made. Independent of AWS SDK types.
 
 pub mod cloudtrail;
-pub mod config;
+pub mod configservice;
 pub mod credential_report;
 pub mod detection;
 pub mod ec2;
@@ -130,7 +130,7 @@ resource_types! {
     CloudTrailAccount(cloudtrail::AccountTrails) = "aws.cloudtrail.account",
     S3Bucket(s3::Bucket) = "aws.s3.bucket",
     S3AccountPublicAccessBlock(s3::AccountPublicAccessBlock) = "aws.s3.account_public_access_block",
-    ConfigRecording(config::RegionRecording) = "aws.config.recording",
+    ConfigRecording(configservice::RegionRecording) = "aws.config.recording",
     LogsMetricFilter(monitoring::MetricFilter) = "aws.logs.metric_filter",
     LogsLogGroup(monitoring::LogGroup) = "aws.logs.log_group",
     SecurityHub(detection::SecurityHub) = "aws.securityhub.hub",

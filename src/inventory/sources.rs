@@ -4,7 +4,7 @@
 //! source, and `lockdown checks attributes TYPE` shows them.
 
 use super::cloudtrail::{AccountTrails, Trail};
-use super::config::RegionRecording;
+use super::configservice::RegionRecording;
 use super::detection::{AccessAnalyzer, GuardDuty, SecurityHub};
 use super::ec2::{
     EbsEncryptionDefault, Instance, NetworkAcl, SecurityGroup, Snapshot, Volume, Vpc,

@@ -1,6 +1,6 @@
 //! `scan --baseline`: changes since a previous run, and `--only-changes` for scheduled runs.
 
-use crate::support::{TempDir, assert_usage_error, describe, lockdown, read_report, run};
+use crate::harness::{TempDir, assert_usage_error, describe, lockdown, read_report, run};
 use serde_json::Value;
 use std::path::Path;
 

@@ -1,6 +1,6 @@
 //! The command line without AWS: demo, snapshots, check files, flags, exit codes.
 
-use crate::support::{
+use crate::harness::{
     TempDir, assert_usage_error, demo_statuses, describe, lockdown, read_report, run, statuses,
 };
 
@@ -352,7 +352,7 @@ fn a_snapshot_whose_account_id_is_a_path_is_refused_before_anything_is_written()
         .arg(&path)
         .arg("--output-dir")
         .arg(&out));
-    crate::support::assert_usage_error(&output, &["account.id", "12 digits"]);
+    crate::harness::assert_usage_error(&output, &["account.id", "12 digits"]);
     assert!(!out.exists());
 }
 

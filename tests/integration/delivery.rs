@@ -2,7 +2,7 @@
 //! retries, spooling when a destination stays down and re-delivery with `lockdown send`;
 //! S3 and Security Hub against moto. No finding may be lost or duplicated.
 
-use crate::support::{TempDir, TestAccount, describe, lockdown, python, run};
+use crate::harness::{TempDir, TestAccount, describe, lockdown, python, run};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
@@ -75,7 +75,7 @@ fn demo_scan(dir: &TempDir, extra: &[&str]) -> Output {
 }
 
 fn finding_ids(dir: &TempDir) -> BTreeSet<String> {
-    let report = crate::support::read_report(&dir.path("results.json"));
+    let report = crate::harness::read_report(&dir.path("results.json"));
     report["findings"]
         .as_array()
         .unwrap()
@@ -346,7 +346,7 @@ fn soak_three_runs_through_flaky_siems_store_every_event_exactly_once() {
                 describe(&output)
             );
             assert_no_secret(&output);
-            let report = crate::support::read_report(&results);
+            let report = crate::harness::read_report(&results);
             for finding in report["findings"].as_array().unwrap() {
                 expected.insert(
                     (
@@ -530,7 +530,7 @@ fn send_delivers_only_to_sinks_its_operator_names() {
 
     // No sink named: a usage error, nothing sent.
     let unnamed = run(lockdown().args(["send", "--spool"]).arg(dir.path("spool")));
-    crate::support::assert_usage_error(&unnamed, &["--send-to"]);
+    crate::harness::assert_usage_error(&unnamed, &["--send-to"]);
 }
 
 #[test]
@@ -601,16 +601,16 @@ fn sink_problems_known_before_the_scan_are_usage_errors() {
         "--send-to",
         "splunk-hec:https://splunk:8088",
     ]));
-    crate::support::assert_usage_error(&output, &["LOCKDOWN_SPLUNK_TOKEN"]);
+    crate::harness::assert_usage_error(&output, &["LOCKDOWN_SPLUNK_TOKEN"]);
     let output = run(lockdown().args(["scan", "--demo", "--send-to", "kafka:broker"]));
-    crate::support::assert_usage_error(&output, &["unknown sink `kafka:broker`", "splunk-hec:URL"]);
+    crate::harness::assert_usage_error(&output, &["unknown sink `kafka:broker`", "splunk-hec:URL"]);
     let output = run(lockdown().args([
         "scan",
         "--demo",
         "--send-to",
         "elastic:https://elastic:changeme@es:9200/findings",
     ]));
-    crate::support::assert_usage_error(&output, &["credentials do not belong in the URL"]);
+    crate::harness::assert_usage_error(&output, &["credentials do not belong in the URL"]);
     let output = run(lockdown().args([
         "send",
         "--send-to",
@@ -618,7 +618,7 @@ fn sink_problems_known_before_the_scan_are_usage_errors() {
         "--spool",
         "/nonexistent/spool",
     ]));
-    crate::support::assert_usage_error(&output, &["/nonexistent/spool"]);
+    crate::harness::assert_usage_error(&output, &["/nonexistent/spool"]);
     let output = run(lockdown()
         .args([
             "scan",
@@ -627,7 +627,7 @@ fn sink_problems_known_before_the_scan_are_usage_errors() {
             "splunk-hec:http://splunk.example.com:8088",
         ])
         .env("LOCKDOWN_SPLUNK_TOKEN", SPLUNK_TOKEN));
-    crate::support::assert_usage_error(&output, &["clear text", "--allow-insecure-http"]);
+    crate::harness::assert_usage_error(&output, &["clear text", "--allow-insecure-http"]);
 }
 
 /// The one object in `bucket`: its key, whether it is SSE-S3 encrypted, and its events' uids.
@@ -716,7 +716,7 @@ async fn s3_and_security_hub_receive_a_live_scan_on_moto() {
         .await
         .unwrap();
     assert_eq!(findings.len(), ids.len());
-    let report = crate::support::read_report(&dir.path("results.json"));
+    let report = crate::harness::read_report(&dir.path("results.json"));
     for finding in &findings {
         let id = finding.id().unwrap().rsplit('/').next().unwrap();
         let original = report["findings"]

@@ -1,7 +1,7 @@
 //! The deployment templates: they pass cfn-lint, and the member role grants exactly the
 //! actions lockdown's collectors call (`lockdown iam-policy`).
 
-use crate::support::{describe, python, run};
+use crate::harness::{describe, python, run};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,7 +1,7 @@
 //! Regressions for verified false PASS / NOT_APPLICABLE results, against moto: each scenario
 //! once gave PASS (or NOT_APPLICABLE) where the data said FAIL or could not be known.
 
-use crate::support::{TempDir, TestAccount, scan_report};
+use crate::harness::{TempDir, TestAccount, scan_report};
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use std::collections::BTreeMap;
 

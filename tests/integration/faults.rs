@@ -2,7 +2,7 @@
 //! finding (the SDK's retries absorb them); a region that never answers turns only that
 //! region's findings into ERROR, within the configured timeout.
 
-use crate::support::{TempDir, TestAccount, describe, run};
+use crate::harness::{TempDir, TestAccount, describe, run};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -28,7 +28,7 @@ async fn seed(account: &TestAccount) {
         .unwrap();
     let kms = aws_sdk_kms::Client::new(&config);
     for rotate in [true, false] {
-        crate::support::create_key(&kms, rotate).await;
+        crate::harness::create_key(&kms, rotate).await;
     }
     for bucket in ["faults-a", "faults-b"] {
         account.create_bucket(&format!("{bucket}-{}", account.id));
@@ -52,7 +52,7 @@ fn scan(account: &TestAccount, dir: &TempDir, name: &str, extra: &[&str]) -> Val
         .arg(&out)
         .args(extra));
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
-    crate::support::read_report(&out)
+    crate::harness::read_report(&out)
 }
 
 /// Every finding's id → (status, reason, evidence): what must not change.

@@ -1,6 +1,6 @@
 //! Compliance mapping from the command line: framework summaries, custom frameworks, reports.
 
-use crate::support::{TempDir, assert_usage_error, describe, lockdown, read_report, run};
+use crate::harness::{TempDir, assert_usage_error, describe, lockdown, read_report, run};
 
 #[test]
 fn demo_scan_reports_per_framework_compliance() {

@@ -1,7 +1,7 @@
 //! IAM against moto: seeded users, keys, MFA, policies and password policy give exactly the
 //! expected statuses; denied calls give ERROR naming the permission; snapshots replay.
 
-use crate::support::{TempDir, TestAccount, describe, read_report, run, scan_report, statuses};
+use crate::harness::{TempDir, TestAccount, describe, read_report, run, scan_report, statuses};
 use aws_sdk_iam::Client;
 use std::collections::BTreeMap;
 
@@ -473,7 +473,7 @@ async fn collect_then_offline_scan_equals_live_scan() {
         .arg(&snapshot));
     assert_eq!(collect.status.code(), Some(0), "{}", describe(&collect));
     let live = scan(&account, &dir, "live.json", &fixed_now);
-    let offline = run(crate::support::lockdown()
+    let offline = run(crate::harness::lockdown()
         .args(["scan", "--quiet", "--checks", "iam_*", "--output"])
         .arg(dir.path("offline.json"))
         .args(fixed_now)

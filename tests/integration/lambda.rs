@@ -1,7 +1,7 @@
 //! The Lambda entry point end to end: the binary installed as `bootstrap` serves invocations
 //! from a Runtime API stand-in, scans a moto account and writes its findings to S3.
 
-use crate::support::{TempDir, TestAccount, python};
+use crate::harness::{TempDir, TestAccount, python};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -14,4 +14,4 @@ mod organization;
 mod outputs;
 mod plan;
 mod regional;
-mod support;
+mod harness;

@@ -1,6 +1,6 @@
 //! CloudWatch monitoring (CIS 4.x), Security Hub, GuardDuty and RDS in two regions against moto.
 
-use crate::support::{TempDir, TestAccount, scan_report};
+use crate::harness::{TempDir, TestAccount, scan_report};
 use std::collections::BTreeMap;
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
@@ -74,7 +74,7 @@ async fn seed(account: &TestAccount) {
         .send()
         .await
         .unwrap();
-    crate::support::log_all_management_events(&trail, "main").await;
+    crate::harness::log_all_management_events(&trail, "main").await;
 
     aws_sdk_securityhub::Client::new(&east)
         .enable_security_hub()
@@ -126,7 +126,7 @@ async fn seed(account: &TestAccount) {
 
 /// `(check, resource name) -> status` for the checks of this module.
 fn statuses(report: &serde_json::Value) -> BTreeMap<(String, String), String> {
-    crate::support::statuses(report)
+    crate::harness::statuses(report)
         .into_iter()
         .filter(|((check, _), _)| {
             ["cloudwatch_alarm_", "securityhub_", "guardduty_", "rds_"]

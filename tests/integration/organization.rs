@@ -1,7 +1,7 @@
 //! `scan --org` against moto's Organizations and STS: accounts listed, suspended ones skipped,
 //! the scanning role assumed in each, one account's role denied → ERROR for that account only.
 
-use crate::support::{TempDir, TestAccount, describe, read_report, run};
+use crate::harness::{TempDir, TestAccount, describe, read_report, run};
 use aws_sdk_organizations::types::OrganizationFeatureSet;
 use std::collections::BTreeMap;
 
@@ -12,7 +12,7 @@ const ROLE: &str = "OrganizationAccountAccessRole";
 async fn enter(management: &aws_config::SdkConfig, account: &str) -> aws_config::SdkConfig {
     let role_arn = format!("arn:aws:iam::{account}:role/{ROLE}");
     aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(crate::support::emulator().moto_url.as_str())
+        .endpoint_url(crate::harness::emulator().moto_url.as_str())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(
             aws_config::sts::AssumeRoleProvider::builder(role_arn)
@@ -167,7 +167,7 @@ async fn an_organization_is_scanned_account_by_account() {
     // The organization's snapshot evaluates offline to the same findings, and the HTML report
     // has the per-account table.
     let offline = dir.path("offline.json");
-    let output = run(crate::support::lockdown()
+    let output = run(crate::harness::lockdown()
         .args(["scan", "--quiet", "--checks", "iam_*", "--snapshot"])
         .arg(dir.path("org-snapshot.json"))
         .arg("--output")
@@ -176,7 +176,7 @@ async fn an_organization_is_scanned_account_by_account() {
     assert_eq!(read_report(&offline)["findings"], report["findings"]);
     assert_eq!(read_report(&offline)["accounts"], report["accounts"]);
     let page = dir.path("org.html");
-    let output = run(crate::support::lockdown()
+    let output = run(crate::harness::lockdown()
         .args([
             "scan",
             "--quiet",
@@ -202,6 +202,6 @@ async fn an_organization_is_scanned_account_by_account() {
 
 #[test]
 fn org_only_flags_need_org() {
-    let output = run(crate::support::lockdown().args(["scan", "--accounts", "111111111111"]));
-    crate::support::assert_usage_error(&output, &["--org"]);
+    let output = run(crate::harness::lockdown().args(["scan", "--accounts", "111111111111"]));
+    crate::harness::assert_usage_error(&output, &["--org"]);
 }

@@ -1,6 +1,6 @@
 //! Output formats: every format from one scan, validated the way its consumers read it.
 
-use crate::support::{TempDir, describe, lockdown, python, run};
+use crate::harness::{TempDir, describe, lockdown, python, run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -299,7 +299,7 @@ fn several_formats_need_an_output_directory() {
     let output = run(lockdown()
         .args(["scan", "--demo", "--format", "json,csv"])
         .stdout(Stdio::piped()));
-    crate::support::assert_usage_error(&output, &["--output-dir"]);
+    crate::harness::assert_usage_error(&output, &["--output-dir"]);
 }
 
 #[test]
@@ -319,7 +319,7 @@ fn signed_outputs_verify_and_any_altered_byte_fails() {
         );
     }
     let again = run(lockdown().args(["keygen", "--out"]).arg(&key));
-    crate::support::assert_usage_error(&again, &["does not overwrite"]);
+    crate::harness::assert_usage_error(&again, &["does not overwrite"]);
 
     let out = dir.path("out");
     let scan = run(lockdown()
@@ -436,5 +436,5 @@ fn signed_outputs_verify_and_any_altered_byte_fails() {
         .args(["scan", "--demo", "--sign"])
         .arg(&key)
         .args(["--output", "-"]));
-    crate::support::assert_usage_error(&unsigned, &["--sign needs files"]);
+    crate::harness::assert_usage_error(&unsigned, &["--sign needs files"]);
 }

@@ -2,7 +2,7 @@
 //! so with `--dry-run` without calling anything, and a snapshot evaluated later with checks it
 //! did not collect for gives ERROR ("not collected"), never PASS.
 
-use crate::support::{TempDir, TestAccount, describe, lockdown, run, scan_report};
+use crate::harness::{TempDir, TestAccount, describe, lockdown, run, scan_report};
 use std::collections::BTreeSet;
 use std::time::Instant;
 
@@ -138,7 +138,7 @@ async fn a_snapshot_evaluated_with_checks_it_did_not_collect_for_gives_error() {
         .arg("--output")
         .arg(dir.path("later.json")));
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
-    let report = crate::support::read_report(&dir.path("later.json"));
+    let report = crate::harness::read_report(&dir.path("later.json"));
     let findings = report["findings"].as_array().unwrap();
     assert!(!findings.is_empty());
     for finding in findings {

@@ -1,7 +1,7 @@
 //! KMS, EC2 and CloudTrail in two regions against moto: exact statuses per resource, and one
 //! region's denied calls turning exactly that region's findings into ERROR.
 
-use crate::support::{TempDir, TestAccount, scan_report};
+use crate::harness::{TempDir, TestAccount, scan_report};
 use std::collections::BTreeMap;
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
@@ -28,8 +28,8 @@ async fn seed(account: &TestAccount) -> Seeded {
             .region(aws_config::Region::new(region))
             .build();
         let kms = aws_sdk_kms::Client::new(&config);
-        let rotating = crate::support::create_key(&kms, true).await;
-        let stale = crate::support::create_key(&kms, false).await;
+        let rotating = crate::harness::create_key(&kms, true).await;
+        let stale = crate::harness::create_key(&kms, false).await;
         let signing = kms
             .create_key()
             .key_spec(aws_sdk_kms::types::KeySpec::Rsa2048)
@@ -152,7 +152,7 @@ async fn seed(account: &TestAccount) -> Seeded {
         .send()
         .await
         .unwrap();
-    crate::support::log_all_management_events(&trail, "main").await;
+    crate::harness::log_all_management_events(&trail, "main").await;
     seeded
 }
 

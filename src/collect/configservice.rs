@@ -3,7 +3,7 @@
 use super::{CallError, Collected, Scope};
 use crate::attributes;
 use crate::inventory::ResourceData;
-use crate::inventory::config::RegionRecording;
+use crate::inventory::configservice::RegionRecording;
 use aws_sdk_config::Client;
 
 /// The API actions this module calls.
