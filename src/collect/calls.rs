@@ -103,6 +103,7 @@ fn permission_prefix(service: &str) -> String {
         "CloudWatch Logs" => "logs".to_owned(),
         "AccessAnalyzer" => "access-analyzer".to_owned(),
         "S3 Control" => "s3control".to_owned(),
+        "EFS" => "elasticfilesystem".to_owned(),
         other => other.to_ascii_lowercase(),
     }
 }

@@ -8,6 +8,7 @@ pub mod cloudtrail;
 pub mod configservice;
 pub mod detection;
 pub mod ec2;
+pub mod efs;
 pub mod iam;
 pub mod kms;
 pub mod monitoring;

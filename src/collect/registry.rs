@@ -75,6 +75,7 @@ services! {
         "aws.securityhub.hub", "aws.guardduty.detector", "aws.accessanalyzer.analyzers",
     ];
     rds: Regional ["aws.rds.db_instance"];
+    efs: Regional ["aws.efs.file_system"];
 }
 
 /// The service that produces `resource_type`.

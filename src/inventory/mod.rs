@@ -6,6 +6,7 @@ pub mod configservice;
 pub mod credential_report;
 pub mod detection;
 pub mod ec2;
+pub mod efs;
 pub mod iam;
 pub mod kms;
 pub mod monitoring;
@@ -137,6 +138,7 @@ resource_types! {
     GuardDuty(detection::GuardDuty) = "aws.guardduty.detector",
     AccessAnalyzer(detection::AccessAnalyzer) = "aws.accessanalyzer.analyzers",
     RdsDbInstance(rds::DbInstance) = "aws.rds.db_instance",
+    EfsFileSystem(efs::FileSystem) = "aws.efs.file_system",
 }
 
 impl ResourceData {

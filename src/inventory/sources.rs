@@ -9,6 +9,7 @@ use super::detection::{AccessAnalyzer, GuardDuty, SecurityHub};
 use super::ec2::{
     EbsEncryptionDefault, Instance, NetworkAcl, SecurityGroup, Snapshot, Volume, Vpc,
 };
+use super::efs::FileSystem;
 use super::iam::{
     Account, Group, InlinePolicy, ManagedPolicy, PasswordPolicy, Role, RootUser, ServerCertificate,
     User,
@@ -133,6 +134,10 @@ sources! {
         "guardduty:GetDetector" => [enabled],
     }
     AccessAnalyzer { "access-analyzer:ListAnalyzers" => [active, analyzers] }
+    FileSystem {
+        "elasticfilesystem:DescribeFileSystems" =>
+            [encrypted, file_system_id, kms_key_id, life_cycle_state, name],
+    }
     DbInstance {
         "rds:DescribeDBInstances" => [
             auto_minor_version_upgrade, backup_retention_days, deletion_protection, engine,

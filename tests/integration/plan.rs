@@ -146,3 +146,48 @@ async fn a_snapshot_evaluated_with_checks_it_did_not_collect_for_gives_error() {
         assert_eq!(finding["error"]["kind"], "not_collected", "{finding}");
     }
 }
+
+/// The first service added through the registry: EFS, collected only when its checks run.
+#[tokio::test(flavor = "multi_thread")]
+async fn efs_file_systems_are_collected_and_checked_for_encryption() {
+    let account = TestAccount::new().await;
+    let efs = aws_sdk_efs::Client::new(&account.sdk_config().await);
+    let mut ids = Vec::new();
+    for (token, encrypted) in [("sealed", true), ("open", false)] {
+        let created = efs
+            .create_file_system()
+            .creation_token(token)
+            .encrypted(encrypted)
+            .send()
+            .await
+            .unwrap();
+        ids.push(created.file_system_id().to_owned());
+    }
+    let dir = TempDir::new("plan-efs");
+    let mut command = account.lockdown();
+    command.args([
+        "scan",
+        "--quiet",
+        "--regions",
+        "us-east-1",
+        "--checks",
+        "efs_*",
+    ]);
+    let report = scan_report(&mut command, &dir.path("efs.json"));
+    let status = |id: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["resource"]["arn"].as_str().unwrap().ends_with(id))
+            .map(|f| f["status"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(status(&ids[0]).as_deref(), Some("PASS"), "{report}");
+    assert_eq!(status(&ids[1]).as_deref(), Some("FAIL"));
+    assert_eq!(
+        services_called(&account),
+        BTreeSet::from(["elasticfilesystem".to_owned(), "sts".to_owned()]),
+        "{:?}",
+        account.calls()
+    );
+}
