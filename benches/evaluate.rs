@@ -149,7 +149,7 @@ fn bench_evaluation(c: &mut Criterion) {
     let baseline = catalog
         .select(&Selection {
             patterns: BASELINE_CHECKS.map(str::to_owned).to_vec(),
-            min_severity: None,
+            ..Selection::default()
         })
         .expect("baseline checks exist");
     let ordered: Vec<&Check> = BASELINE_CHECKS

@@ -130,17 +130,12 @@ async fn seed(config: &aws_config::SdkConfig) {
 
 fn options() -> CollectOptions {
     CollectOptions {
-        profile: None,
         region: Some("us-east-1".into()),
-        role_arn: None,
-        external_id: None,
         session_name: "lockdown-bench".into(),
         max_attempts: 3,
-        adaptive_retry: false,
         attempt_timeout: Duration::from_secs(60),
         regions: Some(REGIONS.map(str::to_owned).to_vec()),
-        concurrency: 8,
-        organization: None,
+        ..CollectOptions::default()
     }
 }
 

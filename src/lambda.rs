@@ -94,7 +94,7 @@ impl ScanEvent {
                 },
                 selection: Selection {
                     patterns: self.checks.clone(),
-                    min_severity: None,
+                    ..Selection::default()
                 },
                 checks_dirs: Vec::new(),
                 params: Vec::new(),

@@ -1,7 +1,7 @@
 //! `lockdown checks list|show|test`.
 
 use super::{CheckArgs, Failure, exit};
-use crate::evaluate::{self, Catalog, Check, Selection};
+use crate::evaluate::{self, Catalog, Check};
 use crate::inventory::ResourceData;
 use clap::Subcommand;
 
@@ -37,12 +37,7 @@ pub enum ChecksCommand {
 }
 
 fn selected<'c>(catalog: &'c Catalog, args: &CheckArgs) -> Result<Vec<&'c Check>, Failure> {
-    catalog
-        .select(&Selection {
-            patterns: args.checks.clone(),
-            min_severity: args.severity,
-        })
-        .map_err(Failure::usage)
+    catalog.select(&args.selection()).map_err(Failure::usage)
 }
 
 fn show(check: &Check) -> String {

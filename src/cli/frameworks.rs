@@ -1,6 +1,6 @@
 //! `lockdown frameworks list|show|controls|coverage` and `lockdown report`.
 
-use super::{CheckArgs, Failure, FrameworkArgs, exit};
+use super::{Failure, FrameworkArgs, exit};
 use crate::emit::compliance::{render_markdown, render_text};
 use crate::evaluate::Catalog;
 use crate::evaluate::baseline::read_findings;
@@ -69,13 +69,8 @@ fn catalog_and_mappings(
     frameworks: &FrameworkArgs,
     checks_dir: &[PathBuf],
 ) -> Result<(Catalog, Mappings), Failure> {
-    let catalog = super::scan::load_catalog(&CheckArgs {
-        checks: vec![],
-        severity: None,
-        checks_dir: checks_dir.to_vec(),
-        set: vec![],
-        config_params: vec![],
-    })?;
+    let catalog = crate::pipeline::load_catalog(checks_dir, &[], &[])
+        .map_err(|e| Failure::usage(e.to_string()))?;
     let mappings = load_mappings(&catalog, frameworks)?;
     Ok((catalog, mappings))
 }

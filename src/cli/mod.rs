@@ -256,9 +256,20 @@ enum RetryMode {
 /// Which checks run and how.
 #[derive(Debug, Clone, Args)]
 struct CheckArgs {
-    /// Only these checks: ids or prefixes ending in `*`, comma-separated (e.g. `iam_root_*`).
+    /// Only these checks: ids, prefixes or globs, comma-separated (e.g. `iam_root_*`,
+    /// `s3_*_public*`).
     #[arg(long, value_delimiter = ',')]
     checks: Vec<String>,
+    /// Leave out these checks: ids, prefixes or globs, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "CHECKS")]
+    exclude_checks: Vec<String>,
+    /// Only the checks of these AWS services, comma-separated (e.g. `s3,iam`); a scan then
+    /// collects only what those checks read. `lockdown checks list` shows each check's service.
+    #[arg(long, value_delimiter = ',', value_name = "SERVICES")]
+    services: Vec<String>,
+    /// Leave out the checks of these AWS services, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "SERVICES")]
+    exclude_services: Vec<String>,
     /// Only checks of at least this severity.
     #[arg(long, value_enum)]
     severity: Option<Severity>,
@@ -271,6 +282,19 @@ struct CheckArgs {
     /// Parameters from the configuration file, applied before `--set`.
     #[arg(skip)]
     config_params: Vec<config_file::ParamValue>,
+}
+
+impl CheckArgs {
+    /// The checks these arguments select.
+    fn selection(&self) -> crate::evaluate::Selection {
+        crate::evaluate::Selection {
+            patterns: self.checks.clone(),
+            exclude: self.exclude_checks.clone(),
+            services: self.services.clone(),
+            exclude_services: self.exclude_services.clone(),
+            min_severity: self.severity,
+        }
+    }
 }
 
 /// Compliance frameworks to report against.

@@ -7,8 +7,8 @@ use crate::collect::plan::Plan;
 use crate::collect::{CallRecorder, CollectOptions};
 use crate::emit::compliance::render_text;
 use crate::emit::{self, Report, terminal};
+use crate::evaluate::Catalog;
 use crate::evaluate::suppress::{SuppressionRule, Suppressions};
-use crate::evaluate::{Catalog, Selection};
 use crate::inventory::Snapshot;
 use crate::pipeline::{self, PipelineError, ScanRequest, Source, Verdict};
 use chrono::{DateTime, Utc};
@@ -284,10 +284,7 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     };
     let prepared = pipeline::prepare(ScanRequest {
         source,
-        selection: Selection {
-            patterns: args.checks.checks.clone(),
-            min_severity: args.checks.severity,
-        },
+        selection: args.checks.selection(),
         checks_dirs: args.checks.checks_dir.clone(),
         params: std::mem::take(&mut args.checks.config_params),
         set: args.checks.set.clone(),

@@ -50,22 +50,63 @@ fn disk_files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Che
     Ok(())
 }
 
-/// What to run: ids or `prefix*` patterns, and a minimum severity.
+/// What to run: check ids, prefixes (`iam_root_*`) or globs (`s3_*_public*`), less the
+/// excluded ones; the checks of some services (`s3`, `guardduty`: a check's service is that of
+/// its resource type), less excluded services; and a minimum severity.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     pub patterns: Vec<String>,
+    pub exclude: Vec<String>,
+    pub services: Vec<String>,
+    pub exclude_services: Vec<String>,
     pub min_severity: Option<Severity>,
+}
+
+/// Whether check id `id` matches `pattern`: the id itself, or a glob (`*`, `?`, `[...]`).
+fn id_matches(pattern: &str, id: &str) -> bool {
+    if pattern.contains(['*', '?', '[']) {
+        globset::Glob::new(pattern).is_ok_and(|glob| glob.compile_matcher().is_match(id))
+    } else {
+        pattern == id
+    }
+}
+
+/// The AWS service a check belongs to: the service part of its resource type
+/// (`aws.s3.bucket` → `s3`).
+pub fn service_of(check: &Check) -> &str {
+    check.def.resource.split('.').nth(1).unwrap_or_default()
+}
+
+/// Up to three known names closest to `unknown`, for "did you mean" hints.
+fn close_matches<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    // A typo or two: at most one edit per three characters (one for short names).
+    let limit = (unknown.chars().count() / 3).max(1);
+    let mut scored: Vec<(usize, &str)> = known
+        .into_iter()
+        .map(|k| (strsim::damerau_levenshtein(unknown, k), k))
+        .filter(|(distance, _)| *distance <= limit)
+        .collect();
+    scored.sort();
+    scored.dedup_by_key(|(_, k)| *k);
+    scored.into_iter().take(3).map(|(_, k)| k).collect()
+}
+
+fn hint(matches: &[&str]) -> String {
+    if matches.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", matches.join(", "))
+    }
 }
 
 impl Selection {
     fn matches(&self, check: &Check) -> bool {
         let id = check.id();
-        let by_id = self.patterns.is_empty()
-            || self.patterns.iter().any(|p| match p.strip_suffix('*') {
-                Some(prefix) => id.starts_with(prefix),
-                None => p == id,
-            });
-        by_id
+        let service = service_of(check);
+        (self.patterns.is_empty() || self.patterns.iter().any(|p| id_matches(p, id)))
+            && !self.exclude.iter().any(|p| id_matches(p, id))
+            && (self.services.is_empty() || self.services.iter().any(|s| s == service))
+            && !self.exclude_services.iter().any(|s| s == service)
             && self
                 .min_severity
                 .is_none_or(|min| check.def.severity >= min)
@@ -108,16 +149,26 @@ impl Catalog {
         Ok(Self { env, checks })
     }
 
-    /// The checks a selection picks; an id that matches nothing is an error.
+    /// The checks a selection picks; a pattern or service that matches nothing is an error
+    /// naming the closest known ones.
     pub fn select(&self, selection: &Selection) -> Result<Vec<&Check>, String> {
-        for pattern in &selection.patterns {
-            let one = Selection {
-                patterns: vec![pattern.clone()],
-                min_severity: None,
-            };
-            if !self.checks.iter().any(|c| one.matches(c)) {
+        let ids = || self.checks.iter().map(Check::id);
+        for pattern in selection.patterns.iter().chain(&selection.exclude) {
+            if !ids().any(|id| id_matches(pattern, id)) {
                 return Err(format!(
-                    "no check matches `{pattern}`; `lockdown checks list` shows them all"
+                    "no check matches `{pattern}`{}; `lockdown checks list` shows them all",
+                    hint(&close_matches(pattern, ids()))
+                ));
+            }
+        }
+        let services: std::collections::BTreeSet<&str> =
+            self.checks.iter().map(service_of).collect();
+        for service in selection.services.iter().chain(&selection.exclude_services) {
+            if !services.contains(service.as_str()) {
+                return Err(format!(
+                    "no check is about service `{service}`{}; services with checks: {}",
+                    hint(&close_matches(service, services.iter().copied())),
+                    services.iter().copied().collect::<Vec<_>>().join(", ")
                 ));
             }
         }

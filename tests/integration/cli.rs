@@ -308,6 +308,61 @@ fn commands_exit_quietly_when_the_reader_of_their_output_is_gone() {
 }
 
 #[test]
+fn checks_are_selected_by_id_glob_service_and_exclusion_with_close_matches_on_typos() {
+    let checks = |args: &[&str]| -> Vec<String> {
+        let output = run(lockdown().args(["checks", "list", "--json"]).args(args));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            describe(&output)
+        );
+        serde_json::from_slice::<Vec<serde_json::Value>>(&output.stdout)
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let s3 = checks(&["--services", "s3"]);
+    assert!(
+        s3.len() > 5 && s3.iter().all(|id| id.starts_with("s3_")),
+        "{s3:?}"
+    );
+    let public = checks(&["--checks", "s3_bucket_*public*"]);
+    assert_eq!(
+        public,
+        ["s3_bucket_not_public", "s3_bucket_public_access_block"]
+    );
+    let without = checks(&["--services", "s3", "--exclude-checks", "s3_bucket_*"]);
+    assert_eq!(without, ["s3_account_public_access_block"]);
+    let not_iam = checks(&["--exclude-services", "iam,s3"]);
+    assert!(
+        not_iam
+            .iter()
+            .all(|id| !id.starts_with("iam_") && !id.starts_with("s3_"))
+    );
+    assert!(not_iam.contains(&"efs_encrypted_at_rest".to_owned()));
+
+    let typo = run(lockdown().args(["scan", "--demo", "--checks", "iam_user_console_mfaa"]));
+    assert_usage_error(
+        &typo,
+        &[
+            "no check matches `iam_user_console_mfaa`",
+            "did you mean iam_user_console_mfa",
+        ],
+    );
+    let service = run(lockdown().args(["scan", "--demo", "--services", "s4"]));
+    assert_usage_error(
+        &service,
+        &[
+            "no check is about service `s4`",
+            "did you mean s3",
+            "services with checks:",
+        ],
+    );
+}
+
+#[test]
 fn a_failed_write_leaves_nothing_behind() {
     let dir = TempDir::new("failed-write");
     let target = dir.path("results");
