@@ -154,6 +154,15 @@ enum Command {
     /// installed as `bootstrap`). Events: {"accounts", "org", "regions", "checks",
     /// "frameworks", "outputs", "role_name"}; see docs/deployment.md.
     Lambda,
+    /// Print a shell completion script: `lockdown completions bash > /etc/bash_completion.d/lockdown`
+    /// (zsh: into a directory on $fpath as `_lockdown`; fish: ~/.config/fish/completions/lockdown.fish;
+    /// powershell: append to $PROFILE).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `lockdown man > lockdown.1 && man ./lockdown.1`.
+    Man,
 }
 
 /// Options of `lockdown iam-policy`.
@@ -449,6 +458,23 @@ pub fn main() -> ExitCode {
         Command::Checks(command) => checks::run(command),
         Command::Report(args) => frameworks::report(args),
         Command::Frameworks(command) => frameworks::run(command),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "lockdown", &mut script);
+            out_raw!("{}", String::from_utf8_lossy(&script));
+            Ok(exit::OK)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut page)
+                .map(|()| {
+                    out_raw!("{}", String::from_utf8_lossy(&page));
+                    exit::OK
+                })
+                .map_err(Failure::runtime)
+        }
         Command::Lambda => crate::lambda::run()
             .map(|()| exit::OK)
             .map_err(Failure::runtime),

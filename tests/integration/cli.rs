@@ -296,6 +296,8 @@ fn commands_exit_quietly_when_the_reader_of_their_output_is_gone() {
         &["checks", "show", "iam_user_console_mfa"],
         &["frameworks", "list"],
         &["iam-policy"],
+        &["completions", "bash"],
+        &["man"],
     ] {
         // `lockdown ... | head` where head has already exited: every write fails with EPIPE.
         let (reader, writer) = std::io::pipe().unwrap();
@@ -360,6 +362,36 @@ fn checks_are_selected_by_id_glob_service_and_exclusion_with_close_matches_on_ty
             "services with checks:",
         ],
     );
+}
+
+#[test]
+fn completions_and_the_manual_page_are_generated() {
+    for (shell, marker) in [
+        ("bash", "complete -F _lockdown"),
+        ("zsh", "#compdef lockdown"),
+        ("fish", "complete -c lockdown"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let output = run(lockdown().args(["completions", shell]));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{shell}: {}",
+            describe(&output)
+        );
+        let script = String::from_utf8_lossy(&output.stdout);
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(
+            script.contains("exclude-checks"),
+            "{shell}: scan's flags are completed"
+        );
+    }
+    let man = run(lockdown().arg("man"));
+    let page = String::from_utf8_lossy(&man.stdout);
+    assert!(page.contains(".TH lockdown 1"), "{page}");
+    assert!(page.contains("scan"), "{page}");
+    let bad = run(lockdown().args(["completions", "tcsh"]));
+    assert_usage_error(&bad, &["tcsh"]);
 }
 
 #[test]
