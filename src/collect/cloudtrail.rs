@@ -8,7 +8,6 @@ use crate::inventory::monitoring::TrailMetricFilter;
 use crate::inventory::s3::Bucket;
 use crate::inventory::{Account, Cause, GLOBAL_REGION, Resource, ResourceData, Unknowns, unknown};
 use crate::{attributes, or_unknown};
-use aws_sdk_cloudtrail::Client;
 use aws_sdk_cloudtrail::types::{AdvancedEventSelector, EventSelector};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -100,11 +99,7 @@ fn recorded(basic: &[EventSelector], advanced: &[AdvancedEventSelector]) -> (Str
 
 /// Collects the trails whose home is this region.
 pub async fn collect(scope: &Scope<'_>) -> Collected {
-    let client = Client::from_conf(
-        aws_sdk_cloudtrail::config::Builder::from(&scope.config)
-            .interceptor(scope.recorder.clone())
-            .build(),
-    );
+    let client = sdk_client!(aws_sdk_cloudtrail, &scope.config, scope.recorder);
     let mut out = Collected::default();
     let region = scope.region.as_str();
     let trails = match client

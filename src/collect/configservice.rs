@@ -4,7 +4,6 @@ use super::{CallError, Collected, Scope};
 use crate::attributes;
 use crate::inventory::ResourceData;
 use crate::inventory::configservice::RegionRecording;
-use aws_sdk_config::Client;
 
 /// The API actions this module calls.
 pub const ACTIONS: &[&str] = &[
@@ -17,11 +16,7 @@ const TYPE: &str = "aws.config.recording";
 
 /// Collects the region's AWS Config setup as one resource.
 pub async fn collect(scope: &Scope<'_>) -> Collected {
-    let client = Client::from_conf(
-        aws_sdk_config::config::Builder::from(&scope.config)
-            .interceptor(scope.recorder.clone())
-            .build(),
-    );
+    let client = sdk_client!(aws_sdk_config, &scope.config, scope.recorder);
     let mut out = Collected::default();
     let region = scope.region.as_str();
     let arn = scope.arn("config", "recording");

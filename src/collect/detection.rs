@@ -22,11 +22,7 @@ const ANALYZER_TYPE: &str = "aws.accessanalyzer.analyzers";
 const NOT_SUBSCRIBED: &str = "InvalidAccessException";
 
 async fn security_hub(scope: &Scope<'_>, out: &mut Collected) {
-    let client = aws_sdk_securityhub::Client::from_conf(
-        aws_sdk_securityhub::config::Builder::from(&scope.config)
-            .interceptor(scope.recorder.clone())
-            .build(),
-    );
+    let client = sdk_client!(aws_sdk_securityhub, &scope.config, scope.recorder);
     let region = scope.region.as_str();
     let arn = scope.arn("securityhub", "hub/default");
     let hub = match client.describe_hub().send().await {
@@ -50,11 +46,7 @@ async fn security_hub(scope: &Scope<'_>, out: &mut Collected) {
 }
 
 async fn guardduty(scope: &Scope<'_>, out: &mut Collected) {
-    let client = aws_sdk_guardduty::Client::from_conf(
-        aws_sdk_guardduty::config::Builder::from(&scope.config)
-            .interceptor(scope.recorder.clone())
-            .build(),
-    );
+    let client = sdk_client!(aws_sdk_guardduty, &scope.config, scope.recorder);
     let region = scope.region.as_str();
     let arn = scope.arn("guardduty", "detectors");
     let mut detectors = GuardDuty::default();
@@ -92,11 +84,7 @@ async fn guardduty(scope: &Scope<'_>, out: &mut Collected) {
 }
 
 async fn access_analyzer(scope: &Scope<'_>, out: &mut Collected) {
-    let client = aws_sdk_accessanalyzer::Client::from_conf(
-        aws_sdk_accessanalyzer::config::Builder::from(&scope.config)
-            .interceptor(scope.recorder.clone())
-            .build(),
-    );
+    let client = sdk_client!(aws_sdk_accessanalyzer, &scope.config, scope.recorder);
     let region = scope.region.as_str();
     let arn = scope.arn("access-analyzer", "analyzers");
     let mut analyzers = AccessAnalyzer::default();

@@ -51,11 +51,7 @@ pub const REGIONAL_TYPES: &[&str] = &[
 ];
 
 fn client(config: &SdkConfig, recorder: &CallRecorder) -> Client {
-    Client::from_conf(
-        aws_sdk_ec2::config::Builder::from(config)
-            .interceptor(recorder.clone())
-            .build(),
-    )
+    sdk_client!(aws_sdk_ec2, config, recorder)
 }
 
 /// The call that lists the account's enabled regions.

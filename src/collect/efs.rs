@@ -12,11 +12,7 @@ const TYPE: &str = "aws.efs.file_system";
 
 /// Collects the region's file systems.
 pub async fn collect(scope: &Scope<'_>) -> Collected {
-    let client = aws_sdk_efs::Client::from_conf(
-        aws_sdk_efs::config::Builder::from(&scope.config)
-            .interceptor(scope.recorder.clone())
-            .build(),
-    );
+    let client = sdk_client!(aws_sdk_efs, &scope.config, scope.recorder);
     let mut out = Collected::default();
     let pages = client.describe_file_systems().into_paginator().send();
     let pages = match drain(pages, ACTIONS[0]).await {

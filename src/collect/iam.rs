@@ -410,11 +410,7 @@ async fn collect_into(
     account: &Account,
     out: &mut Collected,
 ) {
-    let client = Client::from_conf(
-        aws_sdk_iam::config::Builder::from(config)
-            .interceptor(recorder.clone())
-            .build(),
-    );
+    let client = sdk_client!(aws_sdk_iam, config, recorder);
     let (report, details, aws_policies, password, summary, virtual_mfa, certificates) = tokio::join!(
         credential_report(&client),
         authorization_details(&client),

@@ -123,11 +123,7 @@ async fn key(scope: &Scope<'_>, client: &Client, key_id: String, arn: String) ->
 
 /// Collects KMS keys in one region.
 pub async fn collect(scope: &Scope<'_>) -> Collected {
-    let client = Client::from_conf(
-        aws_sdk_kms::config::Builder::from(&scope.config)
-            .interceptor(scope.recorder.clone())
-            .build(),
-    );
+    let client = sdk_client!(aws_sdk_kms, &scope.config, scope.recorder);
     let mut out = Collected::default();
     let pages = client.list_keys().into_paginator().items().send();
     let keys = match drain(pages, "kms:ListKeys").await {

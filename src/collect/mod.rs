@@ -3,6 +3,18 @@
 //! [`CollectionError`]s, and declares the API actions it calls; [`registry`] declares the
 //! services and [`plan`] picks the ones a scan needs.
 
+/// An SDK client of crate `$sdk` for `$config`, with lockdown's call recorder attached:
+/// `sdk_client!(aws_sdk_kms, &scope.config, scope.recorder)`.
+macro_rules! sdk_client {
+    ($sdk:ident, $config:expr, $recorder:expr) => {
+        $sdk::Client::from_conf(
+            $sdk::config::Builder::from($config)
+                .interceptor($recorder.clone())
+                .build(),
+        )
+    };
+}
+
 pub mod calls;
 pub mod cloudtrail;
 pub mod configservice;

@@ -21,11 +21,7 @@ pub const TYPE: &str = "aws.logs.metric_filter";
 
 /// Alarms by the metric they watch (`namespace/name`), keeping those that notify someone.
 async fn alarms_by_metric(scope: &Scope<'_>) -> Result<HashMap<String, Vec<String>>, CallError> {
-    let client = aws_sdk_cloudwatch::Client::from_conf(
-        aws_sdk_cloudwatch::config::Builder::from(&scope.config)
-            .interceptor(scope.recorder.clone())
-            .build(),
-    );
+    let client = sdk_client!(aws_sdk_cloudwatch, &scope.config, scope.recorder);
     let pages = drain(
         client.describe_alarms().into_paginator().send(),
         "cloudwatch:DescribeAlarms",
@@ -71,11 +67,7 @@ async fn log_groups(scope: &Scope<'_>, logs: &aws_sdk_cloudwatchlogs::Client, ou
 
 /// Collects the region's metric filters with their alarms, and its log groups.
 pub async fn collect(scope: &Scope<'_>) -> Collected {
-    let logs = aws_sdk_cloudwatchlogs::Client::from_conf(
-        aws_sdk_cloudwatchlogs::config::Builder::from(&scope.config)
-            .interceptor(scope.recorder.clone())
-            .build(),
-    );
+    let logs = sdk_client!(aws_sdk_cloudwatchlogs, &scope.config, scope.recorder);
     let mut groups = Collected::default();
     let (mut out, ()) = tokio::join!(
         metric_filters(scope, &logs),

@@ -298,11 +298,7 @@ pub async fn collect(
     let management = super::sts::caller_account(&base, &recorder)
         .await
         .map_err(CollectError::NoIdentity)?;
-    let client = aws_sdk_organizations::Client::from_conf(
-        aws_sdk_organizations::config::Builder::from(&base)
-            .interceptor(recorder.clone())
-            .build(),
-    );
+    let client = sdk_client!(aws_sdk_organizations, &base, recorder);
     // Named accounts are entered directly: no Organizations call, no listing permission needed.
     let listed = if org.accounts.is_empty() {
         list_accounts(&client, &org.units)

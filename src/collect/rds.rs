@@ -13,11 +13,7 @@ const TYPE: &str = "aws.rds.db_instance";
 
 /// Collects the region's DB instances.
 pub async fn collect(scope: &Scope<'_>) -> Collected {
-    let client = aws_sdk_rds::Client::from_conf(
-        aws_sdk_rds::config::Builder::from(&scope.config)
-            .interceptor(scope.recorder.clone())
-            .build(),
-    );
+    let client = sdk_client!(aws_sdk_rds, &scope.config, scope.recorder);
     let mut out = Collected::default();
     let pages = match drain(
         client.describe_db_instances().into_paginator().send(),

@@ -12,11 +12,7 @@ pub async fn caller_account(
     config: &SdkConfig,
     recorder: &CallRecorder,
 ) -> Result<Account, CallError> {
-    let client = aws_sdk_sts::Client::from_conf(
-        aws_sdk_sts::config::Builder::from(config)
-            .interceptor(recorder.clone())
-            .build(),
-    );
+    let client = sdk_client!(aws_sdk_sts, config, recorder);
     let identity = client.get_caller_identity().send().await.map_err(|e| {
         // Credentials of a role that could not be assumed: name that call, not this one.
         super::org::assume_role_failure(&e)
