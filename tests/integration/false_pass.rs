@@ -1,18 +1,8 @@
 //! Regressions for verified false PASS / NOT_APPLICABLE results, against moto: each scenario
 //! once gave PASS (or NOT_APPLICABLE) where the data said FAIL or could not be known.
 
-use crate::harness::{TempDir, TestAccount, scan_report};
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+use crate::harness::{TempDir, TestAccount, create_west_bucket, s3_client, scan_report};
 use std::collections::BTreeMap;
-
-fn s3(base: &aws_config::SdkConfig, region: &str) -> aws_sdk_s3::Client {
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(base)
-            .region(aws_config::Region::new(region.to_owned()))
-            .force_path_style(true)
-            .build(),
-    )
-}
 
 async fn bucket_with_policy(client: &aws_sdk_s3::Client, name: &str, policy: String) {
     client.create_bucket().bucket(name).send().await.unwrap();
@@ -60,7 +50,7 @@ fn scan(account: &TestAccount, dir: &TempDir, name: &str, regions: &str) -> serd
 #[tokio::test(flavor = "multi_thread")]
 async fn conditions_that_do_not_narrow_callers_leave_a_bucket_public() {
     let account = TestAccount::new().await;
-    let east = s3(&account.sdk_config().await, "us-east-1");
+    let east = s3_client(&account.sdk_config().await, "us-east-1");
     let id = &account.id;
     let tls = format!("tls-only-{id}");
     bucket_with_policy(
@@ -117,18 +107,8 @@ async fn a_trail_bucket_unreadable_in_another_region_is_error_not_pass() {
     let account = TestAccount::new().await;
     let base = account.sdk_config().await;
     let bucket = format!("trail-west-{}", account.id);
-    s3(&base, "eu-west-1")
-        .create_bucket()
-        .bucket(&bucket)
-        .create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::EuWest1)
-                .build(),
-        )
-        .send()
+    create_west_bucket(&base, &bucket)
         .await
-        .unwrap();
-    s3(&base, "eu-west-1")
         .put_bucket_policy()
         .bucket(&bucket)
         .policy(format!(
@@ -160,27 +140,20 @@ async fn a_trail_bucket_unreadable_in_another_region_is_error_not_pass() {
     );
 
     // S3 reads denied where the bucket lives, the trail in us-east-1: unknown, so ERROR.
-    account.deny_in("s3:GET", "eu-west-1");
-    let report = scan(&account, &dir, "denied.json", "us-east-1,eu-west-1");
-    let got = statuses(&report, &trail_checks);
-    for check in trail_checks {
-        assert_eq!(
-            got[&(check.into(), "main".into())],
-            "ERROR",
-            "{check}: {got:?}"
-        );
-    }
-
-    // The bucket listing itself denied: ERROR, not "the bucket is in another account".
-    account.deny("s3:GET");
-    let report = scan(&account, &dir, "unlisted.json", "us-east-1");
-    let got = statuses(&report, &trail_checks);
-    for check in trail_checks {
-        assert_eq!(
-            got[&(check.into(), "main".into())],
-            "ERROR",
-            "{check}: {got:?}"
-        );
+    // Then the bucket listing itself denied: ERROR, not "the bucket is in another account".
+    for (denied_region, name, regions) in [
+        ("eu-west-1", "denied.json", "us-east-1,eu-west-1"),
+        ("*", "unlisted.json", "us-east-1"),
+    ] {
+        account.deny_in("s3:GET", denied_region);
+        let got = statuses(&scan(&account, &dir, name, regions), &trail_checks);
+        for check in trail_checks {
+            assert_eq!(
+                got[&(check.into(), "main".into())],
+                "ERROR",
+                "{check}: {got:?}"
+            );
+        }
     }
 }
 

@@ -427,3 +427,30 @@ pub fn scan_report(command: &mut Command, out: &Path) -> serde_json::Value {
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     read_report(out)
 }
+
+/// An S3 client of `base` in `region`, with the path-style addressing the emulator needs.
+pub fn s3_client(base: &aws_config::SdkConfig, region: &str) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(base)
+            .region(aws_config::Region::new(region.to_owned()))
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+/// Creates bucket `name` in eu-west-1; returns the eu-west-1 client.
+pub async fn create_west_bucket(base: &aws_config::SdkConfig, name: &str) -> aws_sdk_s3::Client {
+    use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+    let west = s3_client(base, "eu-west-1");
+    west.create_bucket()
+        .bucket(name)
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    west
+}

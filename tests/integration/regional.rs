@@ -160,28 +160,11 @@ async fn seed(account: &TestAccount) -> Seeded {
 /// public policy.
 async fn seed_buckets(account: &TestAccount, base: &aws_config::SdkConfig) {
     use aws_sdk_s3::types::*;
-    let s3 = |region: &str| {
-        aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(base)
-                .region(aws_config::Region::new(region.to_owned()))
-                .force_path_style(true)
-                .build(),
-        )
-    };
-    let (east, west) = (s3("us-east-1"), s3("eu-west-1"));
+    let east = crate::harness::s3_client(base, "us-east-1");
     let secure = format!("secure-{}", account.id);
     let open = format!("open-{}", account.id);
     east.create_bucket().bucket(&secure).send().await.unwrap();
-    west.create_bucket()
-        .bucket(&open)
-        .create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::EuWest1)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let west = crate::harness::create_west_bucket(base, &open).await;
     let sse = ServerSideEncryptionByDefault::builder()
         .sse_algorithm(ServerSideEncryption::AwsKms)
         .build()
