@@ -5,7 +5,7 @@
 use super::report::Report;
 use super::terminal::inert;
 use crate::evaluate::{Finding, Status};
-use crate::map::report::FrameworkReport;
+use crate::map::report::{FrameworkReport, RequirementStatus};
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -36,7 +36,13 @@ th{background:#f0f2f5;font-weight:600}.cards{display:flex;gap:12px;flex-wrap:wra
 .card{border:1px solid #dde1e7;border-radius:6px;padding:8px 14px;min-width:110px}.card b{display:block;font-size:22px}
 .PASS{color:#16794c}.FAIL{color:#b42318}.ERROR{color:#b54708}.NOT_APPLICABLE,.MANUAL{color:#667085}
 .sev{font-weight:600}code{font-size:12px;word-break:break-all}.filters{display:flex;gap:10px;margin-bottom:10px;flex-wrap:wrap}
-details{margin:6px 0}summary{cursor:pointer}";
+details{margin:6px 0}summary{cursor:pointer}h3{font-size:14px;margin:12px 0 4px}
+td{overflow-wrap:anywhere}pre{white-space:pre-wrap;overflow-wrap:anywhere}
+svg.bar{display:block;border-radius:3px;background:#eceef2;margin:6px 0 2px}
+.legend{font-size:12px;color:#475467;margin-bottom:8px}.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;border-radius:2px}
+.bar-FAIL,.bar-critical{fill:#b42318;background:#b42318}.bar-high{fill:#d92d20;background:#d92d20}.bar-ERROR,.bar-medium{fill:#dc6803;background:#dc6803}
+.bar-low{fill:#fdb022;background:#fdb022}.bar-informational,.bar-NOT_APPLICABLE{fill:#98a2b3;background:#98a2b3}
+.bar-PASS{fill:#16794c;background:#16794c}.bar-MANUAL{fill:#d0d5dd;background:#d0d5dd}";
 
 const SCRIPT: &str = "
 (function(){
@@ -100,11 +106,22 @@ fn summary_section(report: &Report<'_>) -> String {
             severity.as_str()
         );
     }
+    let by_severity: Vec<(&str, usize, &str)> = summary
+        .failed_by_severity
+        .iter()
+        .rev()
+        .map(|(severity, count)| (severity.as_str(), *count, severity.as_str()))
+        .collect();
     format!(
         "<section id=\"summary\"><h2>Summary</h2><div class=\"cards\">{cards}</div>\
          <p>{} findings from {} checks over {} resources; {} collection errors.</p>\
+         <h3>Failing findings by severity</h3>{}\
          <table><thead><tr><th>Severity</th><th>Failing findings</th></tr></thead><tbody>{severities}</tbody></table></section>",
-        summary.findings, summary.checks, summary.resources, summary.collection_errors
+        summary.findings,
+        summary.checks,
+        summary.resources,
+        summary.collection_errors,
+        bar(&by_severity),
     )
 }
 
@@ -161,13 +178,36 @@ fn accounts_section(report: &Report<'_>) -> String {
     )
 }
 
+/// A horizontal bar of `segments` (label, count, CSS class), as inline SVG with a legend.
+fn bar(segments: &[(&str, usize, &str)]) -> String {
+    let total: usize = segments.iter().map(|(_, n, _)| n).sum();
+    if total == 0 {
+        return String::new();
+    }
+    let mut x = 0.0;
+    let mut rects = String::new();
+    let mut legend = String::new();
+    for (label, count, class) in segments.iter().filter(|(_, n, _)| *n > 0) {
+        let width = 100.0 * *count as f64 / total as f64;
+        rects += &format!(
+            "<rect class=\"bar-{class}\" x=\"{x:.2}%\" width=\"{width:.2}%\" height=\"14\"><title>{label}: {count}</title></rect>"
+        );
+        legend += &format!("<span class=\"key bar-{class}\"></span>{label} {count} ");
+        x += width;
+    }
+    format!(
+        "<svg class=\"bar\" width=\"100%\" height=\"14\" role=\"img\" aria-label=\"{}\">{rects}</svg><div class=\"legend\">{legend}</div>",
+        segments
+            .iter()
+            .map(|(label, count, _)| format!("{label} {count}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
 fn framework_section(framework: &FrameworkReport) -> String {
-    let mut rows = String::new();
-    for requirement in &framework.requirements {
-        let status = serde_json::to_value(requirement.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+    let row = |requirement: &crate::map::report::RequirementResult| {
+        let status = requirement.status.as_str();
         let checks: Vec<&str> = requirement
             .checks
             .iter()
@@ -178,22 +218,50 @@ fn framework_section(framework: &FrameworkReport) -> String {
             .iter()
             .map(|c| c.failing_resources.len())
             .sum();
-        rows += &format!(
+        format!(
             "<tr data-status=\"{status}\"><td>{}</td><td>{}</td><td>{:?}</td><td class=\"{status}\">{status}</td><td>{}</td><td>{failing}</td></tr>",
             escape(&requirement.id),
             escape(&requirement.title),
             requirement.automation,
             escape(&checks.join(", ")),
-        );
-    }
+        )
+    };
+    // What needs action first: FAIL, ERROR, then PASS and not applicable; manual ones apart.
+    let mut evidenced: Vec<_> = framework
+        .requirements
+        .iter()
+        .filter(|r| r.status != RequirementStatus::Manual)
+        .collect();
+    evidenced.sort_by_key(|r| r.status);
+    let rows: String = evidenced.iter().map(|r| row(r)).collect();
+    let manual: Vec<_> = framework
+        .requirements
+        .iter()
+        .filter(|r| r.status == RequirementStatus::Manual)
+        .collect();
+    let manual_rows: String = manual.iter().map(|r| row(r)).collect();
     let c = &framework.coverage;
+    let count = |status| c.by_status.get(&status).copied().unwrap_or(0);
+    let head = "<thead><tr><th>Requirement</th><th>Title</th><th>Automation</th><th>Status</th><th>Checks</th><th>Failing resources</th></tr></thead>";
     format!(
         "<section class=\"framework\" id=\"framework-{id}\"><h2>{name} {version}</h2>\
-         <p>Automated evidence for {} of {} requirements.</p><details open><summary>Requirements</summary>\
-         <table><thead><tr><th>Requirement</th><th>Title</th><th>Automation</th><th>Status</th><th>Checks</th><th>Failing resources</th></tr></thead>\
-         <tbody>{rows}</tbody></table></details></section>",
+         {bar}<p>Automated evidence for {} of {} requirements.</p>\
+         <table>{head}<tbody>{rows}</tbody></table>\
+         <details class=\"manual\"><summary>{} requirements need manual evidence</summary><table>{head}<tbody>{manual_rows}</tbody></table></details></section>",
         c.with_automated_evidence,
         c.requirements,
+        manual.len(),
+        bar = bar(&[
+            ("failed", count(RequirementStatus::Fail), "FAIL"),
+            ("error", count(RequirementStatus::Error), "ERROR"),
+            ("passed", count(RequirementStatus::Pass), "PASS"),
+            (
+                "not applicable",
+                count(RequirementStatus::NotApplicable),
+                "NOT_APPLICABLE"
+            ),
+            ("manual", count(RequirementStatus::Manual), "MANUAL"),
+        ]),
         id = escape(&framework.framework),
         name = escape(&framework.name),
         version = escape(&framework.version),
@@ -312,15 +380,15 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\
          <title>{title}</title><style>{STYLE}</style></head><body>\
-         <header><h1>{title}</h1><div>Regions: {} · evaluated at {} · lockdown {}</div></header><main>{}{}{}{frameworks}{}{}</main>\
+         <header><h1>{title}</h1><div>Regions: {} · evaluated at {} · lockdown {}</div></header><main>{}{}{}{}{frameworks}{}</main>\
          <script>{SCRIPT}</script></body></html>\n",
         escape(&report.regions.join(", ")),
         report.evaluated_at.to_rfc3339(),
         report.lockdown_version,
         summary_section(report),
+        failing_section(report.findings),
         parameters_section(report),
         accounts_section(report),
-        failing_section(report.findings),
         findings_section(report.findings),
     )
 }

@@ -226,6 +226,65 @@ fn rendered_dom(page: &Path, fragment: &str) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// The report's content and visible widths in a 1400 px frame (`scrollWidth`, `clientWidth`,
+/// read from a wrapper page that frames it), and a screenshot of its first screen.
+fn width_at_1400px(page: &Path) -> (u64, u64, std::path::PathBuf) {
+    let wrapper = page.with_file_name("wrapper.html");
+    std::fs::write(
+        &wrapper,
+        format!(
+            r#"<!DOCTYPE html><body style="margin:0"><iframe id="r" src="{}" style="width:1400px;height:900px;border:0"></iframe>
+<script>document.getElementById('r').onload=function(){{var d=this.contentDocument.documentElement;document.body.setAttribute('data-width',d.scrollWidth);document.body.setAttribute('data-client',d.clientWidth)}}</script></body>"#,
+            page.file_name().unwrap().to_string_lossy()
+        ),
+    )
+    .unwrap();
+    let profile = page.with_extension("wrapper-profile");
+    let output = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--allow-file-access-from-files",
+            "--window-size=1420,1000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("file://{}", wrapper.display()))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&output.stdout);
+    let attribute = |name: &str| -> u64 {
+        let start = dom
+            .find(&format!("{name}=\""))
+            .unwrap_or_else(|| panic!("{name} not measured: {dom}"))
+            + name.len()
+            + 2;
+        dom[start..].split('"').next().unwrap().parse().unwrap()
+    };
+    let screenshot = page.with_file_name("report-1400.png");
+    let shot = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--window-size=1400,900",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", screenshot.display()))
+        .arg(format!("file://{}", page.display()))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run chromium");
+    assert!(shot.status.success(), "{}", describe(&shot));
+    (
+        attribute("data-width"),
+        attribute("data-client"),
+        screenshot,
+    )
+}
+
 #[test]
 fn html_report_renders_with_filters_and_hostile_names_stay_text() {
     let dir = TempDir::new("html");
@@ -254,6 +313,37 @@ fn html_report_renders_with_filters_and_hostile_names_stay_text() {
         "the filter script did not run"
     );
     assert!(dom.contains("SOC 2"), "framework table missing");
+    // What needs action comes first: the failing checks before any framework table, FAIL
+    // requirements before PASS ones, manual ones collapsed; charts are inline SVG.
+    let failing_at = dom.find("id=\"failing\"").unwrap();
+    assert!(failing_at < dom.find("class=\"framework\"").unwrap());
+    let soc2 = &dom[dom.find("id=\"framework-soc2\"").unwrap()..];
+    let first_fail = soc2
+        .find("data-status=\"FAIL\"")
+        .expect("a failing SOC 2 requirement");
+    assert!(first_fail < soc2.find("data-status=\"PASS\"").unwrap_or(usize::MAX));
+    assert!(
+        soc2.contains("<details class=\"manual\">"),
+        "manual requirements collapsed"
+    );
+    assert!(soc2.contains("<svg class=\"bar\""), "compliance bar");
+    assert!(
+        !dom.contains("src=\"http") && !dom.contains("href=\"http://"),
+        "no network fetch"
+    );
+    let (width, visible, screenshot) = width_at_1400px(page);
+    assert!(
+        visible > 1300,
+        "the frame is 1400 px wide (less a scrollbar): {visible}"
+    );
+    assert!(
+        width <= visible,
+        "the page scrolls sideways at 1400 px: {width} > {visible} px"
+    );
+    assert!(
+        std::fs::metadata(&screenshot).unwrap().len() > 10_000,
+        "a screenshot was taken"
+    );
     assert!(dom.contains("Failing resources and their fix"));
     // The hostile user name is text, not markup: no injected element, no script ran.
     assert!(
