@@ -155,10 +155,12 @@ pub fn deliver_report(
         &context,
         &spool_dir,
     ));
-    Ok(outcomes
+    // Every outcome is reported, even after a failed one.
+    let complete: Vec<bool> = outcomes
         .iter()
         .map(|outcome| report_outcome(outcome, &spool_dir, human))
-        .fold(true, |all, this| all && this))
+        .collect();
+    Ok(complete.into_iter().all(|ok| ok))
 }
 
 /// `lockdown send --spool DIR`.
