@@ -24,13 +24,14 @@ pub fn render_text(reports: &[FrameworkReport]) -> String {
         let c = &report.coverage;
         let _ = writeln!(
             out,
-            "\n{} ({}) — automated evidence for {} of {} requirements ({:.0}%): {} PASS · {} FAIL · {} ERROR · {} N/A · {} MANUAL",
+            "\n{} ({}) — automated evidence for {} of {} requirements ({:.0}%): {} PASS · {} PASS (partial: manual evidence needed) · {} FAIL · {} ERROR · {} N/A · {} MANUAL",
             report.name,
             report.framework,
             c.with_automated_evidence,
             c.requirements,
             percent(c.with_automated_evidence, c.requirements),
             count(report, RequirementStatus::Pass),
+            count(report, RequirementStatus::PassPartial),
             count(report, RequirementStatus::Fail),
             count(report, RequirementStatus::Error),
             count(report, RequirementStatus::NotApplicable),

@@ -42,7 +42,7 @@ svg.bar{display:block;border-radius:3px;background:#eceef2;margin:6px 0 2px}
 .legend{font-size:12px;color:#475467;margin-bottom:8px}.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;border-radius:2px}
 .bar-FAIL,.bar-critical{fill:#b42318;background:#b42318}.bar-high{fill:#d92d20;background:#d92d20}.bar-ERROR,.bar-medium{fill:#dc6803;background:#dc6803}
 .bar-low{fill:#fdb022;background:#fdb022}.bar-informational,.bar-NOT_APPLICABLE{fill:#98a2b3;background:#98a2b3}
-.bar-PASS{fill:#16794c;background:#16794c}.bar-MANUAL{fill:#d0d5dd;background:#d0d5dd}";
+.bar-PASS{fill:#16794c;background:#16794c}.bar-PASS_PARTIAL{fill:#6cc497;background:#6cc497}.PASS_PARTIAL{color:#3b7d5a}.bar-MANUAL{fill:#d0d5dd;background:#d0d5dd}";
 
 const SCRIPT: &str = "
 (function(){
@@ -254,6 +254,11 @@ fn framework_section(framework: &FrameworkReport) -> String {
         bar = bar(&[
             ("failed", count(RequirementStatus::Fail), "FAIL"),
             ("error", count(RequirementStatus::Error), "ERROR"),
+            (
+                "passed, partly automated",
+                count(RequirementStatus::PassPartial),
+                "PASS_PARTIAL"
+            ),
             ("passed", count(RequirementStatus::Pass), "PASS"),
             (
                 "not applicable",

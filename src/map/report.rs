@@ -14,7 +14,11 @@ pub enum RequirementStatus {
     Fail,
     /// No failure, but some evidence could not be collected.
     Error,
-    /// Every evidencing result passed (manual evidence may still be needed: see `automation`).
+    /// Every evidencing result passed, but the checks cover only part of the requirement
+    /// (catalogued `partial` or `manual`): manual evidence is still needed. Never a bare PASS.
+    PassPartial,
+    /// Every evidencing result passed, and the requirement is one the checks can evidence
+    /// fully (catalogued `automated`).
     Pass,
     /// The evidencing checks did not apply to any resource.
     NotApplicable,
@@ -28,6 +32,7 @@ impl RequirementStatus {
         match self {
             Self::Fail => "FAIL",
             Self::Error => "ERROR",
+            Self::PassPartial => "PASS_PARTIAL",
             Self::Pass => "PASS",
             Self::NotApplicable => "NOT_APPLICABLE",
             Self::Manual => "MANUAL",
@@ -97,12 +102,14 @@ fn evidence_for(check_id: &str, findings: &[&Finding]) -> CheckEvidence {
     evidence
 }
 
-fn status_of(checks: &[CheckEvidence]) -> RequirementStatus {
+fn status_of(checks: &[CheckEvidence], automation: Automation) -> RequirementStatus {
     let total = |f: fn(&CheckEvidence) -> usize| checks.iter().map(f).sum::<usize>();
     if total(|c| c.fail) > 0 {
         RequirementStatus::Fail
     } else if total(|c| c.error) > 0 {
         RequirementStatus::Error
+    } else if total(|c| c.pass) > 0 && automation != Automation::Automated {
+        RequirementStatus::PassPartial
     } else if total(|c| c.pass) > 0 {
         RequirementStatus::Pass
     } else if total(|c| c.not_applicable) > 0 {
@@ -142,7 +149,7 @@ pub fn framework_report(
                 id: requirement.id.clone(),
                 title: requirement.title.clone(),
                 automation: requirement.automation,
-                status: status_of(&checks),
+                status: status_of(&checks, requirement.automation),
                 checks,
             }
         })
@@ -163,5 +170,52 @@ pub fn framework_report(
         version: framework.version.clone(),
         coverage,
         requirements,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn evidence(pass: usize, fail: usize, error: usize) -> CheckEvidence {
+        CheckEvidence {
+            check_id: "c".into(),
+            pass,
+            fail,
+            error,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_requirement_passes_outright_only_where_the_checks_can_evidence_all_of_it() {
+        let passing = [evidence(3, 0, 0)];
+        assert_eq!(
+            status_of(&passing, Automation::Automated),
+            RequirementStatus::Pass
+        );
+        assert_eq!(
+            status_of(&passing, Automation::Partial),
+            RequirementStatus::PassPartial
+        );
+        assert_eq!(
+            status_of(&passing, Automation::Manual),
+            RequirementStatus::PassPartial
+        );
+        assert_eq!(
+            status_of(&[evidence(3, 1, 0)], Automation::Partial),
+            RequirementStatus::Fail
+        );
+        assert_eq!(
+            status_of(&[evidence(3, 0, 1)], Automation::Automated),
+            RequirementStatus::Error
+        );
+        assert_eq!(
+            status_of(&[], Automation::Partial),
+            RequirementStatus::Manual
+        );
+        assert_eq!(RequirementStatus::PassPartial.as_str(), "PASS_PARTIAL");
+        assert!(RequirementStatus::Error < RequirementStatus::PassPartial);
+        assert!(RequirementStatus::PassPartial < RequirementStatus::Pass);
     }
 }
