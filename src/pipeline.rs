@@ -291,6 +291,27 @@ impl Prepared {
         let now = self.request.now.unwrap_or(snapshot.collection.finished_at);
         let resources = ResourceCounts::of(&snapshot);
         let coverage = Coverage::of(&snapshot);
+        let frameworks = self
+            .mappings
+            .resolve(&self.request.frameworks)
+            .map_err(PipelineError::Invalid)?;
+        // Checks a framework judges with its own parameters, evaluated before the snapshot's
+        // resources are released.
+        let mut judged = Vec::with_capacity(frameworks.len());
+        for framework in &frameworks {
+            let variants = checks
+                .iter()
+                .filter_map(|c| c.for_framework(&framework.id, &self.catalog.env))
+                .collect::<Result<Vec<Check>, _>>()
+                .map_err(PipelineError::invalid)?;
+            let variants: Vec<&Check> = variants.iter().collect();
+            judged.push(evaluate::evaluate(
+                &snapshot,
+                &variants,
+                &self.catalog.env,
+                now,
+            ));
+        }
         let mut findings =
             evaluate::evaluate_draining(&mut snapshot, &checks, &self.catalog.env, now);
         self.mappings.annotate(&mut findings);
@@ -307,13 +328,10 @@ impl Prepared {
                 .collect()
         });
         // Only-changes limits what is sent, not what is judged.
-        let frameworks = self
-            .mappings
-            .resolve(&self.request.frameworks)
-            .map_err(PipelineError::Invalid)?;
         let compliance = frameworks
             .iter()
-            .map(|f| framework_report(&self.mappings, f, &findings))
+            .zip(&judged)
+            .map(|(f, judged)| framework_report(&self.mappings, f, &findings, judged))
             .collect();
         Ok(ScanOutcome {
             snapshot,

@@ -217,7 +217,7 @@ pub fn report(args: ReportArgs) -> Result<u8, Failure> {
     let findings = read_findings(&args.results).map_err(Failure::usage)?;
     let reports: Vec<FrameworkReport> = frameworks
         .iter()
-        .map(|f| framework_report(&mappings, f, &findings))
+        .map(|f| framework_report(&mappings, f, &findings, &[]))
         .collect();
     let rendered = match args.format {
         ReportFormat::Text => render_text(&reports),

@@ -33,6 +33,11 @@ pub struct CheckFile {
     /// Tunable values, readable as `params.<name>`, overridable with `--set`.
     #[serde(default)]
     pub params: BTreeMap<String, toml::Value>,
+    /// Parameters a framework judges this check by, where they differ from `params` (e.g. PCI
+    /// DSS 8.3.6 asks for 12 characters where CIS asks for 14): `[framework_params.<framework>]`.
+    /// That framework's compliance roll-up uses the check evaluated with these values.
+    #[serde(default)]
+    pub framework_params: BTreeMap<String, BTreeMap<String, toml::Value>>,
     /// Requirement ids by framework, for direct mappings (`cis_aws_3_0 = ["1.10"]`) and
     /// references to benchmarks without a catalog (`aws_fsbp`).
     #[serde(default)]
@@ -243,6 +248,20 @@ impl Check {
             .any(|p| p.references().has_variable("params"));
         let params = cel::to_value(&def.params)
             .map_err(|e| fail(format!("`params` cannot be used in expressions: {e}")))?;
+        for (framework, overrides) in &def.framework_params {
+            for (name, value) in overrides {
+                let Some(default) = def.params.get(name) else {
+                    return Err(fail(format!(
+                        "framework_params.{framework}.{name}: the check has no parameter `{name}`"
+                    )));
+                };
+                if std::mem::discriminant(default) != std::mem::discriminant(value) {
+                    return Err(fail(format!(
+                        "framework_params.{framework}.{name}: `{value}` is not of the type of the default `{default}`"
+                    )));
+                }
+            }
+        }
 
         let mut examples = Vec::with_capacity(def.examples.len());
         for (index, example) in def.examples.iter().enumerate() {
@@ -300,6 +319,19 @@ impl Check {
     /// The check id.
     pub fn id(&self) -> &str {
         &self.def.id
+    }
+
+    /// This check as `framework` judges it: compiled again with that framework's parameters,
+    /// or `None` when the framework uses the check's own.
+    pub fn for_framework(
+        &self,
+        framework: &str,
+        env: &cel::Env,
+    ) -> Option<Result<Check, CheckError>> {
+        let overrides = self.def.framework_params.get(framework)?;
+        let mut def = self.def.clone();
+        def.params.extend(overrides.clone());
+        Some(Check::compile(def, &self.source, env))
     }
 }
 

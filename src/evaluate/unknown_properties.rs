@@ -190,3 +190,24 @@ fn bracket_access_to_an_unknown_attribute_is_error() {
     assert_eq!(findings[0].status, Status::Error);
     assert_eq!(findings[0].evidence, Default::default());
 }
+
+#[test]
+fn framework_parameters_must_name_a_parameter_of_the_right_type() {
+    let env = super::check::environment();
+    let text = std::fs::read_to_string("checks/iam/iam_password_policy_min_length.toml").unwrap();
+    assert!(text.contains("min_length = 12"));
+    for (bad, needle) in [
+        ("min_lenght = 12", "has no parameter `min_lenght`"),
+        ("min_length = \"12\"", "is not of the type"),
+    ] {
+        let broken = text.replace("min_length = 12", bad);
+        let error = Check::from_toml(&broken, std::path::Path::new("t.toml"), &env)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(needle), "{error}");
+    }
+    let check = Check::from_toml(&text, std::path::Path::new("t.toml"), &env).unwrap();
+    let pci = check.for_framework("pci_dss_4_0_1", &env).unwrap().unwrap();
+    assert_eq!(pci.def.params["min_length"].as_integer(), Some(12));
+    assert!(check.for_framework("soc2", &env).is_none());
+}

@@ -172,6 +172,9 @@ impl Mappings {
                         .extend(ids.iter().cloned());
                 }
             }
+            for framework in check.def.framework_params.keys() {
+                index.known(framework, &check.source, "framework_params")?;
+            }
             for (framework, ids) in &check.def.refs {
                 if REFERENCE_ONLY.contains(&framework.as_str()) {
                     continue;
@@ -341,14 +344,18 @@ impl RequirementIndex {
         }
     }
 
-    fn require(
+    /// Fails unless `framework` is a known framework.
+    fn known(&self, framework: &str, file: &str, context: &str) -> Result<(), MapError> {
+        self.requirements(framework, file, context).map(drop)
+    }
+
+    fn requirements(
         &self,
         framework: &str,
-        id: &str,
         file: &str,
         context: &str,
-    ) -> Result<(), MapError> {
-        let ids = self.ids.get(framework).ok_or_else(|| {
+    ) -> Result<&BTreeSet<String>, MapError> {
+        self.ids.get(framework).ok_or_else(|| {
             let known: BTreeSet<&str> = self.ids.keys().map(String::as_str).collect();
             MapError::new(
                 file,
@@ -357,7 +364,17 @@ impl RequirementIndex {
                     known.into_iter().collect::<Vec<_>>().join(", ")
                 ),
             )
-        })?;
+        })
+    }
+
+    fn require(
+        &self,
+        framework: &str,
+        id: &str,
+        file: &str,
+        context: &str,
+    ) -> Result<(), MapError> {
+        let ids = self.requirements(framework, file, context)?;
         if ids.contains(id) {
             Ok(())
         } else {

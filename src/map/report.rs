@@ -119,14 +119,22 @@ fn status_of(checks: &[CheckEvidence], automation: Automation) -> RequirementSta
     }
 }
 
-/// Rolls findings up into a report for `framework`.
+/// Rolls findings up into a report for `framework`. `judged` holds the findings of checks
+/// evaluated with the framework's own parameters (see `framework_params` in check files); they
+/// replace those checks' findings in `findings`.
 pub fn framework_report(
     mappings: &Mappings,
     framework: &Framework,
     findings: &[Finding],
+    judged: &[Finding],
 ) -> FrameworkReport {
+    let rejudged: std::collections::BTreeSet<&str> = judged.iter().map(|f| &*f.check_id).collect();
     let mut by_check: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for finding in findings {
+    for finding in findings
+        .iter()
+        .filter(|f| !rejudged.contains(&*f.check_id))
+        .chain(judged)
+    {
         by_check
             .entry(&*finding.check_id)
             .or_default()

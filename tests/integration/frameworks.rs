@@ -201,3 +201,75 @@ fn frameworks_commands_browse_catalogs_and_coverage() {
     );
     assert!(text.contains("requirements evidenced"));
 }
+
+/// A password policy that meets PCI DSS (12 characters, the last 4 remembered) but not CIS
+/// (14, 24): each framework judges it by its own thresholds.
+#[test]
+fn a_pci_compliant_password_policy_fails_cis_but_not_pci() {
+    let dir = TempDir::new("fw-thresholds");
+    let mut snapshot: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/demo-account.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    for resource in snapshot["resources"].as_array_mut().unwrap() {
+        if resource["type"] == "aws.iam.password_policy" {
+            resource["attributes"]["minimum_length"] = 12.into();
+            resource["attributes"]["password_reuse_prevention"] = 4.into();
+        }
+    }
+    let path = dir.path("pci-policy.json");
+    std::fs::write(&path, snapshot.to_string()).unwrap();
+    let out = dir.path("results.json");
+    let output = run(lockdown()
+        .args([
+            "scan",
+            "--quiet",
+            "--checks",
+            "iam_password_policy_*",
+            "--framework",
+            "pci_dss_4_0_1,cis_aws_3_0",
+            "--snapshot",
+        ])
+        .arg(&path)
+        .arg("--output")
+        .arg(&out));
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let report = read_report(&out);
+    let status = |framework: &str, id: &str| -> String {
+        let compliance = report["compliance"].as_array().unwrap();
+        let fw = compliance
+            .iter()
+            .find(|f| f["framework"] == framework)
+            .unwrap();
+        let requirement = fw["requirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{framework} {id}"));
+        requirement["status"].as_str().unwrap().to_owned()
+    };
+    // The findings themselves follow the check files' (CIS) thresholds ...
+    let finding = |check: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check_id"] == check)
+            .map(|f| f["status"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    assert_eq!(finding("iam_password_policy_min_length"), "FAIL");
+    assert_eq!(finding("iam_password_policy_reuse_prevention"), "FAIL");
+    assert_eq!(status("cis_aws_3_0", "1.8"), "FAIL");
+    assert_eq!(status("cis_aws_3_0", "1.9"), "FAIL");
+    // ... while PCI judges length and history by its own.
+    for requirement in ["8.3.6", "8.3.7"] {
+        let pci = status("pci_dss_4_0_1", requirement);
+        assert!(pci.starts_with("PASS"), "PCI {requirement}: {pci}");
+    }
+}
