@@ -198,6 +198,36 @@ pub fn run(command: FrameworksCommand) -> Result<u8, Failure> {
                 .map(|fw| format!("{:>15}", evidenced(&mappings, &catalog, fw)))
                 .collect();
             out!("{:<width$} {totals}", "requirements evidenced");
+            // Per framework: what the checks can evidence fully, what only in part, and the
+            // catalog's scope, so that coverage is not read as more than it is.
+            out!("");
+            for fw in &mappings.frameworks {
+                let evidenced_with = |automation| {
+                    fw.requirements
+                        .iter()
+                        .filter(|r| r.automation == automation)
+                        .filter(|r| {
+                            catalog.checks.iter().any(|c| {
+                                mappings
+                                    .requirements_of(c.id(), &fw.id)
+                                    .is_some_and(|ids| ids.contains(&r.id))
+                            })
+                        })
+                        .count()
+                };
+                let full = evidenced_with(crate::map::Automation::Automated);
+                let partial = evidenced_with(crate::map::Automation::Partial)
+                    + evidenced_with(crate::map::Automation::Manual);
+                out!(
+                    "{}: {} requirements; evidenced fully {full} (catalogued automated), in part {partial} (catalogued partial or manual: manual evidence still needed), not at all {}",
+                    fw.id,
+                    fw.requirements.len(),
+                    fw.requirements.len() - full - partial
+                );
+                if let Some(scope) = &fw.scope {
+                    out!("  scope: {scope}");
+                }
+            }
         }
     }
     Ok(exit::OK)

@@ -200,6 +200,21 @@ fn frameworks_commands_browse_catalogs_and_coverage() {
         "{text}"
     );
     assert!(text.contains("requirements evidenced"));
+    // Full and partial evidence are counted apart, with each catalog's scope.
+    let pci = text
+        .lines()
+        .find(|l| l.starts_with("pci_dss_4_0_1: "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        pci.contains("evidenced fully") && pci.contains("in part"),
+        "{pci}"
+    );
+    let soc2 = text.lines().find(|l| l.starts_with("soc2: ")).unwrap();
+    assert!(
+        soc2.contains("evidenced fully 0"),
+        "SOC 2 criteria are never fully automated: {soc2}"
+    );
+    assert!(text.contains("  scope: Administrative safeguards (164.308)"));
 }
 
 /// A password policy that meets PCI DSS (12 characters, the last 4 remembered) but not CIS
