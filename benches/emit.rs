@@ -80,7 +80,7 @@ fn bench_emit(c: &mut Criterion) {
     findings.truncate(FINDINGS);
     mappings.annotate(&mut findings);
     let soc2 = mappings.framework("soc2").expect("soc2");
-    let compliance = vec![framework_report(&mappings, soc2, &findings)];
+    let compliance = vec![framework_report(&mappings, soc2, &findings, &[])];
     let resources = lockdown::emit::ResourceCounts::of(&snapshot);
     let report = Report::new(
         &snapshot,
