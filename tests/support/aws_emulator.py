@@ -43,6 +43,8 @@ CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
 # Services moto does not emulate: it answers them 500, which the SDK retries with backoff.
 # The proxy answers at once that the operation is unknown (lockdown then reports ERROR).
 UNEMULATED = {"access-analyzer"}
+# REST services that answer errors in JSON, like the REST services above (S3 answers XML).
+JSON_REST = {"elasticfilesystem"}
 # REST protocols name the operation by method and path: the ones the tests deny.
 REST_ACTIONS = [
     ("securityhub", "GET", re.compile(r"^/accounts$"), "DescribeHub"),
@@ -189,7 +191,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                     or rules.get((access_key, "*", region))
                 )
             service = action.split(":")[0]
-            json_protocol = bool(self.headers.get("X-Amz-Target")) or service in {
+            json_protocol = bool(self.headers.get("X-Amz-Target")) or service in JSON_REST or service in {
                 rest for rest, _, _, _ in REST_ACTIONS
             }
             if rule == "AccessDenied":
