@@ -75,20 +75,25 @@ fn catalog_and_mappings(
     Ok((catalog, mappings))
 }
 
-fn evidenced(mappings: &Mappings, catalog: &Catalog, framework: &str) -> usize {
-    let Some(fw) = mappings.framework(framework) else {
-        return 0;
-    };
-    fw.requirements
-        .iter()
-        .filter(|r| {
-            catalog.checks.iter().any(|c| {
-                mappings
-                    .requirements_of(c.id(), &fw.id)
-                    .is_some_and(|ids| ids.contains(&r.id))
-            })
+/// The requirements of `fw` that some check evidences.
+fn evidenced_requirements<'m>(
+    mappings: &'m Mappings,
+    catalog: &'m Catalog,
+    fw: &'m crate::map::Framework,
+) -> impl Iterator<Item = &'m crate::map::Requirement> + 'm {
+    fw.requirements.iter().filter(move |r| {
+        catalog.checks.iter().any(|c| {
+            mappings
+                .requirements_of(c.id(), &fw.id)
+                .is_some_and(|ids| ids.contains(&r.id))
         })
-        .count()
+    })
+}
+
+fn evidenced(mappings: &Mappings, catalog: &Catalog, framework: &str) -> usize {
+    mappings.framework(framework).map_or(0, |fw| {
+        evidenced_requirements(mappings, catalog, fw).count()
+    })
 }
 
 /// Runs a `frameworks` subcommand.
@@ -203,16 +208,8 @@ pub fn run(command: FrameworksCommand) -> Result<u8, Failure> {
             out!("");
             for fw in &mappings.frameworks {
                 let evidenced_with = |automation| {
-                    fw.requirements
-                        .iter()
+                    evidenced_requirements(&mappings, &catalog, fw)
                         .filter(|r| r.automation == automation)
-                        .filter(|r| {
-                            catalog.checks.iter().any(|c| {
-                                mappings
-                                    .requirements_of(c.id(), &fw.id)
-                                    .is_some_and(|ids| ids.contains(&r.id))
-                            })
-                        })
                         .count()
                 };
                 let full = evidenced_with(crate::map::Automation::Automated);

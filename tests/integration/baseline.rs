@@ -1,13 +1,10 @@
 //! `scan --baseline`: changes since a previous run, and `--only-changes` for scheduled runs.
 
-use crate::harness::{TempDir, assert_usage_error, describe, lockdown, read_report, run};
+use crate::harness::{
+    TempDir, assert_usage_error, demo_snapshot, describe, lockdown, read_report, run,
+};
 use serde_json::Value;
 use std::path::Path;
-
-fn demo_snapshot() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-account.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 fn change_of<'a>(report: &'a Value, id: &str) -> Option<&'a str> {
     report["findings"]

@@ -422,14 +422,7 @@ fn a_failed_write_leaves_nothing_behind() {
 #[test]
 fn a_snapshot_whose_account_id_is_a_path_is_refused_before_anything_is_written() {
     let dir = TempDir::new("traversal");
-    let mut snapshot: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/fixtures/demo-account.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
+    let mut snapshot: serde_json::Value = crate::harness::demo_snapshot();
     snapshot["account"]["id"] = "../../../../escaped".into();
     let path = dir.path("evil.json");
     std::fs::write(&path, snapshot.to_string()).unwrap();

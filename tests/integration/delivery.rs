@@ -287,14 +287,7 @@ fn soak_three_runs_through_flaky_siems_store_every_event_exactly_once() {
         "2026-11-03T06:00:00Z",
     ];
     let dir = TempDir::new("soak");
-    let mut snapshot: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/fixtures/demo-account.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
+    let mut snapshot: Value = crate::harness::demo_snapshot();
     let original = dir.path("day.json");
     std::fs::write(&original, snapshot.to_string()).unwrap();
     for resource in snapshot["resources"].as_array_mut().unwrap() {

@@ -222,14 +222,7 @@ fn frameworks_commands_browse_catalogs_and_coverage() {
 #[test]
 fn a_pci_compliant_password_policy_fails_cis_but_not_pci() {
     let dir = TempDir::new("fw-thresholds");
-    let mut snapshot: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/fixtures/demo-account.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
+    let mut snapshot: serde_json::Value = crate::harness::demo_snapshot();
     for resource in snapshot["resources"].as_array_mut().unwrap() {
         if resource["type"] == "aws.iam.password_policy" {
             resource["attributes"]["minimum_length"] = 12.into();

@@ -454,3 +454,9 @@ pub async fn create_west_bucket(base: &aws_config::SdkConfig, name: &str) -> aws
         .unwrap();
     west
 }
+
+/// The demo account's snapshot as JSON, for tests that derive variants of it.
+pub fn demo_snapshot() -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-account.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
