@@ -10,3 +10,5 @@ pub static CHECKS_DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/checks");
 pub const CONTROLS_FILE: &str = "controls.toml";
 /// Directory under `checks/` holding framework catalogs.
 pub const FRAMEWORKS_DIR: &str = "frameworks";
+/// The AWS Security Hub control catalog, under the frameworks directory.
+pub const SECURITYHUB_FILE: &str = "frameworks/securityhub/controls.toml";

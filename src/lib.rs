@@ -11,6 +11,7 @@ pub mod cli;
 pub mod collect;
 pub mod emit;
 pub mod evaluate;
+pub mod history;
 pub mod inventory;
 pub mod lambda;
 pub mod map;

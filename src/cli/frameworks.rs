@@ -4,9 +4,10 @@ use super::{Failure, FrameworkArgs, exit};
 use crate::emit::compliance::{render_markdown, render_text};
 use crate::evaluate::Catalog;
 use crate::evaluate::baseline::read_findings;
-use crate::map::Mappings;
 use crate::map::report::{FrameworkReport, framework_report};
+use crate::map::{Mappings, Strength};
 use clap::{Args, Subcommand, ValueEnum};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
@@ -16,10 +17,13 @@ pub enum FrameworksCommand {
         #[command(flatten)]
         frameworks: FrameworkArgs,
     },
-    /// Show a framework's requirements and the checks that evidence each.
+    /// Show a framework's requirements and the checks that evidence each; with a requirement
+    /// id, each link's strength and reason.
     Show {
-        /// Framework id, e.g. `soc2`.
+        /// Framework id, e.g. `soc2` (`cis` is the latest CIS AWS version).
         id: String,
+        /// One requirement, e.g. `CC6.1`: print why each check evidences it.
+        requirement: Option<String>,
         #[command(flatten)]
         frameworks: FrameworkArgs,
     },
@@ -75,6 +79,20 @@ fn catalog_and_mappings(
     Ok((catalog, mappings))
 }
 
+/// The checks of the catalog linked to `requirement` of `framework`.
+fn evidencing_checks<'m>(
+    mappings: &'m Mappings,
+    catalog: &'m Catalog,
+    framework: &'m str,
+    requirement: &'m str,
+) -> impl Iterator<Item = &'m str> + 'm {
+    catalog
+        .checks
+        .iter()
+        .map(|c| c.id())
+        .filter(move |c| !mappings.claims(c, framework, requirement).is_empty())
+}
+
 /// The requirements of `fw` that some check evidences.
 fn evidenced_requirements<'m>(
     mappings: &'m Mappings,
@@ -82,11 +100,47 @@ fn evidenced_requirements<'m>(
     fw: &'m crate::map::Framework,
 ) -> impl Iterator<Item = &'m crate::map::Requirement> + 'm {
     fw.requirements.iter().filter(move |r| {
-        catalog.checks.iter().any(|c| {
-            mappings
-                .requirements_of(c.id(), &fw.id)
-                .is_some_and(|ids| ids.contains(&r.id))
+        evidencing_checks(mappings, catalog, &fw.id, &r.id)
+            .next()
+            .is_some()
+    })
+}
+
+/// Whether `requirement` has a child (`8.4` → `8.4.2`, `AC-6` → `AC-6(1)`) evidenced by every
+/// check that evidences it: counting both would count the same checks twice.
+fn covered_by_child(
+    mappings: &Mappings,
+    catalog: &Catalog,
+    fw: &crate::map::Framework,
+    requirement: &str,
+) -> bool {
+    let own: BTreeSet<&str> = evidencing_checks(mappings, catalog, &fw.id, requirement).collect();
+    fw.requirements
+        .iter()
+        .filter(|r| {
+            r.id.len() > requirement.len()
+                && r.id.starts_with(requirement)
+                && matches!(r.id.as_bytes()[requirement.len()], b'.' | b'(')
         })
+        .any(|child| {
+            let theirs: BTreeSet<&str> =
+                evidencing_checks(mappings, catalog, &fw.id, &child.id).collect();
+            own.is_subset(&theirs)
+        })
+}
+
+/// Whether some check links to `requirement` with a `full` claim.
+fn has_full_link(
+    mappings: &Mappings,
+    catalog: &Catalog,
+    framework: &str,
+    requirement: &str,
+) -> bool {
+    catalog.checks.iter().any(|c| {
+        mappings
+            .claims(c.id(), framework, requirement)
+            .iter()
+            .any(|claim| claim.strength == Strength::Full)
     })
 }
 
@@ -112,7 +166,11 @@ pub fn run(command: FrameworksCommand) -> Result<u8, Failure> {
                 );
             }
         }
-        FrameworksCommand::Show { id, frameworks } => {
+        FrameworksCommand::Show {
+            id,
+            requirement,
+            frameworks,
+        } => {
             let (catalog, mappings) = catalog_and_mappings(&frameworks, &[])?;
             let fw = mappings
                 .resolve(std::slice::from_ref(&id))
@@ -121,17 +179,35 @@ pub fn run(command: FrameworksCommand) -> Result<u8, Failure> {
             if let Some(scope) = &fw.scope {
                 out!("scope: {scope}");
             }
-            for r in &fw.requirements {
-                let checks: Vec<&str> = catalog
-                    .checks
+            if let Some(wanted) = &requirement {
+                let r = fw
+                    .requirements
                     .iter()
-                    .filter(|c| {
-                        mappings
-                            .requirements_of(c.id(), &fw.id)
-                            .is_some_and(|ids| ids.contains(&r.id))
-                    })
-                    .map(|c| c.id())
-                    .collect();
+                    .find(|r| &r.id == wanted)
+                    .ok_or_else(|| {
+                        Failure::usage(format!("`{wanted}` is not a requirement of `{}`", fw.id))
+                    })?;
+                out!(
+                    "\n{}  {} ({})",
+                    r.id,
+                    r.title,
+                    format!("{:?}", r.automation).to_lowercase()
+                );
+                for check in evidencing_checks(&mappings, &catalog, &fw.id, &r.id) {
+                    for claim in mappings.claims(check, &fw.id, &r.id) {
+                        out!(
+                            "  ← {check}  [{}, {}]\n      {}",
+                            claim.strength.as_str(),
+                            claim.via,
+                            claim.why
+                        );
+                    }
+                }
+                return Ok(exit::OK);
+            }
+            for r in &fw.requirements {
+                let checks: Vec<&str> =
+                    evidencing_checks(&mappings, &catalog, &fw.id, &r.id).collect();
                 out!(
                     "{:<14} {:<9} {}",
                     r.id,
@@ -164,8 +240,10 @@ pub fn run(command: FrameworksCommand) -> Result<u8, Failure> {
                     control.title,
                     checks.join(", ")
                 );
-                for (fw, ids) in &control.requirements {
-                    out!("    {fw}: {}", ids.join(", "));
+                for (fw, links) in &control.links {
+                    for (id, link) in links {
+                        out!("    {fw} {id} [{}]: {}", link.strength.as_str(), link.why);
+                    }
                 }
             }
         }
@@ -204,22 +282,28 @@ pub fn run(command: FrameworksCommand) -> Result<u8, Failure> {
                 .collect();
             out!("{:<width$} {totals}", "requirements evidenced");
             // Per framework: what the checks can evidence fully, what only in part, and the
-            // catalog's scope, so that coverage is not read as more than it is.
+            // catalog's scope, so that coverage is not read as more than it is. A parent whose
+            // checks all evidence one of its children is counted once, as the child.
             out!("");
             for fw in &mappings.frameworks {
-                let evidenced_with = |automation| {
+                let counted: Vec<&crate::map::Requirement> =
                     evidenced_requirements(&mappings, &catalog, fw)
-                        .filter(|r| r.automation == automation)
-                        .count()
-                };
-                let full = evidenced_with(crate::map::Automation::Automated);
-                let partial = evidenced_with(crate::map::Automation::Partial)
-                    + evidenced_with(crate::map::Automation::Manual);
+                        .filter(|r| !covered_by_child(&mappings, &catalog, fw, &r.id))
+                        .collect();
+                let full = counted
+                    .iter()
+                    .filter(|r| {
+                        r.automation == crate::map::Automation::Automated
+                            && has_full_link(&mappings, &catalog, &fw.id, &r.id)
+                    })
+                    .count();
+                let partial = counted.len() - full;
+                let folded = evidenced(&mappings, &catalog, &fw.id) - counted.len();
                 out!(
-                    "{}: {} requirements; evidenced fully {full} (catalogued automated), in part {partial} (catalogued partial or manual: manual evidence still needed), not at all {}",
+                    "{}: {} requirements; evidenced fully {full} (catalogued automated, a `full` link), in part {partial} (partial links, or catalogued partial/manual: manual evidence still needed), not at all {}; {folded} parents counted through their children",
                     fw.id,
                     fw.requirements.len(),
-                    fw.requirements.len() - full - partial
+                    fw.requirements.len() - full - partial - folded
                 );
                 if let Some(scope) = &fw.scope {
                     out!("  scope: {scope}");

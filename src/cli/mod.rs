@@ -18,6 +18,7 @@ macro_rules! out_raw {
 mod checks;
 mod config_file;
 mod frameworks;
+mod history;
 mod scan;
 mod send;
 mod verify;
@@ -143,6 +144,13 @@ enum Command {
     Frameworks(frameworks::FrameworksCommand),
     /// Re-deliver findings that sinks did not take (spooled by `scan --send-to`).
     Send(send::SendArgs),
+    /// The scan history (`scan --history`): runs, timelines, period reports for auditors.
+    History {
+        #[command(subcommand)]
+        command: history::HistoryCommand,
+        #[command(flatten)]
+        db: history::DatabaseArg,
+    },
     /// Create an Ed25519 key pair for `scan --sign`.
     Keygen(verify::KeygenArgs),
     /// Check a signed run: every file's SHA-256 and the manifest's signature.
@@ -355,6 +363,10 @@ struct OutputArgs {
     /// --baseline file itself, which is replaced only once the run has been evaluated.
     #[arg(long, value_name = "FILE")]
     save_baseline: Option<PathBuf>,
+    /// Record this run in the scan history (SQLite; default path
+    /// ~/.local/state/lockdown/history.db), for `lockdown history` period reports.
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "")]
+    history: Option<PathBuf>,
 }
 
 /// A user-facing failure with its exit code.
@@ -453,6 +465,7 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => scan::scan(*args, ui),
         Command::Collect(args) => scan::collect(args, ui),
         Command::Send(args) => send::send(args, ui.human),
+        Command::History { command, db } => history::run(command, &db),
         Command::Keygen(args) => verify::keygen(args),
         Command::Verify(args) => verify::verify(args),
         Command::Checks(command) => checks::run(command),

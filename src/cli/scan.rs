@@ -325,6 +325,9 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     if let Some(region) = &args.aws.region {
         report.home_region = region.clone();
     }
+    if let Some(path) = &args.output.history {
+        record_history(path, &report, ui)?;
+    }
     if let Some(path) = &args.output.save_baseline {
         emit::write_to(emit::Format::Json, &outcome.baseline_report(), path).map_err(|e| {
             Failure::runtime(format!("cannot write the baseline {}: {e}", path.display()))
@@ -368,4 +371,54 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
             Some(Verdict::Incomplete) => exit::INCOMPLETE,
         },
     )
+}
+
+/// Records the run in the scan history (`--history [PATH]`; an empty path is the default).
+fn record_history(path: &Path, report: &Report<'_>, ui: Ui) -> Result<(), Failure> {
+    use crate::history::{RunMeta, Store};
+    let path = if path.as_os_str().is_empty() {
+        Store::default_path()
+    } else {
+        path.to_owned()
+    };
+    let mut accounts: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| f.resource.account_id.clone())
+        .collect();
+    accounts.push(report.account.id.clone());
+    accounts.sort();
+    accounts.dedup();
+    let meta = RunMeta {
+        started_at: report.collection.started_at,
+        finished_at: report.collection.finished_at,
+        accounts,
+        regions: report.regions.to_vec(),
+        lockdown_version: report.lockdown_version.to_owned(),
+        check_ids: report
+            .findings
+            .iter()
+            .map(|f| f.check_id.to_string())
+            .collect(),
+        parameters: serde_json::to_value(&report.parameters).unwrap_or_default(),
+        collection_errors: report.collection_errors.len(),
+    };
+    let mut store = Store::open(&path).map_err(|e| Failure::runtime(e.to_string()))?;
+    let (recorded, _) = store
+        .record(&meta, report.findings)
+        .map_err(|e| Failure::runtime(e.to_string()))?;
+    if ui.human {
+        eprintln!(
+            "history: run {} {} in {} ({} status changes)",
+            recorded.run,
+            if recorded.inserted {
+                "recorded"
+            } else {
+                "already recorded"
+            },
+            path.display(),
+            recorded.segments_opened
+        );
+    }
+    Ok(())
 }

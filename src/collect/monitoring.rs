@@ -1,25 +1,63 @@
 //! CloudWatch monitoring, once per region: every Logs metric filter, joined with the metric
 //! alarms that watch its metrics (two paginated listings; no per-filter calls), and every log
-//! group with its retention (one paginated listing).
+//! group with its retention (one paginated listing). An alarm counts as notifying someone only
+//! when one of its actions is an SNS topic with a confirmed subscriber, as the CIS audit asks
+//! (one paginated `ListSubscriptionsByTopic` per distinct topic).
 
 use super::{CallError, Collected, Scope, affects, drain};
 use crate::attributes;
 use crate::inventory::ResourceData;
 use crate::inventory::monitoring::{LogGroup, MetricFilter};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// The API actions this module calls.
 pub const ACTIONS: &[&str] = &[
     "cloudwatch:DescribeAlarms",
     "logs:DescribeLogGroups",
     "logs:DescribeMetricFilters",
+    "sns:ListSubscriptionsByTopic",
 ];
 
 const LOG_GROUP_TYPE: &str = "aws.logs.log_group";
 
 pub const TYPE: &str = "aws.logs.metric_filter";
 
-/// Alarms by the metric they watch (`namespace/name`), keeping those that notify someone.
+/// Whether the SNS topic has at least one confirmed subscription.
+async fn has_subscriber(sns: &aws_sdk_sns::Client, topic: &str) -> Result<bool, CallError> {
+    let pages = drain(
+        sns.list_subscriptions_by_topic()
+            .topic_arn(topic)
+            .into_paginator()
+            .send(),
+        "sns:ListSubscriptionsByTopic",
+    )
+    .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.subscriptions())
+        .filter_map(|s| s.subscription_arn())
+        .any(|arn| arn.starts_with("arn:")))
+}
+
+/// The SNS topics among `topics` that have a confirmed subscriber.
+async fn subscribed_topics(
+    scope: &Scope<'_>,
+    topics: BTreeSet<&str>,
+) -> Result<BTreeSet<String>, CallError> {
+    let sns = sdk_client!(aws_sdk_sns, &scope.config, scope.recorder);
+    let answers =
+        futures::future::join_all(topics.iter().map(|topic| has_subscriber(&sns, topic))).await;
+    let mut subscribed = BTreeSet::new();
+    for (topic, answer) in topics.into_iter().zip(answers) {
+        if answer? {
+            subscribed.insert(topic.to_owned());
+        }
+    }
+    Ok(subscribed)
+}
+
+/// Alarms by the metric they watch (`namespace/name`), keeping those that notify someone: actions
+/// enabled and an SNS topic action with a confirmed subscriber.
 async fn alarms_by_metric(scope: &Scope<'_>) -> Result<HashMap<String, Vec<String>>, CallError> {
     let client = sdk_client!(aws_sdk_cloudwatch, &scope.config, scope.recorder);
     let pages = drain(
@@ -27,10 +65,24 @@ async fn alarms_by_metric(scope: &Scope<'_>) -> Result<HashMap<String, Vec<Strin
         "cloudwatch:DescribeAlarms",
     )
     .await?;
+    let alarms: Vec<_> = pages
+        .iter()
+        .flat_map(|page| page.metric_alarms())
+        .filter(|alarm| alarm.actions_enabled().unwrap_or(false))
+        .collect();
+    let topics = alarms
+        .iter()
+        .flat_map(|alarm| alarm.alarm_actions())
+        .map(String::as_str)
+        .filter(|action| action.starts_with("arn:aws") && action.contains(":sns:"))
+        .collect();
+    let subscribed = subscribed_topics(scope, topics).await?;
     let mut by_metric: HashMap<String, Vec<String>> = HashMap::new();
-    for alarm in pages.iter().flat_map(|page| page.metric_alarms()) {
-        let notifies =
-            alarm.actions_enabled().unwrap_or(false) && !alarm.alarm_actions().is_empty();
+    for alarm in alarms {
+        let notifies = alarm
+            .alarm_actions()
+            .iter()
+            .any(|action| subscribed.contains(action));
         if let (true, Some(namespace), Some(metric)) =
             (notifies, alarm.namespace(), alarm.metric_name())
         {

@@ -38,10 +38,14 @@ pub struct CheckFile {
     /// That framework's compliance roll-up uses the check evaluated with these values.
     #[serde(default)]
     pub framework_params: BTreeMap<String, BTreeMap<String, toml::Value>>,
-    /// Requirement ids by framework, for direct mappings (`cis_aws_3_0 = ["1.10"]`) and
-    /// references to benchmarks without a catalog (`aws_fsbp`).
+    /// Benchmark recommendations this check audits (`cis_aws_5_0 = ["1.9"]`) and the AWS
+    /// Security Hub controls testing the same configuration (`aws_securityhub = ["IAM.5"]`).
     #[serde(default)]
     pub refs: BTreeMap<String, Vec<String>>,
+    /// Direct links to framework requirements, each with a strength and a reason:
+    /// `[links.pci_dss_4_0_1]` `"8.3.7" = { strength = "full", why = "..." }`.
+    #[serde(default)]
+    pub links: crate::map::Links,
     /// Where data for this check cannot come from the emulator used in tests.
     #[serde(default)]
     pub notes: Option<String>,

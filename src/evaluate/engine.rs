@@ -88,6 +88,10 @@ fn context(env: &Arc<cel::Env>, now: DateTime<Utc>) -> Context<'static, 'static>
         .expect("`days` is not a standard function");
     ctx.add_function("matches_any", matches_any)
         .expect("`matches_any` is not a standard function");
+    ctx.add_function("covers", |pattern: Arc<String>, reference: Arc<String>| {
+        super::filter_pattern::covers(&pattern, &reference)
+    })
+    .expect("`covers` is not a standard function");
     ctx
 }
 

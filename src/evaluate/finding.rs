@@ -64,6 +64,13 @@ impl Status {
             Status::NotApplicable => "NOT_APPLICABLE",
         }
     }
+
+    /// The status named by [`Status::as_str`].
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Pass, Self::Fail, Self::Error, Self::NotApplicable]
+            .into_iter()
+            .find(|s| s.as_str() == name)
+    }
 }
 
 /// The resource a finding is about.

@@ -4,6 +4,7 @@ pub mod baseline;
 pub mod catalog;
 pub mod check;
 pub mod engine;
+pub mod filter_pattern;
 pub mod finding;
 pub mod redact;
 pub mod suppress;

@@ -12,7 +12,8 @@ pub struct MetricFilter {
     pub pattern: String,
     /// Metrics the filter publishes, as `namespace/name`.
     pub metrics: Vec<String>,
-    /// Alarms on those metrics that notify someone (actions enabled, at least one action).
+    /// Alarms on those metrics that notify someone: actions enabled, and an SNS topic action with
+    /// at least one confirmed subscriber.
     pub alarms: Vec<String>,
 }
 

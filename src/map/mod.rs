@@ -1,10 +1,13 @@
 //! Mapping: each check evidences unified controls (`checks/controls.toml`); each control
 //! satisfies requirements of frameworks (`checks/frameworks/*.toml`); a check may also name
-//! framework requirements directly in its `refs`. Everything is validated on load, so an id
-//! that does not exist in its framework is an error, never a silent gap.
+//! framework requirements directly in its `[links]`, and benchmark recommendations it audits
+//! in its `refs`. Every link carries a strength and a reason (a [`Claim`]). Everything is
+//! validated on load, so an id that does not exist in its framework is an error, never a
+//! silent gap.
 
 pub mod custom;
 pub mod report;
+pub mod securityhub;
 
 use crate::builtin::{CHECKS_DIR, CONTROLS_FILE, FRAMEWORKS_DIR};
 use crate::evaluate::{Check, Finding};
@@ -13,8 +16,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Reference keys in check files that name a benchmark lockdown ships no catalog for.
-pub const REFERENCE_ONLY: &[&str] = &["aws_fsbp"];
+/// Aliases a user may type for a framework: the latest CIS AWS version lockdown ships.
+const ALIASES: &[(&str, &str)] = &[("cis", "cis_aws_5_0"), ("cis_aws", "cis_aws_5_0")];
 
 /// How far cloud configuration can evidence a requirement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -59,6 +62,39 @@ pub struct Framework {
     pub requirements: Vec<Requirement>,
 }
 
+/// How much of a requirement a link evidences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strength {
+    /// The check (or the control's checks together) evidences the automated part of the
+    /// requirement: passing it can pass the requirement outright.
+    Full,
+    /// One piece of the requirement: passing it leaves the requirement PASS_PARTIAL.
+    Partial,
+}
+
+impl Strength {
+    /// The lower-case name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Partial => "partial",
+        }
+    }
+}
+
+/// One check/control → requirement link as written in a file: a claim with its reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub strength: Strength,
+    /// One line an auditor can test: why this evidences the requirement.
+    pub why: String,
+}
+
+/// Links by framework id, then requirement id.
+pub type Links = BTreeMap<String, BTreeMap<String, Link>>;
+
 /// A unified control: one thing a company does, satisfying requirements of several frameworks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,9 +102,45 @@ pub struct Control {
     pub id: String,
     pub title: String,
     pub description: String,
-    /// Requirement ids by framework id.
-    pub requirements: BTreeMap<String, Vec<String>>,
+    /// The requirements this control satisfies, with strength and reason.
+    pub links: Links,
 }
+
+/// Where a check's link to a requirement comes from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
+pub enum Via {
+    /// Through a unified control: the control's checks together make the claim.
+    Control(String),
+    /// A link in the check file itself.
+    Check,
+    /// The check audits this benchmark recommendation (`refs`).
+    Benchmark,
+    /// A custom framework's own mapping (its file).
+    Custom(String),
+}
+
+impl std::fmt::Display for Via {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Control(id) => write!(f, "via {id}"),
+            Self::Check => f.write_str("direct"),
+            Self::Benchmark => f.write_str("benchmark audit"),
+            Self::Custom(file) => write!(f, "mapped in {file}"),
+        }
+    }
+}
+
+/// A resolved check → requirement link.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Claim {
+    pub via: Via,
+    pub strength: Strength,
+    pub why: Arc<str>,
+}
+
+/// Requirement id → the claims linking one check to it, within one framework.
+pub type Claims = BTreeMap<String, Vec<Claim>>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -98,8 +170,8 @@ impl MapError {
 pub struct Mappings {
     pub frameworks: Vec<Framework>,
     pub controls: Vec<Control>,
-    /// check id → framework id → requirement ids.
-    by_check: HashMap<String, BTreeMap<String, BTreeSet<String>>>,
+    /// check id → framework id → requirement id → claims.
+    by_check: HashMap<String, BTreeMap<String, Claims>>,
     /// check id → unified control ids.
     check_controls: HashMap<String, Arc<Vec<String>>>,
     /// check id → the `compliance` field of its findings, built once.
@@ -136,15 +208,46 @@ fn builtin_controls() -> Result<Vec<Control>, MapError> {
     Ok(parsed.controls)
 }
 
-/// Normalizes a framework id as typed by a user: `ISO27001-2022` → `iso27001_2022`.
+/// Normalizes a framework id as typed by a user: `ISO27001-2022` → `iso27001_2022`, `cis` →
+/// the latest CIS AWS catalog.
 pub fn normalize_id(id: &str) -> String {
-    id.trim().to_ascii_lowercase().replace(['-', '.'], "_")
+    let id = id.trim().to_ascii_lowercase().replace(['-', '.'], "_");
+    ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == id)
+        .map_or(id, |(_, target)| (*target).to_owned())
+}
+
+/// Text written into every benchmark-audit claim.
+const BENCHMARK_WHY: &str = "The check performs this recommendation's automated audit.";
+
+fn add_claim(claims: &mut Claims, requirement: &str, claim: Claim) {
+    let entry = claims.entry(requirement.to_owned()).or_default();
+    if !entry.contains(&claim) {
+        entry.push(claim);
+    }
+}
+
+fn claims_from(links: &BTreeMap<String, Link>, via: &Via, claims: &mut Claims) {
+    for (requirement, link) in links {
+        add_claim(
+            claims,
+            requirement,
+            Claim {
+                via: via.clone(),
+                strength: link.strength,
+                why: Arc::from(link.why.as_str()),
+            },
+        );
+    }
 }
 
 impl Mappings {
     /// Loads the built-in catalogs plus custom frameworks, and resolves the mapping of `checks`.
     pub fn load(checks: &[Check], custom_files: &[PathBuf]) -> Result<Self, MapError> {
         let mut frameworks = builtin_frameworks()?;
+        let securityhub = securityhub::Catalog::builtin()?;
+        frameworks.push(securityhub.fsbp_framework());
         let controls = builtin_controls()?;
         validate_frameworks(&frameworks)?;
         let index = RequirementIndex::new(&frameworks);
@@ -152,7 +255,7 @@ impl Mappings {
 
         let control_by_id: HashMap<&str, &Control> =
             controls.iter().map(|c| (c.id.as_str(), c)).collect();
-        let mut by_check: HashMap<String, BTreeMap<String, BTreeSet<String>>> = HashMap::new();
+        let mut by_check: HashMap<String, BTreeMap<String, Claims>> = HashMap::new();
         let mut check_controls = HashMap::new();
         for check in checks {
             let mapped = by_check.entry(check.id().to_owned()).or_default();
@@ -165,27 +268,47 @@ impl Mappings {
                         ),
                     )
                 })?;
-                for (framework, ids) in &control.requirements {
-                    mapped
-                        .entry(framework.clone())
-                        .or_default()
-                        .extend(ids.iter().cloned());
+                let via = Via::Control(control.id.clone());
+                for (framework, links) in &control.links {
+                    claims_from(links, &via, mapped.entry(framework.clone()).or_default());
                 }
             }
             for framework in check.def.framework_params.keys() {
                 index.known(framework, &check.source, "framework_params")?;
             }
-            for (framework, ids) in &check.def.refs {
-                if REFERENCE_ONLY.contains(&framework.as_str()) {
-                    continue;
+            for (framework, links) in &check.def.links {
+                for (id, link) in links {
+                    index.require(framework, id, &check.source, "links")?;
+                    require_reason(link, &check.source, &format!("links.{framework}.{id}"))?;
                 }
+                claims_from(
+                    links,
+                    &Via::Check,
+                    mapped.entry(framework.clone()).or_default(),
+                );
+            }
+            for (key, ids) in &check.def.refs {
+                let (framework, ids) = if key == securityhub::REFS_KEY {
+                    securityhub.require_all(ids, &check.source)?;
+                    (securityhub::FSBP_ID, securityhub.in_fsbp(ids))
+                } else {
+                    for id in ids {
+                        index.require(key, id, &check.source, "refs")?;
+                    }
+                    (key.as_str(), ids.iter().map(String::as_str).collect())
+                };
+                let claims = mapped.entry(framework.to_owned()).or_default();
                 for id in ids {
-                    index.require(framework, id, &check.source, "refs")?;
+                    add_claim(
+                        claims,
+                        id,
+                        Claim {
+                            via: Via::Benchmark,
+                            strength: Strength::Full,
+                            why: Arc::from(BENCHMARK_WHY),
+                        },
+                    );
                 }
-                mapped
-                    .entry(framework.clone())
-                    .or_default()
-                    .extend(ids.iter().cloned());
             }
             check_controls.insert(check.id().to_owned(), Arc::new(check.def.controls.clone()));
         }
@@ -215,7 +338,8 @@ impl Mappings {
             .map(|(check, mapped)| {
                 let compliance = mapped
                     .iter()
-                    .map(|(fw, ids)| (fw.clone(), ids.iter().cloned().collect()))
+                    .filter(|(_, claims)| !claims.is_empty())
+                    .map(|(fw, claims)| (fw.clone(), claims.keys().cloned().collect()))
                     .collect();
                 (check.clone(), Arc::new(compliance))
             })
@@ -234,6 +358,7 @@ impl Mappings {
     ) -> Result<(), MapError> {
         for requirement in &framework.requirements {
             let mut evidencing: BTreeSet<&str> = BTreeSet::new();
+            let via = Via::Custom(file.to_owned());
             for target in &requirement.maps_to {
                 let by_control: Vec<&str> = checks
                     .iter()
@@ -266,7 +391,7 @@ impl Mappings {
                     &format!("requirement `{}` references", requirement.id),
                 )?;
                 for (check, mapped) in &self.by_check {
-                    if mapped.get(&fw).is_some_and(|ids| ids.contains(id))
+                    if mapped.get(&fw).is_some_and(|ids| ids.contains_key(id))
                         && let Some(check) = checks.iter().find(|c| c.id() == check)
                     {
                         evidencing.insert(check.id());
@@ -274,12 +399,21 @@ impl Mappings {
                 }
             }
             for check in evidencing {
-                self.by_check
+                let claims = self
+                    .by_check
                     .entry(check.to_owned())
                     .or_default()
                     .entry(framework.id.clone())
-                    .or_default()
-                    .insert(requirement.id.clone());
+                    .or_default();
+                add_claim(
+                    claims,
+                    &requirement.id,
+                    Claim {
+                        via: via.clone(),
+                        strength: Strength::Full,
+                        why: Arc::from("The company's own mapping (maps_to / references)."),
+                    },
+                );
             }
         }
         Ok(())
@@ -306,9 +440,34 @@ impl Mappings {
             .collect()
     }
 
-    /// Requirement ids of `framework` that `check_id` evidences.
-    pub fn requirements_of(&self, check_id: &str, framework: &str) -> Option<&BTreeSet<String>> {
+    /// The requirements of `framework` that `check_id` evidences, with the claims behind each.
+    pub fn requirements_of(&self, check_id: &str, framework: &str) -> Option<&Claims> {
         self.by_check.get(check_id)?.get(framework)
+    }
+
+    /// The claims linking `check_id` to one requirement (empty when it is not linked).
+    pub fn claims(&self, check_id: &str, framework: &str, requirement: &str) -> &[Claim] {
+        self.requirements_of(check_id, framework)
+            .and_then(|claims| claims.get(requirement))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Checks that make a `full` claim on `requirement` through `via`: all of them must pass
+    /// for that claim to evidence the requirement.
+    pub fn full_claimants<'m>(
+        &'m self,
+        framework: &'m str,
+        requirement: &'m str,
+        via: &'m Via,
+    ) -> impl Iterator<Item = &'m str> + 'm {
+        self.by_check.iter().filter_map(move |(check, mapped)| {
+            mapped
+                .get(framework)?
+                .get(requirement)?
+                .iter()
+                .any(|c| &c.via == via && c.strength == Strength::Full)
+                .then_some(check.as_str())
+        })
     }
 
     /// Fills in each finding's unified controls and framework requirements.
@@ -409,6 +568,17 @@ fn validate_frameworks(frameworks: &[Framework]) -> Result<(), MapError> {
     Ok(())
 }
 
+/// A link without a reason is a claim nobody can test.
+fn require_reason(link: &Link, file: &str, context: &str) -> Result<(), MapError> {
+    if link.why.trim().len() < 20 {
+        return Err(MapError::new(
+            file,
+            format!("{context}: `why` must give the reason for the link in a sentence"),
+        ));
+    }
+    Ok(())
+}
+
 fn validate_controls(controls: &[Control], index: &RequirementIndex) -> Result<(), MapError> {
     let mut seen = BTreeSet::new();
     for control in controls {
@@ -418,13 +588,14 @@ fn validate_controls(controls: &[Control], index: &RequirementIndex) -> Result<(
                 format!("duplicate control id `{}`", control.id),
             ));
         }
-        for (framework, ids) in &control.requirements {
-            for id in ids {
-                index.require(
-                    framework,
-                    id,
+        for (framework, links) in &control.links {
+            for (id, link) in links {
+                let context = format!("control `{}`", control.id);
+                index.require(framework, id, "checks/controls.toml", &context)?;
+                require_reason(
+                    link,
                     "checks/controls.toml",
-                    &format!("control `{}`", control.id),
+                    &format!("{context} → {framework} {id}"),
                 )?;
             }
         }
@@ -452,6 +623,7 @@ mod tests {
             ("iso27001_2022", 93),
             ("iso27001_2013", 114),
             ("cis_aws_3_0", 62),
+            ("cis_aws_5_0", 63),
             ("nist_csf_2_0", 106),
             ("hipaa_security", 41),
             ("sox_itgc", 17),
@@ -469,6 +641,20 @@ mod tests {
             .filter(|r| r.automation == Automation::Manual)
             .count();
         assert_eq!(manual, 8, "CIS AWS 3.0 has 8 manual recommendations");
+        let cis5 = mappings.framework("cis").unwrap();
+        assert_eq!(
+            cis5.id, "cis_aws_5_0",
+            "`cis` is the latest CIS AWS version"
+        );
+        let manual = cis5
+            .requirements
+            .iter()
+            .filter(|r| r.automation == Automation::Manual)
+            .count();
+        // 25 manual in the benchmark, plus 3.1, 3.4, 4.1 and 5.1.2 where the sources disagree.
+        assert_eq!(manual, 29);
+        assert!(cis5.requirements.iter().any(|r| r.id == "1.10"));
+        assert!(!cis5.requirements.iter().any(|r| r.id == "1.22"));
         let pci = mappings.framework("pci_dss_4_0_1").unwrap();
         let sections = pci
             .requirements
@@ -483,6 +669,89 @@ mod tests {
                 .iter()
                 .any(|old| r.id.starts_with(old))
         }));
+    }
+
+    /// A link is a claim an auditor will test: each one carries its reason, and no check is
+    /// forced into a framework it does not evidence.
+    #[test]
+    fn every_link_has_a_reason() {
+        let (catalog, mappings) = builtin();
+        let mut links = 0;
+        for check in &catalog.checks {
+            for framework in &mappings.frameworks {
+                for (requirement, claims) in mappings
+                    .requirements_of(check.id(), &framework.id)
+                    .into_iter()
+                    .flatten()
+                {
+                    assert!(!claims.is_empty());
+                    for claim in claims {
+                        links += 1;
+                        assert!(
+                            claim.why.len() >= 20 && claim.why.ends_with('.'),
+                            "{} → {} {requirement}: {:?}",
+                            check.id(),
+                            framework.id,
+                            claim.why
+                        );
+                    }
+                }
+            }
+        }
+        assert!(links > 500, "{links}");
+        let mut control = mappings.controls[0].clone();
+        control
+            .links
+            .values_mut()
+            .next()
+            .unwrap()
+            .values_mut()
+            .next()
+            .unwrap()
+            .why = "".into();
+        let index = RequirementIndex::new(&mappings.frameworks);
+        let err = validate_controls(&[control], &index)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`why` must give the reason"), "{err}");
+    }
+
+    /// PCI 8.3.6 passes outright only when every check of its `full` link passed; without one
+    /// of them (excluded from the run), the passing rest is only part of the evidence.
+    #[test]
+    fn a_full_link_needs_all_its_checks() {
+        let (catalog, mappings) = builtin();
+        let pci = mappings.framework("pci_dss_4_0_1").unwrap();
+        let snapshot = crate::inventory::synthetic::snapshot(5, 1);
+        let password_checks: Vec<&Check> = catalog
+            .checks
+            .iter()
+            .filter(|c| c.def.controls.iter().any(|id| id == "UC-IAM-11"))
+            .collect();
+        assert_eq!(password_checks.len(), 3);
+        let status = |checks: &[&Check]| {
+            let mut findings = crate::evaluate::evaluate(
+                &snapshot,
+                checks,
+                &catalog.env,
+                snapshot.collection.finished_at,
+            );
+            for finding in &mut findings {
+                finding.status = crate::evaluate::Status::Pass;
+            }
+            let report = report::framework_report(&mappings, pci, &findings, &[]);
+            report
+                .requirements
+                .iter()
+                .find(|r| r.id == "8.3.6")
+                .unwrap()
+                .status
+        };
+        assert_eq!(status(&password_checks), report::RequirementStatus::Pass);
+        assert_eq!(
+            status(&password_checks[..2]),
+            report::RequirementStatus::PassPartial
+        );
     }
 
     #[test]
@@ -692,7 +961,7 @@ mod tests {
             let requirements: Vec<&String> = mappings
                 .requirements_of(check, framework)
                 .into_iter()
-                .flatten()
+                .flat_map(|claims| claims.keys())
                 .collect();
             assert_eq!(
                 requirements.iter().any(|r| *r == requirement),
@@ -723,10 +992,15 @@ mod tests {
     fn unknown_requirement_ids_are_rejected() {
         let (_, mappings) = builtin();
         let index = RequirementIndex::new(&mappings.frameworks);
+        let link = Link {
+            strength: Strength::Partial,
+            why: "A reason long enough to be one.".into(),
+        };
         let mut control = mappings.controls[0].clone();
-        control
-            .requirements
-            .insert("iso27001_2013".into(), vec!["A.9.2.K".into()]);
+        control.links.insert(
+            "iso27001_2013".into(),
+            BTreeMap::from([("A.9.2.K".into(), link.clone())]),
+        );
         let err = validate_controls(&[control.clone()], &index)
             .unwrap_err()
             .to_string();
@@ -734,10 +1008,11 @@ mod tests {
             err.contains("`A.9.2.K` is not a requirement of `iso27001_2013`"),
             "{err}"
         );
-        control.requirements.clear();
-        control
-            .requirements
-            .insert("nist_csf_1_1".into(), vec!["PR.AC-1".into()]);
+        control.links.clear();
+        control.links.insert(
+            "nist_csf_1_1".into(),
+            BTreeMap::from([("PR.AC-1".into(), link)]),
+        );
         let err = validate_controls(&[control], &index)
             .unwrap_err()
             .to_string();
@@ -763,6 +1038,8 @@ mod tests {
         assert_eq!(*mfa.controls, vec!["UC-IAM-02"]);
         assert_eq!(mfa.compliance["soc2"], vec!["CC6.1"]);
         assert_eq!(mfa.compliance["cis_aws_3_0"], vec!["1.10"]);
+        assert_eq!(mfa.compliance["cis_aws_5_0"], vec!["1.9"]);
+        assert_eq!(mfa.compliance["aws_fsbp"], vec!["IAM.5"]);
         assert!(mfa.compliance["pci_dss_4_0_1"].contains(&"8.4.2".to_owned()));
     }
 }

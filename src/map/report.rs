@@ -1,7 +1,7 @@
 //! Compliance roll-up: per framework requirement, the status of the automated evidence, the
 //! checks and failing resources behind it, and coverage figures.
 
-use super::{Automation, Framework, Mappings};
+use super::{Automation, Claim, Framework, Mappings, Strength};
 use crate::evaluate::{Finding, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -15,10 +15,11 @@ pub enum RequirementStatus {
     /// No failure, but some evidence could not be collected.
     Error,
     /// Every evidencing result passed, but the checks cover only part of the requirement
-    /// (catalogued `partial` or `manual`): manual evidence is still needed. Never a bare PASS.
+    /// (catalogued `partial` or `manual`, or linked only `partial`ly): manual evidence is still
+    /// needed. Never a bare PASS.
     PassPartial,
-    /// Every evidencing result passed, and the requirement is one the checks can evidence
-    /// fully (catalogued `automated`).
+    /// Every evidencing result passed, the requirement is one the checks can evidence fully
+    /// (catalogued `automated`), and a `full` link's checks all passed.
     Pass,
     /// The evidencing checks did not apply to any resource.
     NotApplicable,
@@ -50,6 +51,8 @@ pub struct CheckEvidence {
     pub not_applicable: usize,
     /// ARNs of resources failing (or in error for) this check.
     pub failing_resources: Vec<String>,
+    /// Why this check evidences the requirement, and how much of it.
+    pub links: Vec<Claim>,
 }
 
 /// One requirement's status and evidence.
@@ -81,9 +84,10 @@ pub struct FrameworkReport {
     pub requirements: Vec<RequirementResult>,
 }
 
-fn evidence_for(check_id: &str, findings: &[&Finding]) -> CheckEvidence {
+fn evidence_for(check_id: &str, findings: &[&Finding], links: &[Claim]) -> CheckEvidence {
     let mut evidence = CheckEvidence {
         check_id: check_id.to_owned(),
+        links: links.to_vec(),
         ..Default::default()
     };
     for finding in findings {
@@ -102,13 +106,33 @@ fn evidence_for(check_id: &str, findings: &[&Finding]) -> CheckEvidence {
     evidence
 }
 
-fn status_of(checks: &[CheckEvidence], automation: Automation) -> RequirementStatus {
+/// Whether some `full` claim is evidenced: every check making it through the same path ran and
+/// none failed (failures are judged before this matters).
+fn fully_evidenced(
+    mappings: &Mappings,
+    framework: &str,
+    requirement: &str,
+    checks: &[CheckEvidence],
+) -> bool {
+    let ran = |check: &str| checks.iter().any(|c| c.check_id == check);
+    checks
+        .iter()
+        .flat_map(|c| &c.links)
+        .filter(|claim| claim.strength == Strength::Full)
+        .any(|claim| {
+            mappings
+                .full_claimants(framework, requirement, &claim.via)
+                .all(ran)
+        })
+}
+
+fn status_of(checks: &[CheckEvidence], automation: Automation, full: bool) -> RequirementStatus {
     let total = |f: fn(&CheckEvidence) -> usize| checks.iter().map(f).sum::<usize>();
     if total(|c| c.fail) > 0 {
         RequirementStatus::Fail
     } else if total(|c| c.error) > 0 {
         RequirementStatus::Error
-    } else if total(|c| c.pass) > 0 && automation != Automation::Automated {
+    } else if total(|c| c.pass) > 0 && (automation != Automation::Automated || !full) {
         RequirementStatus::PassPartial
     } else if total(|c| c.pass) > 0 {
         RequirementStatus::Pass
@@ -146,18 +170,17 @@ pub fn framework_report(
         .map(|requirement| {
             let checks: Vec<CheckEvidence> = by_check
                 .iter()
-                .filter(|(check_id, _)| {
-                    mappings
-                        .requirements_of(check_id, &framework.id)
-                        .is_some_and(|ids| ids.contains(&requirement.id))
+                .filter_map(|(check_id, findings)| {
+                    let links = mappings.claims(check_id, &framework.id, &requirement.id);
+                    (!links.is_empty()).then(|| evidence_for(check_id, findings, links))
                 })
-                .map(|(check_id, findings)| evidence_for(check_id, findings))
                 .collect();
+            let full = fully_evidenced(mappings, &framework.id, &requirement.id, &checks);
             RequirementResult {
                 id: requirement.id.clone(),
                 title: requirement.title.clone(),
                 automation: requirement.automation,
-                status: status_of(&checks, requirement.automation),
+                status: status_of(&checks, requirement.automation, full),
                 checks,
             }
         })
@@ -199,27 +222,32 @@ mod tests {
     fn a_requirement_passes_outright_only_where_the_checks_can_evidence_all_of_it() {
         let passing = [evidence(3, 0, 0)];
         assert_eq!(
-            status_of(&passing, Automation::Automated),
+            status_of(&passing, Automation::Automated, true),
             RequirementStatus::Pass
         );
+        // Only partial links passed: one piece of the requirement is not all of it.
         assert_eq!(
-            status_of(&passing, Automation::Partial),
+            status_of(&passing, Automation::Automated, false),
             RequirementStatus::PassPartial
         );
         assert_eq!(
-            status_of(&passing, Automation::Manual),
+            status_of(&passing, Automation::Partial, true),
             RequirementStatus::PassPartial
         );
         assert_eq!(
-            status_of(&[evidence(3, 1, 0)], Automation::Partial),
+            status_of(&passing, Automation::Manual, true),
+            RequirementStatus::PassPartial
+        );
+        assert_eq!(
+            status_of(&[evidence(3, 1, 0)], Automation::Partial, true),
             RequirementStatus::Fail
         );
         assert_eq!(
-            status_of(&[evidence(3, 0, 1)], Automation::Automated),
+            status_of(&[evidence(3, 0, 1)], Automation::Automated, true),
             RequirementStatus::Error
         );
         assert_eq!(
-            status_of(&[], Automation::Partial),
+            status_of(&[], Automation::Partial, false),
             RequirementStatus::Manual
         );
         assert_eq!(RequirementStatus::PassPartial.as_str(), "PASS_PARTIAL");

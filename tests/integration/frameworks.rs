@@ -172,7 +172,7 @@ fn bad_framework_input_is_a_usage_error() {
     let unknown = run(lockdown().args(["scan", "--demo", "--framework", "hitrust"]));
     assert_usage_error(
         &unknown,
-        &["unknown framework `hitrust`; known frameworks: cis_aws_3_0"],
+        &["unknown framework `hitrust`; known frameworks: aws_fsbp, cis_aws_3_0, cis_aws_5_0"],
     );
 }
 
@@ -192,6 +192,25 @@ fn frameworks_commands_browse_catalogs_and_coverage() {
         text.contains("1.10") && text.contains("← iam_user_console_mfa"),
         "{text}"
     );
+    // One requirement: each check's link with its strength, path and reason.
+    let show = run(lockdown().args(["frameworks", "show", "pci_dss_4_0_1", "8.3.6"]));
+    assert_eq!(show.status.code(), Some(0), "{}", describe(&show));
+    let text = String::from_utf8_lossy(&show.stdout);
+    assert!(
+        text.contains("← iam_password_policy_min_length  [full, via UC-IAM-11]")
+            && text.contains("Minimum length (12 under PCI's framework_params)")
+            && !text.contains("iam_password_policy_symbol"),
+        "{text}"
+    );
+    let cis = run(lockdown().args(["frameworks", "show", "cis", "1.9"]));
+    let text = String::from_utf8_lossy(&cis.stdout);
+    assert!(
+        text.contains("CIS Amazon Web Services Foundations Benchmark — 5.0.0")
+            && text.contains("← iam_user_console_mfa  [full, benchmark audit]"),
+        "{text}"
+    );
+    let missing = run(lockdown().args(["frameworks", "show", "soc2", "CC99.9"]));
+    assert_usage_error(&missing, &["`CC99.9` is not a requirement of `soc2`"]);
 
     let coverage = run(lockdown().args(["frameworks", "coverage"]));
     let text = String::from_utf8_lossy(&coverage.stdout);

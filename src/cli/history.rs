@@ -1,0 +1,270 @@
+//! `lockdown history ...`: import results into the scan history and ask it what auditors ask.
+
+use super::{Failure, exit};
+use crate::evaluate::Finding;
+use crate::history::{FindingColumn, RunMeta, Store, period};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Where the history lives.
+#[derive(Debug, Args)]
+pub struct DatabaseArg {
+    /// The history database [default: $XDG_STATE_HOME/lockdown/history.db, else
+    /// ~/.local/state/lockdown/history.db].
+    #[arg(long, value_name = "PATH", global = true)]
+    pub db: Option<PathBuf>,
+}
+
+impl DatabaseArg {
+    fn open(&self) -> Result<Store, Failure> {
+        let path = self.db.clone().unwrap_or_else(Store::default_path);
+        Store::open(&path).map_err(|e| Failure::runtime(e.to_string()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PeriodFormat {
+    Md,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Record results files (`scan --format json --output FILE`) in the history, oldest first.
+    /// Importing a run already recorded changes nothing.
+    Import {
+        /// Results files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List the runs of a period and the days with no run (evidence gaps).
+    Runs {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: NaiveDate,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: NaiveDate,
+    },
+    /// The status timeline of one finding (its id from the results).
+    Finding { id: String },
+    /// The status timelines of every finding about one resource.
+    Resource { arn: String },
+    /// The status timelines of every finding of one check.
+    Check { id: String },
+    /// Per requirement over a period: runs, pass rate, exceptions, time to remediate, gaps.
+    Report {
+        /// Framework id, e.g. `soc2`.
+        #[arg(long)]
+        framework: String,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: NaiveDate,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: NaiveDate,
+        #[arg(long, value_enum, default_value_t = PeriodFormat::Md)]
+        format: PeriodFormat,
+    },
+    /// Delete runs older than a retention period, e.g. `--keep 400d`.
+    Prune {
+        #[arg(long, value_name = "DAYS", value_parser = parse_days)]
+        keep: i64,
+    },
+}
+
+fn parse_days(text: &str) -> Result<i64, String> {
+    text.strip_suffix('d')
+        .unwrap_or(text)
+        .parse::<i64>()
+        .ok()
+        .filter(|d| *d > 0)
+        .ok_or_else(|| format!("`{text}` is not a number of days such as 400d"))
+}
+
+/// The parts of a results file the history keeps.
+#[derive(Deserialize)]
+struct SavedRun {
+    account: SavedAccount,
+    #[serde(default)]
+    regions: Vec<String>,
+    collection: SavedCollection,
+    #[serde(default)]
+    parameters: serde_json::Value,
+    #[serde(default)]
+    collection_errors: Vec<serde_json::Value>,
+    findings: Vec<Finding>,
+}
+
+#[derive(Deserialize)]
+struct SavedAccount {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct SavedCollection {
+    started_at: DateTime<Utc>,
+    finished_at: DateTime<Utc>,
+    lockdown_version: String,
+}
+
+fn read_run(path: &Path) -> Result<(RunMeta, Vec<Finding>), Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+    let saved: SavedRun = serde_json::from_str(&text).map_err(|e| {
+        Failure::usage(format!(
+            "{}: not a lockdown results file: {e}",
+            path.display()
+        ))
+    })?;
+    let mut accounts: Vec<String> = saved
+        .findings
+        .iter()
+        .map(|f| f.resource.account_id.clone())
+        .collect();
+    accounts.push(saved.account.id);
+    accounts.sort();
+    accounts.dedup();
+    let meta = RunMeta {
+        started_at: saved.collection.started_at,
+        finished_at: saved.collection.finished_at,
+        accounts,
+        regions: saved.regions,
+        lockdown_version: saved.collection.lockdown_version,
+        check_ids: saved
+            .findings
+            .iter()
+            .map(|f| f.check_id.to_string())
+            .collect(),
+        parameters: saved.parameters,
+        collection_errors: saved.collection_errors.len(),
+    };
+    Ok((meta, saved.findings))
+}
+
+fn print_timeline(store: &Store, id: &str, label: &str) -> Result<(), Failure> {
+    let segments = store
+        .timeline(id)
+        .map_err(|e| Failure::runtime(e.to_string()))?;
+    out!("{label}");
+    for s in segments {
+        out!(
+            "  {:<14} {} → {}  (runs {}–{})",
+            s.status,
+            s.first_seen.to_rfc3339(),
+            s.last_seen.to_rfc3339(),
+            s.first_run,
+            s.last_run
+        );
+    }
+    Ok(())
+}
+
+/// Runs a `history` subcommand.
+pub fn run(command: HistoryCommand, db: &DatabaseArg) -> Result<u8, Failure> {
+    let runtime = |e: crate::history::HistoryError| Failure::runtime(e.to_string());
+    let mut store = db.open()?;
+    match command {
+        HistoryCommand::Import { files } => {
+            let mut runs = files
+                .iter()
+                .map(|path| read_run(path).map(|run| (path, run)))
+                .collect::<Result<Vec<_>, _>>()?;
+            runs.sort_by_key(|(_, (meta, _))| meta.started_at);
+            for (path, (meta, findings)) in runs {
+                let (recorded, _) = store.record(&meta, &findings).map_err(runtime)?;
+                out!(
+                    "{}: run {} {}",
+                    path.display(),
+                    recorded.run,
+                    if recorded.inserted {
+                        format!(
+                            "recorded ({} findings, {} status changes)",
+                            recorded.findings, recorded.segments_opened
+                        )
+                    } else {
+                        "already recorded".to_owned()
+                    }
+                );
+            }
+        }
+        HistoryCommand::Runs { from, to } => {
+            let runs = store.runs(from, to).map_err(runtime)?;
+            for run in &runs {
+                out!(
+                    "{}  {}  accounts {}  findings {}  collection errors {}  checks {}",
+                    run.started_at.to_rfc3339(),
+                    run.id,
+                    run.accounts.join(","),
+                    run.findings,
+                    run.collection_errors,
+                    run.checks_digest
+                );
+            }
+            let days: std::collections::BTreeSet<NaiveDate> =
+                runs.iter().map(|r| r.started_at.date_naive()).collect();
+            let gaps: Vec<String> = from
+                .iter_days()
+                .take_while(|d| *d <= to)
+                .filter(|d| !days.contains(d))
+                .map(|d| d.to_string())
+                .collect();
+            out!(
+                "{} runs; {} days without a run (evidence gaps){}",
+                runs.len(),
+                gaps.len(),
+                if gaps.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", gaps.join(", "))
+                }
+            );
+        }
+        HistoryCommand::Finding { id } => print_timeline(&store, &id, &id)?,
+        HistoryCommand::Resource { arn } => {
+            for (id, check, _) in store
+                .findings_where(FindingColumn::Resource, &arn)
+                .map_err(runtime)?
+            {
+                print_timeline(&store, &id, &format!("{check} ({id})"))?;
+            }
+        }
+        HistoryCommand::Check { id } => {
+            for (finding, _, arn) in store
+                .findings_where(FindingColumn::Check, &id)
+                .map_err(runtime)?
+            {
+                print_timeline(&store, &finding, &format!("{arn} ({finding})"))?;
+            }
+        }
+        HistoryCommand::Report {
+            framework,
+            from,
+            to,
+            format,
+        } => {
+            let catalog = crate::pipeline::load_catalog(&[], &[], &[])
+                .map_err(|e| Failure::usage(e.to_string()))?;
+            let mappings =
+                crate::map::Mappings::load(&catalog.checks, &[]).map_err(Failure::usage)?;
+            let framework = mappings
+                .resolve(std::slice::from_ref(&framework))
+                .map_err(Failure::usage)?[0];
+            let report = period::report(&store, framework, from, to).map_err(runtime)?;
+            match format {
+                PeriodFormat::Md => out_raw!("{}", report.markdown()),
+                PeriodFormat::Json => out!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).map_err(Failure::runtime)?
+                ),
+            }
+        }
+        HistoryCommand::Prune { keep } => {
+            let before = Utc::now() - chrono::Duration::days(keep);
+            let deleted = store.prune(before).map_err(runtime)?;
+            out!(
+                "deleted {deleted} runs started before {}",
+                before.to_rfc3339()
+            );
+        }
+    }
+    Ok(exit::OK)
+}

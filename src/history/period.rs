@@ -1,0 +1,339 @@
+//! The period report an auditor tests a SOC 2 Type II (or ISO surveillance, SOX ITGC) period
+//! with: per requirement, the runs in the period (the population), the share in which its
+//! automated evidence passed, every exception with when it started and was resolved, time to
+//! remediate by severity, and the days with no run (evidence gaps).
+
+use super::{HistoryError, Store, sqlite, time};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// One exception: a finding that failed during the period.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exception {
+    pub finding_id: String,
+    pub check_id: String,
+    pub resource_arn: String,
+    pub severity: String,
+    pub first_seen_fail: DateTime<Utc>,
+    /// When a run first saw it pass again (none while still failing at the period's end).
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub duration_hours: Option<i64>,
+    /// Who accepted the risk, where a suppression covered it.
+    pub suppressed_by: Option<String>,
+}
+
+/// One requirement over the period.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequirementPeriod {
+    pub id: String,
+    pub title: String,
+    /// Runs in the period in which some check evidencing the requirement had a result.
+    pub population: usize,
+    /// Of those, runs in which every evidencing result passed or was not applicable.
+    pub passed: usize,
+    pub pass_rate: Option<f64>,
+    pub exceptions: Vec<Exception>,
+}
+
+/// Median and 90th percentile of time to remediate, in hours.
+#[derive(Debug, Clone, Serialize)]
+pub struct Remediation {
+    pub resolved: usize,
+    pub median_hours: i64,
+    pub p90_hours: i64,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeriodReport {
+    pub framework: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Runs in the period (the population an auditor samples from).
+    pub runs: usize,
+    /// Days in the period with no recorded run.
+    pub evidence_gaps: Vec<NaiveDate>,
+    pub requirements: Vec<RequirementPeriod>,
+    /// Time to remediate by severity, over exceptions resolved in the period.
+    pub time_to_remediate: BTreeMap<String, Remediation>,
+}
+
+struct SegmentRow {
+    finding_id: String,
+    status: String,
+    first_run: i64,
+    last_run: i64,
+}
+
+/// Builds the report of `framework` (its requirement ids and titles) over `[from, to]`.
+pub fn report(
+    store: &Store,
+    framework: &crate::map::Framework,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<PeriodReport, HistoryError> {
+    let err = sqlite(store.path());
+    let runs = store.runs(from, to)?;
+    let run_days: BTreeSet<NaiveDate> = runs.iter().map(|r| r.started_at.date_naive()).collect();
+    let evidence_gaps = from
+        .iter_days()
+        .take_while(|day| *day <= to)
+        .filter(|day| !run_days.contains(day))
+        .collect();
+    let index: HashMap<i64, usize> = runs.iter().enumerate().map(|(i, r)| (r.seq, i)).collect();
+    let (first, last) = match (runs.first(), runs.last()) {
+        (Some(a), Some(b)) => (a.seq, b.seq),
+        _ => (0, -1),
+    };
+
+    // The findings evidencing each requirement of this framework.
+    let conn = store.conn();
+    let mut by_requirement: HashMap<String, Vec<String>> = HashMap::new();
+    let mut meta: HashMap<String, (String, String, String)> = HashMap::new();
+    {
+        let mut query = conn
+            .prepare("SELECT id, check_id, resource_arn, severity, compliance FROM findings")
+            .map_err(&err)?;
+        let rows = query
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(&err)?;
+        for row in rows {
+            let (id, check, arn, severity, compliance) = row.map_err(&err)?;
+            let compliance: BTreeMap<String, Vec<String>> =
+                serde_json::from_str(&compliance).unwrap_or_default();
+            let Some(requirements) = compliance.get(&framework.id) else {
+                continue;
+            };
+            for requirement in requirements {
+                by_requirement
+                    .entry(requirement.clone())
+                    .or_default()
+                    .push(id.clone());
+            }
+            meta.insert(id, (check, arn, severity));
+        }
+    }
+    // Their segments overlapping the period, and every later segment (to find resolutions).
+    let mut segments: HashMap<String, Vec<SegmentRow>> = HashMap::new();
+    {
+        let mut query = conn
+            .prepare(
+                "SELECT finding_id, status, first_run, last_run FROM segments
+                 WHERE last_run >= ?1 ORDER BY first_run",
+            )
+            .map_err(&err)?;
+        let rows = query
+            .query_map([first], |row| {
+                Ok(SegmentRow {
+                    finding_id: row.get(0)?,
+                    status: row.get(1)?,
+                    first_run: row.get(2)?,
+                    last_run: row.get(3)?,
+                })
+            })
+            .map_err(&err)?;
+        for row in rows {
+            let row = row.map_err(&err)?;
+            if meta.contains_key(&row.finding_id) {
+                segments
+                    .entry(row.finding_id.clone())
+                    .or_default()
+                    .push(row);
+            }
+        }
+    }
+    let run_time = |seq: i64| -> Result<DateTime<Utc>, HistoryError> {
+        conn.query_row("SELECT started_at FROM runs WHERE seq = ?1", [seq], |row| {
+            row.get::<_, String>(0)
+        })
+        .map(|t| time(&t))
+        .map_err(&err)
+    };
+    let suppressed_by = |finding: &str| -> Result<Option<String>, HistoryError> {
+        use rusqlite::OptionalExtension;
+        conn.query_row(
+            "SELECT owner FROM suppressions WHERE finding_id = ?1 AND run BETWEEN ?2 AND ?3
+             ORDER BY run DESC LIMIT 1",
+            rusqlite::params![finding, first, last],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(&err)
+    };
+
+    let mut requirements = Vec::new();
+    let mut durations: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let mut counted = BTreeSet::new();
+    for requirement in &framework.requirements {
+        let findings = by_requirement
+            .get(&requirement.id)
+            .map_or(&[][..], |f| &f[..]);
+        // Per run of the period: how many evidencing findings failed, and how many had a result.
+        let mut failing = vec![0i64; runs.len() + 1];
+        let mut present = vec![0i64; runs.len() + 1];
+        let mut exceptions = Vec::new();
+        for finding in findings {
+            let Some(rows) = segments.get(finding) else {
+                continue;
+            };
+            for (i, segment) in rows.iter().enumerate() {
+                let (lo, hi) = (segment.first_run.max(first), segment.last_run.min(last));
+                if lo > hi {
+                    continue;
+                }
+                let (Some(&a), Some(&b)) = (index.get(&lo), index.get(&hi)) else {
+                    continue;
+                };
+                present[a] += 1;
+                present[b + 1] -= 1;
+                if segment.status == "FAIL" || segment.status == "ERROR" {
+                    failing[a] += 1;
+                    failing[b + 1] -= 1;
+                }
+                if segment.status != "FAIL" {
+                    continue;
+                }
+                let (check, arn, severity) = &meta[finding];
+                let first_seen = run_time(segment.first_run)?;
+                let resolved_at = match rows.get(i + 1) {
+                    Some(next) if next.status != "FAIL" => Some(run_time(next.first_run)?),
+                    _ => None,
+                };
+                let duration_hours = resolved_at.map(|r| (r - first_seen).num_hours());
+                if let Some(hours) = duration_hours
+                    && counted.insert((finding.clone(), segment.first_run))
+                {
+                    durations.entry(severity.clone()).or_default().push(hours);
+                }
+                exceptions.push(Exception {
+                    finding_id: finding.clone(),
+                    check_id: check.clone(),
+                    resource_arn: arn.clone(),
+                    severity: severity.clone(),
+                    first_seen_fail: first_seen,
+                    resolved_at,
+                    duration_hours,
+                    suppressed_by: suppressed_by(finding)?,
+                });
+            }
+        }
+        let (mut population, mut passed, mut fail_now, mut present_now) = (0, 0, 0, 0);
+        for run in 0..runs.len() {
+            fail_now += failing[run];
+            present_now += present[run];
+            if present_now > 0 {
+                population += 1;
+                if fail_now == 0 {
+                    passed += 1;
+                }
+            }
+        }
+        exceptions.sort_by(|a, b| a.first_seen_fail.cmp(&b.first_seen_fail));
+        requirements.push(RequirementPeriod {
+            id: requirement.id.clone(),
+            title: requirement.title.clone(),
+            population,
+            passed,
+            pass_rate: (population > 0).then(|| passed as f64 / population as f64),
+            exceptions,
+        });
+    }
+    let time_to_remediate = durations
+        .into_iter()
+        .map(|(severity, mut hours)| {
+            hours.sort_unstable();
+            let at = |q: f64| hours[((hours.len() - 1) as f64 * q).round() as usize];
+            let summary = Remediation {
+                resolved: hours.len(),
+                median_hours: at(0.5),
+                p90_hours: at(0.9),
+            };
+            (severity, summary)
+        })
+        .collect();
+    Ok(PeriodReport {
+        framework: framework.id.clone(),
+        from,
+        to,
+        runs: runs.len(),
+        evidence_gaps,
+        requirements,
+        time_to_remediate,
+    })
+}
+
+impl PeriodReport {
+    /// The report as Markdown, for the audit file.
+    pub fn markdown(&self) -> String {
+        use std::fmt::Write;
+        let mut out = format!(
+            "# {} evidence, {} to {}\n\n{} runs in the period; {} days without a run (evidence gaps){}\n\n",
+            self.framework,
+            self.from,
+            self.to,
+            self.runs,
+            self.evidence_gaps.len(),
+            if self.evidence_gaps.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ": {}",
+                    self.evidence_gaps
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        );
+        out.push_str("| requirement | population | passed | pass rate | exceptions |\n| --- | ---: | ---: | ---: | ---: |\n");
+        for r in self.requirements.iter().filter(|r| r.population > 0) {
+            let _ = writeln!(
+                out,
+                "| {} {} | {} | {} | {} | {} |",
+                r.id,
+                r.title,
+                r.population,
+                r.passed,
+                r.pass_rate
+                    .map_or("-".to_owned(), |p| format!("{:.1}%", p * 100.0)),
+                r.exceptions.len()
+            );
+        }
+        out.push_str("\n## Exceptions\n\n| requirement | check | resource | severity | first seen FAIL | resolved | hours | suppressed by |\n| --- | --- | --- | --- | --- | --- | ---: | --- |\n");
+        for r in &self.requirements {
+            for e in &r.exceptions {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                    r.id,
+                    e.check_id,
+                    e.resource_arn,
+                    e.severity,
+                    e.first_seen_fail.to_rfc3339(),
+                    e.resolved_at.map_or("open".to_owned(), |t| t.to_rfc3339()),
+                    e.duration_hours.map_or("-".to_owned(), |h| h.to_string()),
+                    e.suppressed_by.as_deref().unwrap_or("")
+                );
+            }
+        }
+        out.push_str("\n## Time to remediate\n\n| severity | resolved | median hours | p90 hours |\n| --- | ---: | ---: | ---: |\n");
+        for (severity, t) in &self.time_to_remediate {
+            let _ = writeln!(
+                out,
+                "| {severity} | {} | {} | {} |",
+                t.resolved, t.median_hours, t.p90_hours
+            );
+        }
+        out
+    }
+}

@@ -1,0 +1,149 @@
+use super::*;
+use crate::evaluate::{Catalog, Check};
+use chrono::TimeZone;
+
+fn findings() -> Vec<Finding> {
+    let catalog = Catalog::load(&[]).unwrap();
+    let snapshot = crate::inventory::synthetic::snapshot(3, 1);
+    let checks: Vec<&Check> = catalog.checks.iter().collect();
+    let mut findings = crate::evaluate::evaluate(
+        &snapshot,
+        &checks,
+        &catalog.env,
+        snapshot.collection.finished_at,
+    );
+    let mappings = crate::map::Mappings::load(&catalog.checks, &[]).unwrap();
+    mappings.annotate(&mut findings);
+    findings
+}
+
+fn meta(day: u32) -> RunMeta {
+    let at = Utc.with_ymd_and_hms(2026, 1, day, 6, 0, 0).unwrap();
+    RunMeta {
+        started_at: at,
+        finished_at: at + chrono::Duration::minutes(3),
+        accounts: vec!["123456789012".into()],
+        regions: vec!["us-east-1".into()],
+        lockdown_version: "test".into(),
+        check_ids: vec!["c".into()],
+        parameters: serde_json::json!({}),
+        collection_errors: 0,
+    }
+}
+
+fn temp_db(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lockdown-history-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir.join("history.db")
+}
+
+#[test]
+fn statuses_are_kept_as_intervals_and_drift_comes_from_the_store() {
+    let path = temp_db("intervals");
+    let mut store = Store::open(&path).unwrap();
+    let mut run = findings();
+    let watched = run
+        .iter()
+        .position(|f| f.status == Status::Pass)
+        .expect("some finding passes");
+    let id = run[watched].id.to_string();
+
+    let (first, drift) = store.record(&meta(1), &run).unwrap();
+    assert!(first.inserted);
+    assert_eq!(first.segments_opened, run.len());
+    assert_eq!(drift[&id], Drift::New);
+    // Day 2: one finding fails. Day 3: it passes again. Day 4: unchanged.
+    run[watched].status = Status::Fail;
+    let (second, drift) = store.record(&meta(2), &run).unwrap();
+    assert_eq!(second.segments_opened, 1);
+    assert_eq!(drift[&id], Drift::Changed);
+    run[watched].status = Status::Pass;
+    store.record(&meta(3), &run).unwrap();
+    let (fourth, drift) = store.record(&meta(4), &run).unwrap();
+    assert_eq!(fourth.segments_opened, 0);
+    assert_eq!(drift[&id], Drift::Unchanged);
+
+    let timeline = store.timeline(&id).unwrap();
+    let shape: Vec<(&str, i64, i64)> = timeline
+        .iter()
+        .map(|s| (s.status.as_str(), s.first_run, s.last_run))
+        .collect();
+    assert_eq!(shape, [("PASS", 1, 1), ("FAIL", 2, 2), ("PASS", 3, 4)]);
+    assert_eq!(store.latest_statuses().unwrap()[&id], Status::Pass);
+
+    // Recording the same run again changes nothing; an older run is refused.
+    let (again, _) = store.record(&meta(4), &run).unwrap();
+    assert!(!again.inserted);
+    let from = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let to = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+    assert_eq!(store.runs(from, to).unwrap().len(), 4);
+    let err = store.record(&meta(3).clone_at(12), &run).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("older than the latest recorded run"),
+        "{err}"
+    );
+
+    // The period report: the failing day is an exception resolved a day later, day 5 a gap.
+    let catalog = Catalog::load(&[]).unwrap();
+    let mappings = crate::map::Mappings::load(&catalog.checks, &[]).unwrap();
+    let framework_id = run[watched]
+        .compliance
+        .keys()
+        .next()
+        .expect("the finding evidences some framework")
+        .clone();
+    let requirement = run[watched].compliance[&framework_id][0].clone();
+    let framework = mappings.framework(&framework_id).unwrap();
+    let report = period::report(&store, framework, from, to).unwrap();
+    assert_eq!(report.runs, 4);
+    assert_eq!(report.evidence_gaps, [to]);
+    let row = report
+        .requirements
+        .iter()
+        .find(|r| r.id == requirement)
+        .unwrap();
+    assert_eq!(row.population, 4);
+    let exception = row.exceptions.iter().find(|e| e.finding_id == id).unwrap();
+    assert_eq!(exception.duration_hours, Some(24));
+    assert!(report.markdown().contains(&requirement));
+}
+
+#[test]
+fn a_newer_schema_is_a_clear_error_and_prune_keeps_recent_runs() {
+    let path = temp_db("schema");
+    let mut store = Store::open(&path).unwrap();
+    let run = findings();
+    for day in 1..=3 {
+        store.record(&meta(day), &run).unwrap();
+    }
+    let cut = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
+    assert_eq!(store.prune(cut).unwrap(), 1);
+    let all = store
+        .runs(NaiveDate::MIN, NaiveDate::from_ymd_opt(2030, 1, 1).unwrap())
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    let id = run[0].id.to_string();
+    assert_eq!(store.timeline(&id).unwrap()[0].first_run, all[0].seq);
+    store
+        .conn
+        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    drop(store);
+    let err = Store::open(&path).err().unwrap().to_string();
+    assert!(err.contains("schema version 2"), "{err}");
+}
+
+impl RunMeta {
+    fn clone_at(&self, hour: u32) -> Self {
+        let mut meta = self.clone();
+        meta.started_at = meta
+            .started_at
+            .date_naive()
+            .and_hms_opt(hour, 0, 0)
+            .unwrap()
+            .and_utc()
+            - chrono::Duration::days(1);
+        meta
+    }
+}
