@@ -8,6 +8,7 @@ mod false_pass;
 mod faults;
 mod frameworks;
 mod harness;
+mod history;
 mod iam;
 mod lambda;
 mod monitoring;

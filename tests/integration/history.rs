@@ -1,0 +1,130 @@
+//! `scan --history` and `lockdown history`: three scheduled runs against moto with a change
+//! between them give the right intervals and period numbers, and importing the runs' results
+//! files into a fresh database reproduces the same history.
+
+use crate::harness::{TempDir, TestAccount, describe, lockdown, run, s3_client, scan_report};
+use std::path::Path;
+
+fn history(db: &Path, args: &[&str]) -> String {
+    let output = run(lockdown().arg("history").arg("--db").arg(db).args(args));
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scheduled_runs_build_intervals_and_imports_reproduce_them() {
+    let account = TestAccount::new().await;
+    let bucket = format!("data-{}", account.id);
+    account.create_bucket(&bucket);
+    let s3 = s3_client(&account.sdk_config().await, "us-east-1");
+    let dir = TempDir::new("history");
+    let db = dir.path("history.db");
+    let mut results = Vec::new();
+    for (day, versioning) in [(1, false), (2, true), (3, true)] {
+        if versioning {
+            s3.put_bucket_versioning()
+                .bucket(&bucket)
+                .versioning_configuration(
+                    aws_sdk_s3::types::VersioningConfiguration::builder()
+                        .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+        let out = dir.path(&format!("results-{day}.json"));
+        scan_report(
+            account
+                .lockdown()
+                .args([
+                    "scan",
+                    "--quiet",
+                    "--regions",
+                    "us-east-1",
+                    "--checks",
+                    "s3_bucket_versioning",
+                ])
+                .arg("--history")
+                .arg(&db),
+            &out,
+        );
+        results.push(out);
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&results[0]).unwrap()).unwrap();
+    let versioning = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["check_id"] == "s3_bucket_versioning" && f["resource"]["name"] == bucket.as_str()
+        })
+        .expect("a versioning finding for the bucket");
+    assert_eq!(versioning["status"], "FAIL");
+    let id = versioning["id"].as_str().unwrap();
+
+    // FAIL on the first run, PASS on the next two: two segments.
+    let timeline = history(&db, &["finding", id]);
+    let lines: Vec<&str> = timeline.lines().skip(1).collect();
+    assert_eq!(lines.len(), 2, "{timeline}");
+    assert!(
+        lines[0].trim_start().starts_with("FAIL") && lines[0].contains("(runs 1–1)"),
+        "{timeline}"
+    );
+    assert!(
+        lines[1].trim_start().starts_with("PASS") && lines[1].contains("(runs 2–3)"),
+        "{timeline}"
+    );
+
+    let today = chrono::Utc::now().date_naive().to_string();
+    let runs = history(&db, &["runs", "--from", &today, "--to", &today]);
+    assert!(runs.contains("3 runs; 0 days without a run"), "{runs}");
+    let period = history(
+        &db,
+        &[
+            "report",
+            "--framework",
+            "iso27001_2022",
+            "--from",
+            &today,
+            "--to",
+            &today,
+            "--format",
+            "json",
+        ],
+    );
+    let period: serde_json::Value = serde_json::from_str(&period).unwrap();
+    assert_eq!(period["runs"], 3);
+    let backup = period["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "A.8.13")
+        .expect("A.8.13 information backup");
+    assert_eq!(backup["population"], 3);
+    assert_eq!(backup["passed"], 2, "{backup}");
+    let exception = &backup["exceptions"][0];
+    assert_eq!(exception["check_id"], "s3_bucket_versioning");
+    assert!(exception["resolved_at"].is_string(), "{exception}");
+
+    // The same runs imported (twice, out of order) into a fresh database: the same history.
+    let copy = dir.path("imported.db");
+    let mut files: Vec<&Path> = results.iter().map(|p| p.as_path()).rev().collect();
+    let imported = history(
+        &copy,
+        &[
+            &["import"][..],
+            &files
+                .iter()
+                .map(|p| p.to_str().unwrap())
+                .collect::<Vec<_>>(),
+        ]
+        .concat(),
+    );
+    assert_eq!(imported.matches("recorded (").count(), 3, "{imported}");
+    files.truncate(1);
+    let again = history(&copy, &["import", files[0].to_str().unwrap()]);
+    assert!(again.contains("already recorded"), "{again}");
+    assert_eq!(history(&copy, &["finding", id]), timeline);
+}
