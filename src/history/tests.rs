@@ -1,20 +1,9 @@
 use super::*;
-use crate::evaluate::{Catalog, Check};
+use crate::evaluate::Catalog;
 use chrono::TimeZone;
 
 fn findings() -> Vec<Finding> {
-    let catalog = Catalog::load(&[]).unwrap();
-    let snapshot = crate::inventory::synthetic::snapshot(3, 1);
-    let checks: Vec<&Check> = catalog.checks.iter().collect();
-    let mut findings = crate::evaluate::evaluate(
-        &snapshot,
-        &checks,
-        &catalog.env,
-        snapshot.collection.finished_at,
-    );
-    let mappings = crate::map::Mappings::load(&catalog.checks, &[]).unwrap();
-    mappings.annotate(&mut findings);
-    findings
+    crate::map::tests::annotated_findings(3)
 }
 
 fn meta(day: u32) -> RunMeta {

@@ -604,7 +604,7 @@ fn validate_controls(controls: &[Control], index: &RequirementIndex) -> Result<(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::evaluate::Catalog;
 
@@ -1019,10 +1019,11 @@ mod tests {
         assert!(err.contains("unknown framework `nist_csf_1_1`"), "{err}");
     }
 
-    #[test]
-    fn findings_are_annotated_with_controls_and_requirements() {
+    /// Every built-in check evaluated on a synthetic account of `resources` resources, the
+    /// findings annotated with their controls and requirements.
+    pub(crate) fn annotated_findings(resources: usize) -> Vec<Finding> {
         let (catalog, mappings) = builtin();
-        let snapshot = crate::inventory::synthetic::snapshot(50, 1);
+        let snapshot = crate::inventory::synthetic::snapshot(resources, 1);
         let checks: Vec<&Check> = catalog.checks.iter().collect();
         let mut findings = crate::evaluate::evaluate(
             &snapshot,
@@ -1031,6 +1032,12 @@ mod tests {
             snapshot.collection.finished_at,
         );
         mappings.annotate(&mut findings);
+        findings
+    }
+
+    #[test]
+    fn findings_are_annotated_with_controls_and_requirements() {
+        let findings = annotated_findings(50);
         let mfa = findings
             .iter()
             .find(|f| &*f.check_id == "iam_user_console_mfa")
