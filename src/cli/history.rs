@@ -115,25 +115,14 @@ fn read_run(path: &Path) -> Result<(RunMeta, Vec<Finding>), Failure> {
             path.display()
         ))
     })?;
-    let mut accounts: Vec<String> = saved
-        .findings
-        .iter()
-        .map(|f| f.resource.account_id.clone())
-        .collect();
-    accounts.push(saved.account.id);
-    accounts.sort();
-    accounts.dedup();
+    let (accounts, check_ids) = RunMeta::scope_of(&saved.account.id, &saved.findings);
     let meta = RunMeta {
         started_at: saved.collection.started_at,
         finished_at: saved.collection.finished_at,
         accounts,
         regions: saved.regions,
         lockdown_version: saved.collection.lockdown_version,
-        check_ids: saved
-            .findings
-            .iter()
-            .map(|f| f.check_id.to_string())
-            .collect(),
+        check_ids,
         parameters: saved.parameters,
         collection_errors: saved.collection_errors.len(),
     };
@@ -199,13 +188,9 @@ pub fn run(command: HistoryCommand, db: &DatabaseArg) -> Result<u8, Failure> {
                     run.checks_digest
                 );
             }
-            let days: std::collections::BTreeSet<NaiveDate> =
-                runs.iter().map(|r| r.started_at.date_naive()).collect();
-            let gaps: Vec<String> = from
-                .iter_days()
-                .take_while(|d| *d <= to)
-                .filter(|d| !days.contains(d))
-                .map(|d| d.to_string())
+            let gaps: Vec<String> = crate::history::evidence_gaps(&runs, from, to)
+                .iter()
+                .map(ToString::to_string)
                 .collect();
             out!(
                 "{} runs; {} days without a run (evidence gaps){}",

@@ -381,25 +381,14 @@ fn record_history(path: &Path, report: &Report<'_>, ui: Ui) -> Result<(), Failur
     } else {
         path.to_owned()
     };
-    let mut accounts: Vec<String> = report
-        .findings
-        .iter()
-        .map(|f| f.resource.account_id.clone())
-        .collect();
-    accounts.push(report.account.id.clone());
-    accounts.sort();
-    accounts.dedup();
+    let (accounts, check_ids) = RunMeta::scope_of(&report.account.id, report.findings);
     let meta = RunMeta {
         started_at: report.collection.started_at,
         finished_at: report.collection.finished_at,
         accounts,
         regions: report.regions.to_vec(),
         lockdown_version: report.lockdown_version.to_owned(),
-        check_ids: report
-            .findings
-            .iter()
-            .map(|f| f.check_id.to_string())
-            .collect(),
+        check_ids,
         parameters: serde_json::to_value(&report.parameters).unwrap_or_default(),
         collection_errors: report.collection_errors.len(),
     };

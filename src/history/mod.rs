@@ -80,6 +80,14 @@ pub enum HistoryError {
         started: DateTime<Utc>,
         latest: DateTime<Utc>,
     },
+    #[error(
+        "history database {path}: finding {finding} has an unreadable requirement list: {source}"
+    )]
+    Corrupt {
+        path: String,
+        finding: String,
+        source: serde_json::Error,
+    },
     #[error("cannot create {path}: {source}")]
     Io {
         path: String,
@@ -103,6 +111,20 @@ pub struct RunMeta {
 }
 
 impl RunMeta {
+    /// The accounts a run covered (the scanning account and every account with a finding) and
+    /// the checks it ran, from its findings.
+    pub fn scope_of(primary_account: &str, findings: &[Finding]) -> (Vec<String>, Vec<String>) {
+        let mut accounts: Vec<String> = findings
+            .iter()
+            .map(|f| f.resource.account_id.clone())
+            .chain([primary_account.to_owned()])
+            .collect();
+        accounts.sort();
+        accounts.dedup();
+        let checks = findings.iter().map(|f| f.check_id.to_string()).collect();
+        (accounts, checks)
+    }
+
     /// The run's id: the same accounts scanned at the same moment are the same run, so that an
     /// import of a run already recorded is recognised.
     pub fn id(&self) -> String {
@@ -166,6 +188,16 @@ pub struct Recorded {
     pub findings: usize,
     /// Segments opened (a finding first seen, or its status changed).
     pub segments_opened: usize,
+}
+
+/// Days of `[from, to]` on which no run started: the evidence gaps of a period.
+pub fn evidence_gaps(runs: &[RunRow], from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+    let days: std::collections::BTreeSet<NaiveDate> =
+        runs.iter().map(|r| r.started_at.date_naive()).collect();
+    from.iter_days()
+        .take_while(|day| *day <= to)
+        .filter(|day| !days.contains(day))
+        .collect()
 }
 
 /// The database.
@@ -320,7 +352,7 @@ impl Store {
                 .map_err(&err)?;
             let mut add_finding = tx
                 .prepare(
-                    "INSERT OR REPLACE INTO findings
+                    "INSERT OR IGNORE INTO findings
                      (id, check_id, resource_arn, account, region, severity, compliance)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )
@@ -345,8 +377,11 @@ impl Store {
             for finding in findings {
                 let finding_id = finding.id.to_string();
                 let status = finding.status.as_str();
-                let seen = known.exists([&finding_id]).map_err(&err)?;
-                if !seen || open.get(&finding_id).is_none_or(|(_, s)| s != status) {
+                // Findings seen in the previous run are known; only new or returning ones are
+                // looked up and added (the row keeps what the finding evidences).
+                let in_previous = open.contains_key(&finding_id);
+                let seen = in_previous || known.exists([&finding_id]).map_err(&err)?;
+                if !in_previous {
                     add_finding
                         .execute(params![
                             finding_id,
@@ -366,16 +401,12 @@ impl Store {
                             .map_err(&err)?;
                         drift.insert(finding_id.clone(), Drift::Unchanged);
                     }
-                    other => {
+                    _ => {
                         open_segment
                             .execute(params![finding_id, status, seq])
                             .map_err(&err)?;
                         outcome.segments_opened += 1;
-                        let moved = if other.is_some() || seen {
-                            Drift::Changed
-                        } else {
-                            Drift::New
-                        };
+                        let moved = if seen { Drift::Changed } else { Drift::New };
                         drift.insert(finding_id.clone(), moved);
                     }
                 }

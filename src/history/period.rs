@@ -75,12 +75,7 @@ pub fn report(
 ) -> Result<PeriodReport, HistoryError> {
     let err = sqlite(store.path());
     let runs = store.runs(from, to)?;
-    let run_days: BTreeSet<NaiveDate> = runs.iter().map(|r| r.started_at.date_naive()).collect();
-    let evidence_gaps = from
-        .iter_days()
-        .take_while(|day| *day <= to)
-        .filter(|day| !run_days.contains(day))
-        .collect();
+    let evidence_gaps = super::evidence_gaps(&runs, from, to);
     let index: HashMap<i64, usize> = runs.iter().enumerate().map(|(i, r)| (r.seq, i)).collect();
     let (first, last) = match (runs.first(), runs.last()) {
         (Some(a), Some(b)) => (a.seq, b.seq),
@@ -108,8 +103,12 @@ pub fn report(
             .map_err(&err)?;
         for row in rows {
             let (id, check, arn, severity, compliance) = row.map_err(&err)?;
-            let compliance: BTreeMap<String, Vec<String>> =
-                serde_json::from_str(&compliance).unwrap_or_default();
+            let compliance: BTreeMap<String, Vec<String>> = serde_json::from_str(&compliance)
+                .map_err(|source| HistoryError::Corrupt {
+                    path: store.path().to_owned(),
+                    finding: id.clone(),
+                    source,
+                })?;
             let Some(requirements) = compliance.get(&framework.id) else {
                 continue;
             };
@@ -151,13 +150,21 @@ pub fn report(
             }
         }
     }
-    let run_time = |seq: i64| -> Result<DateTime<Utc>, HistoryError> {
-        conn.query_row("SELECT started_at FROM runs WHERE seq = ?1", [seq], |row| {
-            row.get::<_, String>(0)
-        })
-        .map(|t| time(&t))
-        .map_err(&err)
-    };
+    // Start times of every run from the period on (resolutions may come after it).
+    let mut started: HashMap<i64, DateTime<Utc>> = HashMap::new();
+    {
+        let mut query = conn
+            .prepare("SELECT seq, started_at FROM runs WHERE seq >= ?1")
+            .map_err(&err)?;
+        let rows = query
+            .query_map([first], |row| Ok((row.get(0)?, row.get::<_, String>(1)?)))
+            .map_err(&err)?;
+        for row in rows {
+            let (seq, at) = row.map_err(&err)?;
+            started.insert(seq, time(&at));
+        }
+    }
+    let run_time = |seq: i64| started.get(&seq).copied().unwrap_or(DateTime::UNIX_EPOCH);
     let suppressed_by = |finding: &str| -> Result<Option<String>, HistoryError> {
         use rusqlite::OptionalExtension;
         conn.query_row(
@@ -203,9 +210,9 @@ pub fn report(
                     continue;
                 }
                 let (check, arn, severity) = &meta[finding];
-                let first_seen = run_time(segment.first_run)?;
+                let first_seen = run_time(segment.first_run);
                 let resolved_at = match rows.get(i + 1) {
-                    Some(next) if next.status != "FAIL" => Some(run_time(next.first_run)?),
+                    Some(next) if next.status != "FAIL" => Some(run_time(next.first_run)),
                     _ => None,
                 };
                 let duration_hours = resolved_at.map(|r| (r - first_seen).num_hours());
