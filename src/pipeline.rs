@@ -56,12 +56,22 @@ pub struct ScanRequest {
     /// The user's own framework files.
     pub framework_files: Vec<PathBuf>,
     pub suppressions: Vec<SuppressionRule>,
-    /// A previous JSON report to diff against.
-    pub baseline: Option<PathBuf>,
+    /// What to diff against: a previous JSON report, or the scan history's latest run.
+    pub baseline: Option<BaselineSource>,
     /// The evaluation clock; default: when the snapshot was collected.
     pub now: Option<DateTime<Utc>>,
     /// Report only findings that changed since the baseline (compliance still sees all).
     pub only_changes: bool,
+}
+
+/// What a run's changes (new, changed, resolved) are judged against.
+#[derive(Debug, Clone)]
+pub enum BaselineSource {
+    /// A previous run's JSON results (`--baseline FILE`).
+    File(PathBuf),
+    /// The latest run recorded in the scan history at this path (`--history` without
+    /// `--baseline`); an empty history makes every failure new.
+    History(PathBuf),
 }
 
 /// Why a scan could not run: bad input (found before anything is called) or a failure while
@@ -135,12 +145,18 @@ pub fn prepare(request: ScanRequest) -> Result<Prepared, PipelineError> {
         .map_err(PipelineError::Invalid)?;
     let suppressions =
         Suppressions::new(request.suppressions.clone()).map_err(PipelineError::Invalid)?;
-    let baseline = request
-        .baseline
-        .as_deref()
-        .map(Baseline::load)
-        .transpose()
-        .map_err(|e| PipelineError::Invalid(format!("--baseline: {e}")))?;
+    let baseline = match &request.baseline {
+        None => None,
+        Some(BaselineSource::File(path)) => Some(
+            Baseline::load(path).map_err(|e| PipelineError::Invalid(format!("--baseline: {e}")))?,
+        ),
+        Some(BaselineSource::History(path)) => {
+            let prior = crate::history::Store::open(path)
+                .and_then(|store| store.latest_findings())
+                .map_err(|e| PipelineError::Invalid(format!("--history: {e}")))?;
+            Some(Baseline::from_history(prior, &catalog))
+        }
+    };
     Ok(Prepared {
         request,
         catalog,
@@ -214,6 +230,23 @@ impl ScanOutcome {
         report.suppressions_expired = self.suppressions_expired.clone();
         report.parameters = self.parameters.clone();
         report
+    }
+
+    /// This run as the scan history records it (with every finding, not only the changes).
+    pub fn history_run(&self) -> crate::history::RunMeta {
+        let collection = &self.snapshot.collection;
+        let (accounts, check_ids) =
+            crate::history::RunMeta::scope_of(&self.snapshot.account.id, &self.findings);
+        crate::history::RunMeta {
+            started_at: collection.started_at,
+            finished_at: collection.finished_at,
+            accounts,
+            regions: self.snapshot.regions.clone(),
+            lockdown_version: collection.lockdown_version.clone(),
+            check_ids,
+            parameters: serde_json::to_value(&self.parameters).unwrap_or_default(),
+            collection_errors: self.snapshot.errors.len(),
+        }
     }
 
     /// The report of every finding without compliance (what the next baseline needs).

@@ -159,7 +159,7 @@ pub fn run(command: HistoryCommand, db: &DatabaseArg) -> Result<u8, Failure> {
                 .collect::<Result<Vec<_>, _>>()?;
             runs.sort_by_key(|(_, (meta, _))| meta.started_at);
             for (path, (meta, findings)) in runs {
-                let (recorded, _) = store.record(&meta, &findings).map_err(runtime)?;
+                let recorded = store.record(&meta, &findings).map_err(runtime)?;
                 out!(
                     "{}: run {} {}",
                     path.display(),

@@ -355,16 +355,17 @@ struct OutputArgs {
     /// changed or resolved (failures whose resource is gone come back as resolved).
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
-    /// With --baseline: write and send only what changed (new, changed, resolved).
-    /// `--fail-on` still looks at every finding.
-    #[arg(long, requires = "baseline")]
+    /// With --baseline, or --history (changes since the latest recorded run): write and send
+    /// only what changed (new, changed, resolved). `--fail-on` still looks at every finding.
+    #[arg(long)]
     only_changes: bool,
     /// Write every finding of this run (JSON) here, as the next run's --baseline; may be the
     /// --baseline file itself, which is replaced only once the run has been evaluated.
     #[arg(long, value_name = "FILE")]
     save_baseline: Option<PathBuf>,
     /// Record this run in the scan history (SQLite; default path
-    /// ~/.local/state/lockdown/history.db), for `lockdown history` period reports.
+    /// ~/.local/state/lockdown/history.db), for `lockdown history` period reports. Without
+    /// --baseline, changes (new, changed, resolved) are judged against the latest recorded run.
     #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "")]
     history: Option<PathBuf>,
 }

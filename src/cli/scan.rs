@@ -10,7 +10,7 @@ use crate::emit::{self, Report, terminal};
 use crate::evaluate::Catalog;
 use crate::evaluate::suppress::{SuppressionRule, Suppressions};
 use crate::inventory::Snapshot;
-use crate::pipeline::{self, PipelineError, ScanRequest, Source, Verdict};
+use crate::pipeline::{self, BaselineSource, PipelineError, ScanRequest, Source, Verdict};
 use chrono::{DateTime, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -275,6 +275,23 @@ fn apply_config(args: &mut ScanArgs) -> Result<Vec<SuppressionRule>, Failure> {
 pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     // Everything that can be wrong with the command line is checked before calling AWS.
     let suppressions = apply_config(&mut args)?;
+    let history = args.output.history.as_ref().map(|path| {
+        if path.as_os_str().is_empty() {
+            crate::history::Store::default_path()
+        } else {
+            path.clone()
+        }
+    });
+    let baseline = match (&args.output.baseline, &history) {
+        (Some(file), _) => Some(BaselineSource::File(file.clone())),
+        (None, Some(db)) => Some(BaselineSource::History(db.clone())),
+        (None, None) if args.output.only_changes => {
+            return Err(Failure::usage(
+                "--only-changes needs something to compare with: --baseline FILE or --history",
+            ));
+        }
+        (None, None) => None,
+    };
     let source = if args.demo {
         Source::Demo
     } else if let Some(path) = &args.snapshot {
@@ -291,7 +308,7 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
         frameworks: args.frameworks.framework.clone(),
         framework_files: args.frameworks.framework_file.clone(),
         suppressions,
-        baseline: args.output.baseline.clone(),
+        baseline,
         now: args.now,
         only_changes: args.output.only_changes,
     })
@@ -325,8 +342,8 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     if let Some(region) = &args.aws.region {
         report.home_region = region.clone();
     }
-    if let Some(path) = &args.output.history {
-        record_history(path, &report, ui)?;
+    if let Some(path) = &history {
+        record_history(path, &outcome, ui)?;
     }
     if let Some(path) = &args.output.save_baseline {
         emit::write_to(emit::Format::Json, &outcome.baseline_report(), path).map_err(|e| {
@@ -373,28 +390,13 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     )
 }
 
-/// Records the run in the scan history (`--history [PATH]`; an empty path is the default).
-fn record_history(path: &Path, report: &Report<'_>, ui: Ui) -> Result<(), Failure> {
-    use crate::history::{RunMeta, Store};
-    let path = if path.as_os_str().is_empty() {
-        Store::default_path()
-    } else {
-        path.to_owned()
-    };
-    let (accounts, check_ids) = RunMeta::scope_of(&report.account.id, report.findings);
-    let meta = RunMeta {
-        started_at: report.collection.started_at,
-        finished_at: report.collection.finished_at,
-        accounts,
-        regions: report.regions.to_vec(),
-        lockdown_version: report.lockdown_version.to_owned(),
-        check_ids,
-        parameters: serde_json::to_value(&report.parameters).unwrap_or_default(),
-        collection_errors: report.collection_errors.len(),
-    };
-    let mut store = Store::open(&path).map_err(|e| Failure::runtime(e.to_string()))?;
-    let (recorded, _) = store
-        .record(&meta, report.findings)
+/// Records the run in the scan history: every finding, not only the changes reported.
+fn record_history(path: &Path, outcome: &pipeline::ScanOutcome, ui: Ui) -> Result<(), Failure> {
+    use crate::history::Store;
+    let meta = outcome.history_run();
+    let mut store = Store::open(path).map_err(|e| Failure::runtime(e.to_string()))?;
+    let recorded = store
+        .record(&meta, &outcome.findings)
         .map_err(|e| Failure::runtime(e.to_string()))?;
     if ui.human {
         eprintln!(

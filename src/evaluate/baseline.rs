@@ -87,6 +87,30 @@ impl Baseline {
         Ok(Self::new(read_findings(path)?))
     }
 
+    /// The latest run of the scan history as a baseline: each finding rebuilt from the check
+    /// that made it (a check no longer in the catalog is left out: nothing of it is re-run).
+    pub fn from_history(
+        prior: Vec<crate::history::PriorFinding>,
+        catalog: &super::Catalog,
+    ) -> Self {
+        let checks: HashMap<&str, &super::Check> =
+            catalog.checks.iter().map(|c| (c.id(), c)).collect();
+        Self::new(
+            prior
+                .into_iter()
+                .filter_map(|p| {
+                    let check = checks.get(p.check_id.as_str())?;
+                    Some(super::engine::finding_of(
+                        check,
+                        Arc::new(p.resource),
+                        p.status,
+                        p.evaluated_at,
+                    ))
+                })
+                .collect(),
+        )
+    }
+
     /// A baseline of these findings.
     pub fn new(findings: Vec<Finding>) -> Self {
         Self {

@@ -237,6 +237,38 @@ struct Run<'a> {
     gaps: Gaps<'a>,
 }
 
+/// The finding of `check` on `resource` with `status`: no reason, evidence or error yet.
+pub fn finding_of(
+    check: &Check,
+    resource: Arc<FindingResource>,
+    status: Status,
+    now: DateTime<Utc>,
+) -> Finding {
+    Finding {
+        id: finding_id(
+            &check.def.id,
+            &resource.account_id,
+            &resource.region,
+            &resource.arn,
+        ),
+        check_id: check.shared.id.clone(),
+        title: check.shared.title.clone(),
+        status,
+        severity: check.def.severity,
+        reason: None,
+        resource,
+        evidence: Evidence::default(),
+        error: None,
+        remediation: check.shared.remediation.clone(),
+        refs: check.shared.refs.clone(),
+        controls: Arc::default(),
+        compliance: Arc::default(),
+        suppression: None,
+        change: None,
+        evaluated_at: now,
+    }
+}
+
 impl Run<'_> {
     fn finding(
         &self,
@@ -248,27 +280,10 @@ impl Run<'_> {
         error: Option<Arc<Cause>>,
     ) -> Finding {
         Finding {
-            id: finding_id(
-                &check.def.id,
-                &resource.account_id,
-                &resource.region,
-                &resource.arn,
-            ),
-            check_id: check.shared.id.clone(),
-            title: check.shared.title.clone(),
-            status,
-            severity: check.def.severity,
             reason,
-            resource,
             evidence,
             error,
-            remediation: check.shared.remediation.clone(),
-            refs: check.shared.refs.clone(),
-            controls: Arc::default(),
-            compliance: Arc::default(),
-            suppression: None,
-            change: None,
-            evaluated_at: self.now,
+            ..finding_of(check, resource, status, self.now)
         }
     }
 

@@ -8,6 +8,7 @@
 
 pub mod period;
 
+use crate::evaluate::finding::FindingResource;
 use crate::evaluate::{Finding, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -37,6 +38,8 @@ CREATE TABLE findings (
     id TEXT PRIMARY KEY,
     check_id TEXT NOT NULL,
     resource_arn TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    resource_name TEXT NOT NULL,
     account TEXT NOT NULL,
     region TEXT NOT NULL,
     severity TEXT NOT NULL,
@@ -80,13 +83,11 @@ pub enum HistoryError {
         started: DateTime<Utc>,
         latest: DateTime<Utc>,
     },
-    #[error(
-        "history database {path}: finding {finding} has an unreadable requirement list: {source}"
-    )]
+    #[error("history database {path}: finding {finding}: {what}")]
     Corrupt {
         path: String,
         finding: String,
-        source: serde_json::Error,
+        what: String,
     },
     #[error("cannot create {path}: {source}")]
     Io {
@@ -170,13 +171,14 @@ pub struct Segment {
     pub last_run: i64,
 }
 
-/// How a finding's status moved between the previous run and this one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Drift {
-    New,
-    Changed,
-    Unchanged,
+/// A finding as the latest recorded run left it.
+#[derive(Debug, Clone)]
+pub struct PriorFinding {
+    pub check_id: String,
+    pub resource: FindingResource,
+    pub status: Status,
+    /// When that run started.
+    pub evaluated_at: DateTime<Utc>,
 }
 
 /// What recording a run did.
@@ -270,13 +272,12 @@ impl Store {
         Ok(())
     }
 
-    /// Records a run and its findings in one transaction. Returns how each finding moved since
-    /// the previous run (the drift), by finding id.
+    /// Records a run and its findings in one transaction.
     pub fn record(
         &mut self,
         meta: &RunMeta,
         findings: &[Finding],
-    ) -> Result<(Recorded, HashMap<String, Drift>), HistoryError> {
+    ) -> Result<Recorded, HistoryError> {
         let path = self.path.clone();
         let err = sqlite(&path);
         let id = meta.id();
@@ -286,14 +287,13 @@ impl Store {
             findings: findings.len(),
             ..Recorded::default()
         };
-        let mut drift = HashMap::new();
         if tx
             .query_row("SELECT 1 FROM runs WHERE id = ?1", [&id], |_| Ok(()))
             .optional()
             .map_err(&err)?
             .is_some()
         {
-            return Ok((outcome, drift));
+            return Ok(outcome);
         }
         let latest: Option<(i64, String)> = tx
             .query_row(
@@ -347,14 +347,11 @@ impl Store {
                 let (finding, segment) = row.map_err(&err)?;
                 open.insert(finding, segment);
             }
-            let mut known = tx
-                .prepare("SELECT 1 FROM findings WHERE id = ?1")
-                .map_err(&err)?;
             let mut add_finding = tx
                 .prepare(
-                    "INSERT OR IGNORE INTO findings
-                     (id, check_id, resource_arn, account, region, severity, compliance)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT OR IGNORE INTO findings (id, check_id, resource_arn, resource_type,
+                        resource_name, account, region, severity, compliance)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )
                 .map_err(&err)?;
             let mut extend = tx
@@ -377,16 +374,16 @@ impl Store {
             for finding in findings {
                 let finding_id = finding.id.to_string();
                 let status = finding.status.as_str();
-                // Findings seen in the previous run are known; only new or returning ones are
-                // looked up and added (the row keeps what the finding evidences).
-                let in_previous = open.contains_key(&finding_id);
-                let seen = in_previous || known.exists([&finding_id]).map_err(&err)?;
-                if !in_previous {
+                // Findings of the previous run are known; only new or returning ones are added
+                // (the row keeps what the finding evidences when first seen).
+                if !open.contains_key(&finding_id) {
                     add_finding
                         .execute(params![
                             finding_id,
                             &*finding.check_id,
                             finding.resource.arn,
+                            finding.resource.resource_type,
+                            finding.resource.name,
                             finding.resource.account_id,
                             finding.resource.region,
                             finding.severity.as_str(),
@@ -399,15 +396,12 @@ impl Store {
                         extend
                             .execute(params![seq, finding_id, first_run])
                             .map_err(&err)?;
-                        drift.insert(finding_id.clone(), Drift::Unchanged);
                     }
                     _ => {
                         open_segment
                             .execute(params![finding_id, status, seq])
                             .map_err(&err)?;
                         outcome.segments_opened += 1;
-                        let moved = if seen { Drift::Changed } else { Drift::New };
-                        drift.insert(finding_id.clone(), moved);
                     }
                 }
                 if let Some(rule) = &finding.suppression {
@@ -425,32 +419,55 @@ impl Store {
         }
         tx.commit().map_err(&err)?;
         outcome.inserted = true;
-        Ok((outcome, drift))
+        Ok(outcome)
     }
 
-    /// The status of every finding in the latest recorded run, by finding id.
-    pub fn latest_statuses(&self) -> Result<HashMap<String, Status>, HistoryError> {
+    /// Every finding of the latest recorded run with its status there: what the next run's
+    /// changes (new, changed, resolved) are judged against when no baseline file is given.
+    pub fn latest_findings(&self) -> Result<Vec<PriorFinding>, HistoryError> {
         let err = sqlite(&self.path);
         let mut query = self
             .conn
             .prepare(
-                "SELECT finding_id, status FROM segments
-                 WHERE last_run = (SELECT MAX(seq) FROM runs)",
+                "SELECT f.check_id, f.resource_arn, f.resource_type, f.resource_name, f.region,
+                        f.account, s.status, r.started_at
+                 FROM segments s JOIN findings f ON f.id = s.finding_id
+                 JOIN runs r ON r.seq = s.last_run
+                 WHERE s.last_run = (SELECT MAX(seq) FROM runs)",
             )
             .map_err(&err)?;
         let rows = query
             .query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                Ok((
+                    row.get::<_, String>(0)?,
+                    FindingResource {
+                        arn: row.get(1)?,
+                        resource_type: row.get(2)?,
+                        name: row.get(3)?,
+                        region: row.get(4)?,
+                        account_id: row.get(5)?,
+                    },
+                    row.get::<_, String>(6)?,
+                    time(&row.get::<_, String>(7)?),
+                ))
             })
             .map_err(&err)?;
-        let mut statuses = HashMap::new();
+        let mut prior = Vec::new();
         for row in rows {
-            let (id, status) = row.map_err(&err)?;
-            if let Some(status) = Status::parse(&status) {
-                statuses.insert(id, status);
-            }
+            let (check_id, resource, status, evaluated_at) = row.map_err(&err)?;
+            let status = Status::parse(&status).ok_or_else(|| HistoryError::Corrupt {
+                path: self.path.clone(),
+                finding: resource.arn.clone(),
+                what: format!("unknown status `{status}`"),
+            })?;
+            prior.push(PriorFinding {
+                check_id,
+                resource,
+                status,
+                evaluated_at,
+            });
         }
-        Ok(statuses)
+        Ok(prior)
     }
 
     /// Runs started within `[from, to]` (inclusive days), oldest first.

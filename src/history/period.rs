@@ -104,10 +104,10 @@ pub fn report(
         for row in rows {
             let (id, check, arn, severity, compliance) = row.map_err(&err)?;
             let compliance: BTreeMap<String, Vec<String>> = serde_json::from_str(&compliance)
-                .map_err(|source| HistoryError::Corrupt {
+                .map_err(|e| HistoryError::Corrupt {
                     path: store.path().to_owned(),
                     finding: id.clone(),
-                    source,
+                    what: format!("unreadable requirement list: {e}"),
                 })?;
             let Some(requirements) = compliance.get(&framework.id) else {
                 continue;

@@ -1,5 +1,6 @@
 use super::*;
 use crate::evaluate::Catalog;
+use crate::evaluate::baseline::{Baseline, Change, Coverage};
 use chrono::TimeZone;
 
 fn findings() -> Vec<Finding> {
@@ -37,20 +38,34 @@ fn statuses_are_kept_as_intervals_and_drift_comes_from_the_store() {
         .expect("some finding passes");
     let id = run[watched].id.to_string();
 
-    let (first, drift) = store.record(&meta(1), &run).unwrap();
+    // What the next run is judged against: the latest recorded run, rebuilt as findings.
+    let change_since_last = |store: &Store, run: &[Finding]| {
+        let catalog = Catalog::load(&[]).unwrap();
+        let baseline = Baseline::from_history(store.latest_findings().unwrap(), &catalog);
+        let mut judged = run.to_vec();
+        baseline.apply(&mut judged, &[], &Coverage::default());
+        judged[watched].change
+    };
+    assert_eq!(
+        change_since_last(&store, &run),
+        Some(Change::New),
+        "empty history"
+    );
+
+    let first = store.record(&meta(1), &run).unwrap();
     assert!(first.inserted);
     assert_eq!(first.segments_opened, run.len());
-    assert_eq!(drift[&id], Drift::New);
     // Day 2: one finding fails. Day 3: it passes again. Day 4: unchanged.
     run[watched].status = Status::Fail;
-    let (second, drift) = store.record(&meta(2), &run).unwrap();
+    assert_eq!(change_since_last(&store, &run), Some(Change::New));
+    let second = store.record(&meta(2), &run).unwrap();
     assert_eq!(second.segments_opened, 1);
-    assert_eq!(drift[&id], Drift::Changed);
     run[watched].status = Status::Pass;
+    assert_eq!(change_since_last(&store, &run), Some(Change::Resolved));
     store.record(&meta(3), &run).unwrap();
-    let (fourth, drift) = store.record(&meta(4), &run).unwrap();
+    assert_eq!(change_since_last(&store, &run), Some(Change::Unchanged));
+    let fourth = store.record(&meta(4), &run).unwrap();
     assert_eq!(fourth.segments_opened, 0);
-    assert_eq!(drift[&id], Drift::Unchanged);
 
     let timeline = store.timeline(&id).unwrap();
     let shape: Vec<(&str, i64, i64)> = timeline
@@ -58,10 +73,17 @@ fn statuses_are_kept_as_intervals_and_drift_comes_from_the_store() {
         .map(|s| (s.status.as_str(), s.first_run, s.last_run))
         .collect();
     assert_eq!(shape, [("PASS", 1, 1), ("FAIL", 2, 2), ("PASS", 3, 4)]);
-    assert_eq!(store.latest_statuses().unwrap()[&id], Status::Pass);
+    let latest = store.latest_findings().unwrap();
+    assert_eq!(latest.len(), run.len());
+    let prior = latest
+        .iter()
+        .find(|p| p.resource == *run[watched].resource && *p.check_id == *run[watched].check_id)
+        .unwrap();
+    assert_eq!(prior.status, Status::Pass);
+    assert_eq!(prior.evaluated_at, meta(4).started_at);
 
     // Recording the same run again changes nothing; an older run is refused.
-    let (again, _) = store.record(&meta(4), &run).unwrap();
+    let again = store.record(&meta(4), &run).unwrap();
     assert!(!again.inserted);
     let from = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
     let to = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();

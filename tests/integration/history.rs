@@ -63,6 +63,21 @@ async fn scheduled_runs_build_intervals_and_imports_reproduce_them() {
         .expect("a versioning finding for the bucket");
     assert_eq!(versioning["status"], "FAIL");
     let id = versioning["id"].as_str().unwrap();
+    // Without a baseline file, changes come from the history's latest run.
+    let change_in = |day: usize| {
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&results[day]).unwrap()).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .map(|f| f["change"].clone())
+            .unwrap()
+    };
+    assert_eq!(change_in(0), "new");
+    assert_eq!(change_in(1), "resolved");
+    assert_eq!(change_in(2), "unchanged");
 
     // FAIL on the first run, PASS on the next two: two segments.
     let timeline = history(&db, &["finding", id]);
@@ -127,4 +142,23 @@ async fn scheduled_runs_build_intervals_and_imports_reproduce_them() {
     let again = history(&copy, &["import", files[0].to_str().unwrap()]);
     assert!(again.contains("already recorded"), "{again}");
     assert_eq!(history(&copy, &["finding", id]), timeline);
+
+    // A fourth, unchanged run with --only-changes and no baseline file: nothing to send.
+    let quiet = scan_report(
+        account
+            .lockdown()
+            .args([
+                "scan",
+                "--quiet",
+                "--regions",
+                "us-east-1",
+                "--checks",
+                "s3_bucket_versioning",
+                "--only-changes",
+            ])
+            .arg("--history")
+            .arg(&db),
+        &dir.path("results-4.json"),
+    );
+    assert_eq!(quiet["findings"].as_array().unwrap().len(), 0, "{quiet}");
 }
