@@ -130,6 +130,7 @@ fn bench_emit(c: &mut Criterion) {
     let context = SinkContext {
         aws: aws_config::SdkConfig::builder().build(),
         attempts: 1,
+        alert_severity: lockdown::evaluate::Severity::High,
     };
     let mut group = c.benchmark_group(format!("deliver/{FINDINGS}_findings"));
     group.sample_size(10);

@@ -129,6 +129,7 @@ pub async fn handle(event: Value) -> Result<Value, lambda_runtime::Error> {
     let context = SinkContext {
         aws: crate::collect::sdk_config(options).await,
         attempts: crate::collect::DEFAULT_MAX_ATTEMPTS,
+        alert_severity: crate::evaluate::Severity::High,
     };
     let prepared = pipeline::prepare(invocation.request).map_err(|e| e.to_string())?;
     // The pipeline runs its own runtime for collection: keep it off this runtime's workers.

@@ -3,6 +3,7 @@
 use super::{AwsArgs, Failure, exit};
 use crate::emit::Report;
 use crate::emit::sink::{self, Sink, SinkContext, SinkOutcome, spool};
+use crate::evaluate::Severity;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -10,9 +11,11 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Args)]
 pub struct DeliveryArgs {
     /// Deliver findings here; repeatable. One of: stdout, file:PATH, s3://BUCKET/PREFIX,
-    /// securityhub, splunk-hec:URL[?index=I&sourcetype=S], elastic:URL/INDEX.
-    /// Tokens come from LOCKDOWN_SPLUNK_TOKEN / LOCKDOWN_ELASTIC_API_KEY (or *_FILE), never
-    /// from arguments.
+    /// securityhub, splunk-hec:URL[?index=I&sourcetype=S], elastic:URL/INDEX, pagerduty[:URL]
+    /// (Events API v2: a trigger per new failure at or above --alert-severity, a resolve when
+    /// it is resolved; use --history or --baseline so that fixes resolve). Tokens come from
+    /// LOCKDOWN_SPLUNK_TOKEN / LOCKDOWN_ELASTIC_API_KEY / LOCKDOWN_PAGERDUTY_ROUTING_KEY (or
+    /// *_FILE), never from arguments.
     #[arg(long, value_name = "SINK", value_parser = clap::value_parser!(Sink))]
     send_to: Vec<Sink>,
     /// Where findings a sink did not take are kept for `lockdown send --spool DIR`
@@ -26,6 +29,9 @@ pub struct DeliveryArgs {
     /// not loopback (refused by default: the token would cross the network in clear text).
     #[arg(long)]
     allow_insecure_http: bool,
+    /// The least severity that pages through the pagerduty sink.
+    #[arg(long, value_enum, default_value_t = Severity::High)]
+    alert_severity: Severity,
 }
 
 impl DeliveryArgs {
@@ -101,10 +107,11 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(Failure::runtime)
 }
 
-async fn context(aws: &AwsArgs, attempts: u32) -> SinkContext {
+async fn context(aws: &AwsArgs, attempts: u32, alert_severity: Severity) -> SinkContext {
     SinkContext {
         aws: crate::collect::sdk_config(&super::scan::options(aws)).await,
         attempts,
+        alert_severity,
     }
 }
 
@@ -148,7 +155,7 @@ pub fn deliver_report(
     }
     let spool_dir = args.spool_dir()?;
     let runtime = runtime()?;
-    let context = runtime.block_on(context(aws, args.send_attempts));
+    let context = runtime.block_on(context(aws, args.send_attempts, args.alert_severity));
     let outcomes = runtime.block_on(sink::deliver_report(
         report,
         &args.send_to,
@@ -188,7 +195,8 @@ pub fn send(args: SendArgs, human: bool) -> Result<u8, Failure> {
         );
     }
     let runtime = runtime()?;
-    let context = runtime.block_on(context(&args.aws, args.send_attempts));
+    // Spooled events were chosen when their run was delivered: the severity is settled.
+    let context = runtime.block_on(context(&args.aws, args.send_attempts, Severity::High));
     for listed in &files {
         // Claimed, then read again: another `lockdown send` may be delivering it, or may
         // have delivered part of it since it was listed.

@@ -11,15 +11,16 @@ use std::process::{Child, Command, Output, Stdio};
 
 const SPLUNK_TOKEN: &str = "hec-token-5b0f-test-secret";
 const ELASTIC_KEY: &str = "elastic-api-key-91c2-test-secret";
+pub(crate) const PAGERDUTY_KEY: &str = "pd0routing0key0test0secret000001";
 
 /// A local SIEM stand-in (tests/support/http_receiver.py) recording what it receives.
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     child: Child,
 }
 
 impl Receiver {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/http_receiver.py");
         let mut child = Command::new(python())
             .arg(script)
@@ -38,7 +39,7 @@ impl Receiver {
         }
     }
 
-    fn configure(&self, config: Value) {
+    pub(crate) fn configure(&self, config: Value) {
         ureq::post(format!("{}/__receiver/config", self.url))
             .send(config.to_string().as_bytes())
             .expect("configure the receiver");
@@ -71,6 +72,7 @@ fn demo_scan(dir: &TempDir, extra: &[&str]) -> Output {
         .arg(dir.path("spool"))
         .env("LOCKDOWN_SPLUNK_TOKEN", SPLUNK_TOKEN)
         .env("LOCKDOWN_ELASTIC_API_KEY", ELASTIC_KEY)
+        .env("LOCKDOWN_PAGERDUTY_ROUTING_KEY", PAGERDUTY_KEY)
         .args(extra))
 }
 
@@ -105,7 +107,7 @@ fn hec_uids(request: &Value) -> Vec<String> {
 }
 
 fn assert_no_secret(output: &Output) {
-    for secret in [SPLUNK_TOKEN, ELASTIC_KEY] {
+    for secret in [SPLUNK_TOKEN, ELASTIC_KEY, PAGERDUTY_KEY] {
         assert!(
             !describe(output).contains(secret),
             "a token leaked: {}",
@@ -240,7 +242,7 @@ fn elastic_stores_every_scheduled_run_not_only_the_first() {
 
 impl Receiver {
     /// What the receiver stored, as the service would have indexed it.
-    fn stored(&self) -> Value {
+    pub(crate) fn stored(&self) -> Value {
         let text = ureq::get(format!("{}/__receiver/stored", self.url))
             .call()
             .expect("read what the receiver stored")
@@ -583,6 +585,83 @@ fn a_sink_that_stays_down_gets_nothing_lost_and_send_redelivers_the_spool() {
         delivered,
         finding_ids(&dir),
         "every finding arrived after re-delivery"
+    );
+}
+
+/// PagerDuty: a valid Events API v2 trigger for each failure at or above the alert severity
+/// (the finding id as dedup_key), after a throttled first attempt; events PagerDuty refuses
+/// are spooled, not lost, and `lockdown send` delivers them; the routing key never shows.
+#[test]
+fn pagerduty_gets_a_trigger_per_failure_at_the_alert_severity_and_refusals_spool() {
+    let receiver = Receiver::start();
+    receiver.configure(json!({"fail_first": 1, "fail_status": 429}));
+    let dir = TempDir::new("pagerduty");
+    let sink = format!("pagerduty:{}/v2/enqueue", receiver.url);
+    let output = demo_scan(&dir, &["--send-to", &sink, "--alert-severity", "high"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert_no_secret(&output);
+
+    let report = crate::harness::read_report(&dir.path("results.json"));
+    let paging: BTreeSet<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["status"] == "FAIL"
+                && matches!(f["severity"].as_str(), Some("high" | "critical"))
+                && f.get("suppression").is_none()
+        })
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!paging.is_empty(), "the demo has high failures");
+    let stored = receiver.stored()["pagerduty"].as_array().unwrap().clone();
+    let keys: BTreeSet<String> = stored
+        .iter()
+        .map(|e| e["dedup_key"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(keys, paging, "one trigger per paging failure");
+    assert_eq!(stored.len(), paging.len());
+    for event in &stored {
+        assert_eq!(event["event_action"], "trigger");
+        assert_eq!(event["routing_key"], PAGERDUTY_KEY);
+        assert!(
+            event["payload"]["source"]
+                .as_str()
+                .unwrap()
+                .starts_with("arn:")
+        );
+        assert!(matches!(
+            event["payload"]["severity"].as_str(),
+            Some("critical" | "error")
+        ));
+        assert!(event["payload"]["custom_details"]["remediation"].is_object());
+    }
+
+    // PagerDuty refuses (400): nothing lost, the key not in the spool, and send delivers.
+    let refused = Receiver::start();
+    refused.configure(json!({"fail_first": 1000, "fail_status": 400}));
+    let dir = TempDir::new("pagerduty-refused");
+    let sink = format!("pagerduty:{}/v2/enqueue", refused.url);
+    let output = demo_scan(&dir, &["--send-to", &sink]);
+    assert_eq!(output.status.code(), Some(5), "{}", describe(&output));
+    assert_eq!(refused.requests().len(), 1, "a 400 is not retried");
+    let spooled = spool_files(&dir);
+    assert_eq!(spooled.len(), 1);
+    let text = std::fs::read_to_string(&spooled[0]).unwrap();
+    assert!(
+        !text.contains(PAGERDUTY_KEY),
+        "the routing key is never spooled"
+    );
+    assert_eq!(text.lines().count(), paging.len() + 1);
+    refused.configure(json!({"fail_first": 0}));
+    let sent = run(lockdown()
+        .args(["send", "--send-to", &sink, "--spool"])
+        .arg(dir.path("spool"))
+        .env("LOCKDOWN_PAGERDUTY_ROUTING_KEY", PAGERDUTY_KEY));
+    assert_eq!(sent.status.code(), Some(0), "{}", describe(&sent));
+    assert_eq!(
+        refused.stored()["pagerduty"].as_array().unwrap().len(),
+        paging.len()
     );
 }
 

@@ -2,6 +2,7 @@
 //! between them give the right intervals and period numbers, and importing the runs' results
 //! files into a fresh database reproduces the same history.
 
+use crate::delivery::{PAGERDUTY_KEY, Receiver};
 use crate::harness::{TempDir, TestAccount, describe, lockdown, run, s3_client, scan_report};
 use std::path::Path;
 
@@ -19,6 +20,8 @@ async fn scheduled_runs_build_intervals_and_imports_reproduce_them() {
     let s3 = s3_client(&account.sdk_config().await, "us-east-1");
     let dir = TempDir::new("history");
     let db = dir.path("history.db");
+    let pagerduty = Receiver::start();
+    let sink = format!("pagerduty:{}/v2/enqueue", pagerduty.url);
     let mut results = Vec::new();
     for (day, versioning) in [(1, false), (2, true), (3, true)] {
         if versioning {
@@ -45,6 +48,10 @@ async fn scheduled_runs_build_intervals_and_imports_reproduce_them() {
                     "--checks",
                     "s3_bucket_versioning",
                 ])
+                .args(["--send-to", &sink, "--alert-severity", "low"])
+                .arg("--spool-dir")
+                .arg(dir.path("spool"))
+                .env("LOCKDOWN_PAGERDUTY_ROUTING_KEY", PAGERDUTY_KEY)
                 .arg("--history")
                 .arg(&db),
             &out,
@@ -78,6 +85,26 @@ async fn scheduled_runs_build_intervals_and_imports_reproduce_them() {
     assert_eq!(change_in(0), "new");
     assert_eq!(change_in(1), "resolved");
     assert_eq!(change_in(2), "unchanged");
+    // PagerDuty heard of it twice: triggered on the first run, resolved on the second.
+    let paged: Vec<(String, String)> = pagerduty.stored()["pagerduty"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["dedup_key"] == id)
+        .map(|e| {
+            (
+                e["event_action"].as_str().unwrap().to_owned(),
+                e["payload"]["severity"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        paged,
+        [
+            ("trigger".to_owned(), "info".to_owned()),
+            ("resolve".to_owned(), String::new())
+        ]
+    );
 
     // FAIL on the first run, PASS on the next two: two segments.
     let timeline = history(&db, &["finding", id]);

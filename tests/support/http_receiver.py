@@ -15,6 +15,10 @@ Prints `READY <port>` and serves until stdin closes.
   GET  /__receiver/requests -> [{"method", "path", "headers", "gzip", "body"}]
   POST /services/collector/event   -> Splunk HEC answer
   POST /<anything>/_bulk           -> Elasticsearch bulk answer; `create` of an existing _id is 409
+  POST /v2/enqueue                 -> PagerDuty Events API v2: the event is checked against the
+       schema (routing_key, event_action, dedup_key, and for a trigger payload.summary <= 1024,
+       payload.source, payload.severity); 202 {"status": "success", "dedup_key"} when valid,
+       400 {"status": "invalid event", "errors": [...]} when not; stored under "pagerduty"
 """
 
 import gzip
@@ -27,7 +31,34 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 STATE = {"fail_first": 0, "fail_status": 503, "item_failures": 0, "hec_mode": "ok", "requests": [],
-         "ids": set(), "docs": {}, "hec": [], "chaos": None, "random": None}
+         "ids": set(), "docs": {}, "hec": [], "pagerduty": [], "chaos": None, "random": None}
+
+PD_SEVERITIES = {"critical", "error", "warning", "info"}
+
+
+def pagerduty_errors(event):
+    """What PagerDuty's Events API v2 would reject in `event`."""
+    errors = []
+    if not isinstance(event.get("routing_key"), str) or not event["routing_key"]:
+        errors.append("routing_key is required")
+    action = event.get("event_action")
+    if action not in ("trigger", "acknowledge", "resolve"):
+        errors.append("event_action must be trigger, acknowledge or resolve")
+    key = event.get("dedup_key")
+    if action != "trigger" and not key:
+        errors.append("dedup_key is required for acknowledge and resolve")
+    if key is not None and (not isinstance(key, str) or len(key) > 255):
+        errors.append("dedup_key must be a string of at most 255 characters")
+    if action == "trigger":
+        payload = event.get("payload") or {}
+        summary = payload.get("summary")
+        if not isinstance(summary, str) or not summary or len(summary) > 1024:
+            errors.append("payload.summary must be 1 to 1024 characters")
+        if not payload.get("source"):
+            errors.append("payload.source is required")
+        if payload.get("severity") not in PD_SEVERITIES:
+            errors.append("payload.severity must be critical, error, warning or info")
+    return errors
 
 
 def bulk_answer(body):
@@ -67,7 +98,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         with LOCK:
             if self.path == "/__receiver/stored":
-                return self.answer(200, {"hec": STATE["hec"], "elastic": STATE["docs"]})
+                return self.answer(200, {"hec": STATE["hec"], "elastic": STATE["docs"],
+                                         "pagerduty": STATE["pagerduty"]})
             self.answer(200, STATE["requests"])
 
     def do_POST(self):
@@ -110,6 +142,15 @@ class Handler(BaseHTTPRequestHandler):
                 return self.answer(STATE["fail_status"], {"text": "Server is busy", "code": 9})
             if self.path.endswith("/_bulk"):
                 return self.answer(200, bulk_answer(body))
+            if self.path == "/v2/enqueue":
+                event = json.loads(body)
+                errors = pagerduty_errors(event)
+                if errors:
+                    return self.answer(400, {"status": "invalid event",
+                                             "message": "Event object is invalid", "errors": errors})
+                STATE["pagerduty"].append(event)
+                return self.answer(202, {"status": "success", "message": "Event processed",
+                                         "dedup_key": event.get("dedup_key", "generated")})
             mode = STATE["hec_mode"]
             if mode == "ok":
                 STATE["hec"].extend(json.loads(line)["event"] for line in body.splitlines() if line.strip())

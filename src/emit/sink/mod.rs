@@ -1,11 +1,13 @@
 //! Delivery of findings to destinations (`--send-to`): stdout, files, S3, Security Hub, Splunk
-//! HEC and Elastic. Every sink carries OCSF events except Security Hub (ASFF). What a sink could
+//! HEC, Elastic and PagerDuty. Every sink carries OCSF events except Security Hub (ASFF) and
+//! PagerDuty (Events API v2 triggers and resolves). What a sink could
 //! not deliver after its retries is returned to the caller, which spools it to disk: nothing is
 //! lost. Tokens come from environment variables or files, never from the command line.
 
 mod aws;
 mod elastic;
 mod http;
+mod pagerduty;
 mod splunk;
 pub mod spool;
 
@@ -34,6 +36,8 @@ pub enum Sink {
     },
     /// Elasticsearch/OpenSearch `_bulk` into an index or data stream.
     Elastic { url: String, index: String },
+    /// PagerDuty Events API v2: incidents for new failures, resolved when they are.
+    PagerDuty { url: String },
 }
 
 /// The event encoding a sink takes.
@@ -41,10 +45,12 @@ pub enum Sink {
 pub enum Encoding {
     Ocsf,
     Asff,
+    PagerDuty,
 }
 
 const SINK_FORMS: &str = "stdout, file:PATH, s3://BUCKET/PREFIX, securityhub, \
-                          splunk-hec:URL[?index=I&sourcetype=S], elastic:URL/INDEX";
+                          splunk-hec:URL[?index=I&sourcetype=S], elastic:URL/INDEX, \
+                          pagerduty[:URL]";
 
 /// Rejects URLs with credentials in them: secrets must not be typed on the command line.
 fn http_url(url: &str, spec: &str) -> Result<reqwest::Url, String> {
@@ -72,6 +78,16 @@ impl FromStr for Sink {
         }
         if spec == "securityhub" {
             return Ok(Sink::SecurityHub);
+        }
+        if spec == "pagerduty" {
+            return Ok(Sink::PagerDuty {
+                url: pagerduty::DEFAULT_URL.to_owned(),
+            });
+        }
+        if let Some(url) = spec.strip_prefix("pagerduty:") {
+            return Ok(Sink::PagerDuty {
+                url: http_url(url, spec)?.to_string(),
+            });
         }
         if let Some(path) = spec.strip_prefix("file:") {
             if path.is_empty() {
@@ -155,6 +171,7 @@ impl fmt::Display for Sink {
             Sink::Elastic { url, index } => {
                 write!(f, "elastic:{}/{index}", url.trim_end_matches('/'))
             }
+            Sink::PagerDuty { url } => write!(f, "pagerduty:{url}"),
         }
     }
 }
@@ -164,7 +181,8 @@ impl Sink {
     /// they would not cross the network in clear text (plain `http://` to a host that is not
     /// loopback) unless `allow_insecure_http` says so.
     pub fn check_ready(&self, allow_insecure_http: bool) -> Result<(), String> {
-        if let Sink::SplunkHec { url, .. } | Sink::Elastic { url, .. } = self
+        if let Sink::SplunkHec { url, .. } | Sink::Elastic { url, .. } | Sink::PagerDuty { url } =
+            self
             && !allow_insecure_http
             && !http::may_carry_token(url)
         {
@@ -175,6 +193,7 @@ impl Sink {
         match self {
             Sink::SplunkHec { .. } => splunk::token().map(drop),
             Sink::Elastic { .. } => elastic::api_key().map(drop),
+            Sink::PagerDuty { .. } => pagerduty::routing_key().map(drop),
             _ => Ok(()),
         }
         .map_err(|e| format!("sink `{self}`: {e}"))
@@ -203,6 +222,7 @@ impl Sink {
     pub fn encoding(&self) -> Encoding {
         match self {
             Sink::SecurityHub => Encoding::Asff,
+            Sink::PagerDuty { .. } => Encoding::PagerDuty,
             _ => Encoding::Ocsf,
         }
     }
@@ -215,6 +235,8 @@ pub struct SinkContext {
     pub aws: aws_config::SdkConfig,
     /// Attempts per HTTP request, the first included.
     pub attempts: u32,
+    /// The least severity that pages (PagerDuty).
+    pub alert_severity: crate::evaluate::Severity,
 }
 
 /// The outcome of delivering to one sink.
@@ -287,6 +309,7 @@ pub async fn deliver(sink: &Sink, events: Vec<Value>, context: &SinkContext) -> 
             sourcetype,
         } => splunk::send(url, index.as_deref(), sourcetype, events, context).await,
         Sink::Elastic { url, index } => elastic::send(url, index, events, context).await,
+        Sink::PagerDuty { url } => pagerduty::send(url, events, context).await,
     }
 }
 
@@ -334,11 +357,17 @@ pub async fn deliver_report(
     } else {
         Vec::new()
     };
+    let pagerduty_events: Vec<Value> = if needs(Encoding::PagerDuty) {
+        pagerduty::events(report, context.alert_severity)
+    } else {
+        Vec::new()
+    };
     let mut outcomes = Vec::with_capacity(sinks.len());
     for sink in sinks {
         let events = match sink.encoding() {
             Encoding::Ocsf => ocsf_events.clone(),
             Encoding::Asff => asff_events.clone(),
+            Encoding::PagerDuty => pagerduty_events.clone(),
         };
         let delivery = deliver(sink, events, context).await;
         let spooled = (!delivery.undelivered.is_empty()).then(|| {
@@ -368,6 +397,7 @@ mod tests {
             "s3://audit-bucket/lockdown",
             "splunk-hec:https://splunk.example.com:8088/?sourcetype=ocsf&index=security",
             "elastic:https://es.example.com:9200/lockdown-findings",
+            "pagerduty:https://events.eu.pagerduty.com/v2/enqueue",
         ] {
             let sink: Sink = spec.parse().unwrap_or_else(|e| panic!("{spec}: {e}"));
             assert_eq!(sink.to_string().parse::<Sink>(), Ok(sink), "{spec}");
@@ -380,8 +410,12 @@ mod tests {
         unsafe {
             std::env::set_var("LOCKDOWN_SPLUNK_TOKEN", "t");
             std::env::set_var("LOCKDOWN_ELASTIC_API_KEY", "k");
+            std::env::set_var("LOCKDOWN_PAGERDUTY_ROUTING_KEY", "r");
         }
         for (spec, ok) in [
+            ("pagerduty", true),
+            ("pagerduty:http://events.example.com/v2/enqueue", false),
+            ("pagerduty:http://127.0.0.1:8080/v2/enqueue", true),
             ("splunk-hec:https://splunk.example.com:8088", true),
             ("splunk-hec:http://splunk.example.com:8088", false),
             ("elastic:http://10.0.0.5:9200/findings", false),
