@@ -24,6 +24,7 @@ fn meta(day: i64) -> RunMeta {
     let at = Utc.with_ymd_and_hms(2026, 1, 1, 6, 0, 0).unwrap() + Duration::days(day);
     RunMeta {
         started_at: at,
+        evaluated_at: at,
         finished_at: at + Duration::minutes(5),
         accounts: vec!["123456789012".into()],
         regions: vec!["us-east-1".into()],

@@ -112,6 +112,30 @@ impl ScanEvent {
     }
 }
 
+/// The latest run of this account the first S3 output holds, so that changes (new, resolved)
+/// and PagerDuty resolves work though local disk does not last between invocations. A run
+/// that cannot be read is logged and the scan goes on without changes: delivery comes first.
+async fn previous_run(
+    sinks: &[Sink],
+    aws: &aws_config::SdkConfig,
+) -> Option<Vec<crate::evaluate::Finding>> {
+    let (bucket, prefix) = sinks.iter().find_map(|s| match s {
+        Sink::S3 { bucket, prefix } => Some((bucket, prefix)),
+        _ => None,
+    })?;
+    let account = crate::collect::sts::caller_account(aws, &CallRecorder::default())
+        .await
+        .map_err(|e| tracing::warn!(error = ?e, "no previous run: the account is unknown"))
+        .ok()?;
+    let catalog = pipeline::load_catalog(&[], &[], &[]).ok()?;
+    let s3 = crate::history::s3::client(aws);
+    crate::history::s3::latest_run(&s3, bucket, prefix, &account.id, &catalog)
+        .await
+        .map_err(|e| tracing::warn!(error = %e, "no previous run: the S3 output cannot be read"))
+        .ok()
+        .flatten()
+}
+
 /// Handles one invocation: runs the scan the event describes, delivers its findings, and
 /// answers with the run's summary.
 pub async fn handle(event: Value) -> Result<Value, lambda_runtime::Error> {
@@ -131,7 +155,11 @@ pub async fn handle(event: Value) -> Result<Value, lambda_runtime::Error> {
         attempts: crate::collect::DEFAULT_MAX_ATTEMPTS,
         alert_severity: crate::evaluate::Severity::High,
     };
-    let prepared = pipeline::prepare(invocation.request).map_err(|e| e.to_string())?;
+    let mut request = invocation.request;
+    request.baseline = previous_run(&invocation.sinks, &context.aws)
+        .await
+        .map(pipeline::BaselineSource::Findings);
+    let prepared = pipeline::prepare(request).map_err(|e| e.to_string())?;
     // The pipeline runs its own runtime for collection: keep it off this runtime's workers.
     let outcome = tokio::task::spawn_blocking(move || prepared.run(CallRecorder::default()))
         .await?

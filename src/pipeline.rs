@@ -72,6 +72,9 @@ pub enum BaselineSource {
     /// The latest run recorded in the scan history at this path (`--history` without
     /// `--baseline`); an empty history makes every failure new.
     History(PathBuf),
+    /// The findings of a previous run already at hand (a Lambda run reads its account's
+    /// latest run from the S3 sink).
+    Findings(Vec<crate::evaluate::Finding>),
 }
 
 /// Why a scan could not run: bad input (found before anything is called) or a failure while
@@ -156,6 +159,7 @@ pub fn prepare(request: ScanRequest) -> Result<Prepared, PipelineError> {
                 .map_err(|e| PipelineError::Invalid(format!("--history: {e}")))?;
             Some(Baseline::from_history(prior, &catalog))
         }
+        Some(BaselineSource::Findings(findings)) => Some(Baseline::new(findings.clone())),
     };
     Ok(Prepared {
         request,
@@ -239,6 +243,7 @@ impl ScanOutcome {
             crate::history::RunMeta::scope_of(&self.snapshot.account.id, &self.findings);
         crate::history::RunMeta {
             started_at: collection.started_at,
+            evaluated_at: self.evaluated_at,
             finished_at: collection.finished_at,
             accounts,
             regions: self.snapshot.regions.clone(),

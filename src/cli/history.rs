@@ -32,12 +32,13 @@ pub enum PeriodFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum HistoryCommand {
-    /// Record results files (`scan --format json --output FILE`) in the history, oldest first.
-    /// Importing a run already recorded changes nothing.
+    /// Record runs in the history, oldest first: results files (`scan --output FILE`) or the
+    /// S3 sink's objects (`s3://bucket/prefix`, every run under it; needs s3:ListBucket and
+    /// s3:GetObject). Importing a run already recorded, from either source, changes nothing.
     Import {
-        /// Results files.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
+        /// Results files, or `s3://bucket/prefix`.
+        #[arg(required = true, value_name = "FILE|S3_URL")]
+        sources: Vec<String>,
     },
     /// List the runs of a period and the days with no run (evidence gaps).
     Runs {
@@ -84,6 +85,7 @@ fn parse_days(text: &str) -> Result<i64, String> {
 #[derive(Deserialize)]
 struct SavedRun {
     account: SavedAccount,
+    evaluated_at: DateTime<Utc>,
     #[serde(default)]
     regions: Vec<String>,
     collection: SavedCollection,
@@ -118,6 +120,7 @@ fn read_run(path: &Path) -> Result<(RunMeta, Vec<Finding>), Failure> {
     let (accounts, check_ids) = RunMeta::scope_of(&saved.account.id, &saved.findings);
     let meta = RunMeta {
         started_at: saved.collection.started_at,
+        evaluated_at: saved.evaluated_at,
         finished_at: saved.collection.finished_at,
         accounts,
         regions: saved.regions,
@@ -147,22 +150,61 @@ fn print_timeline(store: &Store, id: &str, label: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Every run the S3 sink wrote under `url`.
+fn read_s3_runs(url: &str) -> Result<Vec<(String, (RunMeta, Vec<Finding>))>, Failure> {
+    let (bucket, prefix) = crate::history::s3::location(url)
+        .ok_or_else(|| Failure::usage(format!("`{url}`: expected s3://bucket/prefix")))?;
+    let catalog =
+        crate::pipeline::load_catalog(&[], &[], &[]).map_err(|e| Failure::usage(e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Failure::runtime)?;
+    runtime.block_on(async {
+        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let s3 = crate::history::s3::client(&config);
+        let mut runs = Vec::new();
+        for key in crate::history::s3::run_keys(&s3, &bucket, &prefix)
+            .await
+            .map_err(Failure::runtime)?
+        {
+            let events = crate::history::s3::events(&s3, &bucket, &key)
+                .await
+                .map_err(Failure::runtime)?;
+            let (meta, findings, skipped) =
+                crate::history::s3::run(&events, &catalog).map_err(|e| {
+                    Failure::runtime(format!("s3://{bucket}/{key}: {e}"))
+                })?;
+            if skipped > 0 {
+                eprintln!(
+                    "s3://{bucket}/{key}: {skipped} events of checks this lockdown does not have were left out"
+                );
+            }
+            runs.push((format!("s3://{bucket}/{key}"), (meta, findings)));
+        }
+        Ok(runs)
+    })
+}
+
 /// Runs a `history` subcommand.
 pub fn run(command: HistoryCommand, db: &DatabaseArg) -> Result<u8, Failure> {
     let runtime = |e: crate::history::HistoryError| Failure::runtime(e.to_string());
     let mut store = db.open()?;
     match command {
-        HistoryCommand::Import { files } => {
-            let mut runs = files
-                .iter()
-                .map(|path| read_run(path).map(|run| (path, run)))
-                .collect::<Result<Vec<_>, _>>()?;
+        HistoryCommand::Import { sources } => {
+            let mut runs = Vec::new();
+            for source in &sources {
+                if source.starts_with("s3://") {
+                    runs.extend(read_s3_runs(source)?);
+                } else {
+                    runs.push((source.clone(), read_run(Path::new(source))?));
+                }
+            }
             runs.sort_by_key(|(_, (meta, _))| meta.started_at);
-            for (path, (meta, findings)) in runs {
+            for (source, (meta, findings)) in runs {
                 let recorded = store.record(&meta, &findings).map_err(runtime)?;
                 out!(
-                    "{}: run {} {}",
-                    path.display(),
+                    "{source}: run {} {}",
                     recorded.run,
                     if recorded.inserted {
                         format!(

@@ -7,6 +7,7 @@
 //! nothing (imports can be repeated).
 
 pub mod period;
+pub mod s3;
 
 use crate::evaluate::finding::FindingResource;
 use crate::evaluate::{Finding, Status};
@@ -100,6 +101,9 @@ pub enum HistoryError {
 #[derive(Debug, Clone)]
 pub struct RunMeta {
     pub started_at: DateTime<Utc>,
+    /// The clock the checks were evaluated against: with the accounts, the run's identity
+    /// (the same in results files, the S3 sink's events and the live run).
+    pub evaluated_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
     pub accounts: Vec<String>,
     pub regions: Vec<String>,
@@ -126,15 +130,15 @@ impl RunMeta {
         (accounts, checks)
     }
 
-    /// The run's id: the same accounts scanned at the same moment are the same run, so that an
-    /// import of a run already recorded is recognised.
+    /// The run's id: the same accounts evaluated at the same moment are the same run, so that
+    /// an import of a run already recorded (from any source) is recognised.
     pub fn id(&self) -> String {
         let mut accounts = self.accounts.clone();
         accounts.sort();
         let digest = Sha256::digest(format!(
             "{}|{}",
             accounts.join(","),
-            self.started_at.to_rfc3339()
+            self.evaluated_at.to_rfc3339()
         ));
         hex::encode(&digest[..12])
     }

@@ -11,6 +11,7 @@ fn meta(day: u32) -> RunMeta {
     let at = Utc.with_ymd_and_hms(2026, 1, day, 6, 0, 0).unwrap();
     RunMeta {
         started_at: at,
+        evaluated_at: at,
         finished_at: at + chrono::Duration::minutes(3),
         accounts: vec!["123456789012".into()],
         regions: vec!["us-east-1".into()],
@@ -155,6 +156,7 @@ impl RunMeta {
             .unwrap()
             .and_utc()
             - chrono::Duration::days(1);
+        meta.evaluated_at = meta.started_at;
         meta
     }
 }

@@ -22,20 +22,32 @@ async fn scheduled_runs_build_intervals_and_imports_reproduce_them() {
     let db = dir.path("history.db");
     let pagerduty = Receiver::start();
     let sink = format!("pagerduty:{}/v2/enqueue", pagerduty.url);
+    // The S3 sink archives every run (its own bucket versioned, so that it passes throughout).
+    account.expect_writes();
+    let archive = format!("archive-{}", account.id);
+    account.create_bucket(&archive);
+    let versioned = aws_sdk_s3::types::VersioningConfiguration::builder()
+        .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+        .build();
+    s3.put_bucket_versioning()
+        .bucket(&archive)
+        .versioning_configuration(versioned.clone())
+        .send()
+        .await
+        .unwrap();
+    let archive_sink = format!("s3://{archive}/lockdown");
     let mut results = Vec::new();
     for (day, versioning) in [(1, false), (2, true), (3, true)] {
         if versioning {
             s3.put_bucket_versioning()
                 .bucket(&bucket)
-                .versioning_configuration(
-                    aws_sdk_s3::types::VersioningConfiguration::builder()
-                        .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
-                        .build(),
-                )
+                .versioning_configuration(versioned.clone())
                 .send()
                 .await
                 .unwrap();
         }
+        // The sink's object keys are to the second: scheduled runs are a day apart.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
         let out = dir.path(&format!("results-{day}.json"));
         scan_report(
             account
@@ -48,7 +60,8 @@ async fn scheduled_runs_build_intervals_and_imports_reproduce_them() {
                     "--checks",
                     "s3_bucket_versioning",
                 ])
-                .args(["--send-to", &sink, "--alert-severity", "low"])
+                .args(["--send-to", &sink, "--send-to", &archive_sink])
+                .args(["--alert-severity", "low"])
                 .arg("--spool-dir")
                 .arg(dir.path("spool"))
                 .env("LOCKDOWN_PAGERDUTY_ROUTING_KEY", PAGERDUTY_KEY)
@@ -169,6 +182,30 @@ async fn scheduled_runs_build_intervals_and_imports_reproduce_them() {
     let again = history(&copy, &["import", files[0].to_str().unwrap()]);
     assert!(again.contains("already recorded"), "{again}");
     assert_eq!(history(&copy, &["finding", id]), timeline);
+
+    // The S3 sink's objects rebuild the same statuses over the same runs.
+    let from_s3 = dir.path("from-s3.db");
+    let imported = run(account
+        .lockdown()
+        .args(["history", "--db"])
+        .arg(&from_s3)
+        .args(["import", &archive_sink]));
+    assert_eq!(imported.status.code(), Some(0), "{}", describe(&imported));
+    let imported = String::from_utf8_lossy(&imported.stdout);
+    assert_eq!(imported.matches("recorded (").count(), 3, "{imported}");
+    let shape = |text: &str| -> Vec<String> {
+        text.lines()
+            .skip(1)
+            .map(|l| {
+                let fields: Vec<&str> = l.split_whitespace().collect();
+                format!("{} {}", fields[0], fields[fields.len() - 1])
+            })
+            .collect()
+    };
+    assert_eq!(
+        shape(&history(&from_s3, &["finding", id])),
+        shape(&timeline)
+    );
 
     // A fourth, unchanged run with --only-changes and no baseline file: nothing to send.
     let quiet = scan_report(

@@ -128,6 +128,33 @@ async fn bootstrap_scans_and_writes_findings_to_s3_and_refuses_bad_events() {
         body["summary"]["findings"].as_u64().unwrap()
     );
 
+    // The next scheduled run fixes the user (no console password any more): the Lambda reads
+    // its account's previous run from the S3 output, so the finding comes back resolved.
+    iam.delete_login_profile()
+        .user_name("no-mfa")
+        .send()
+        .await
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let again = invoke(&account, &dir, &serde_json::json!([events[0].clone()]));
+    assert_eq!(again[0].0, "response", "{:?}", again[0].1);
+    let s3 = lockdown::history::s3::client(&account.sdk_config().await);
+    let keys = lockdown::history::s3::run_keys(&s3, &bucket, "lockdown")
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let latest = lockdown::history::s3::events(&s3, &bucket, &keys[1])
+        .await
+        .unwrap();
+    let mfa = latest
+        .iter()
+        .find(|e| {
+            e["finding_info"]["analytic"]["uid"] == "iam_user_console_mfa"
+                && e["resources"][0]["name"] == "no-mfa"
+        })
+        .expect("the user's MFA finding in the second run");
+    assert_eq!(mfa["status"], "Resolved", "{mfa}");
+
     for ((kind, body), needle) in results[1..].iter().zip(["outputs", "not-a-framework"]) {
         assert_eq!(kind, "error", "{body}");
         assert!(
