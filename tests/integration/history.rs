@@ -226,3 +226,77 @@ async fn scheduled_runs_build_intervals_and_imports_reproduce_them() {
     );
     assert_eq!(quiet["findings"].as_array().unwrap().len(), 0, "{quiet}");
 }
+
+/// A kill during the write of a large run leaves the database as it was before the run, or
+/// with the whole run: never part of one.
+#[test]
+fn killing_an_import_midway_leaves_the_database_whole() {
+    let dir = TempDir::new("history-kill");
+    let snapshot = dir.path("snapshot.json");
+    std::fs::write(
+        &snapshot,
+        serde_json::to_string(&lockdown::inventory::synthetic::snapshot(6_000, 3)).unwrap(),
+    )
+    .unwrap();
+    let results = dir.path("results.json");
+    let output = run(lockdown()
+        .args(["scan", "--quiet", "--snapshot"])
+        .arg(&snapshot)
+        .arg("--output")
+        .arg(&results));
+    assert!(
+        matches!(output.status.code(), Some(0 | 1 | 3)),
+        "{}",
+        describe(&output)
+    );
+    let findings = crate::harness::read_report(&results)["findings"]
+        .as_array()
+        .unwrap()
+        .len();
+
+    // How long a whole import takes here: the kills land across it, most near its end, where
+    // the run's transaction is being written.
+    let started = std::time::Instant::now();
+    let whole = run(lockdown()
+        .arg("history")
+        .arg("--db")
+        .arg(dir.path("whole.db"))
+        .arg("import")
+        .arg(&results));
+    assert_eq!(whole.status.code(), Some(0), "{}", describe(&whole));
+    let duration = started.elapsed().as_millis() as u64;
+    let mut outcomes = std::collections::BTreeSet::new();
+    for (attempt, percent) in [30u64, 50, 70, 80, 88, 94, 98].into_iter().enumerate() {
+        let delay = duration * percent / 100;
+        let db = dir.path(&format!("killed-{attempt}.db"));
+        let mut child = lockdown()
+            .arg("history")
+            .arg("--db")
+            .arg(&db)
+            .arg("import")
+            .arg(&results)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        let _ = child.kill();
+        let finished = child.wait().unwrap().success();
+        let store = lockdown::history::Store::open(&db).unwrap();
+        let runs = store
+            .runs(
+                chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+                chrono::NaiveDate::from_ymd_opt(2100, 1, 1).unwrap(),
+            )
+            .unwrap();
+        let recorded = store.latest_findings().unwrap().len();
+        match runs.len() {
+            0 => assert_eq!(recorded, 0, "no run, no segments"),
+            1 => assert_eq!(recorded, findings, "a run is recorded whole"),
+            n => panic!("{n} runs from one import"),
+        }
+        outcomes.insert((runs.len(), finished));
+    }
+    // The kills landed before the run was written and (at least once) after: both states seen.
+    assert!(outcomes.iter().any(|(runs, _)| *runs == 0), "{outcomes:?}");
+}
