@@ -28,6 +28,8 @@ impl DatabaseArg {
 pub enum PeriodFormat {
     Md,
     Json,
+    Csv,
+    Html,
 }
 
 #[derive(Debug, Subcommand)]
@@ -276,13 +278,15 @@ pub fn run(command: HistoryCommand, db: &DatabaseArg) -> Result<u8, Failure> {
                 .resolve(std::slice::from_ref(&framework))
                 .map_err(Failure::usage)?[0];
             let report = period::report(&store, framework, from, to).map_err(runtime)?;
-            match format {
-                PeriodFormat::Md => out_raw!("{}", report.markdown()),
-                PeriodFormat::Json => out!(
-                    "{}",
-                    serde_json::to_string_pretty(&report).map_err(Failure::runtime)?
-                ),
-            }
+            let rendered = match format {
+                PeriodFormat::Md => report.markdown(),
+                PeriodFormat::Json => {
+                    serde_json::to_string_pretty(&report).map_err(Failure::runtime)? + "\n"
+                }
+                PeriodFormat::Csv => report.csv().map_err(Failure::runtime)?,
+                PeriodFormat::Html => report.html(),
+            };
+            out_raw!("{rendered}");
         }
         HistoryCommand::Prune { keep } => {
             let before = Utc::now() - chrono::Duration::days(keep);

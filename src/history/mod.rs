@@ -7,6 +7,7 @@
 //! nothing (imports can be repeated).
 
 pub mod period;
+mod render;
 pub mod s3;
 
 use crate::evaluate::finding::FindingResource;

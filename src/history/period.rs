@@ -4,7 +4,7 @@
 //! remediate by severity, and the days with no run (evidence gaps).
 
 use super::{HistoryError, Store, sqlite, time};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -57,6 +57,18 @@ pub struct PeriodReport {
     pub requirements: Vec<RequirementPeriod>,
     /// Time to remediate by severity, over exceptions resolved in the period.
     pub time_to_remediate: BTreeMap<String, Remediation>,
+    /// Per run of the period: how many requirements had evidence, and how many of those passed.
+    pub per_run: Vec<RunPoint>,
+    /// Per week (Monday) of the period: exceptions open at some time in that week.
+    pub open_exceptions_by_week: BTreeMap<NaiveDate, usize>,
+}
+
+/// One run's standing in the period.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunPoint {
+    pub started_at: DateTime<Utc>,
+    pub evidenced: usize,
+    pub passed: usize,
 }
 
 struct SegmentRow {
@@ -179,6 +191,18 @@ pub fn report(
 
     let mut requirements = Vec::new();
     let mut durations: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let mut per_run: Vec<RunPoint> = runs
+        .iter()
+        .map(|r| RunPoint {
+            started_at: r.started_at,
+            evidenced: 0,
+            passed: 0,
+        })
+        .collect();
+    let mut open_by_week: BTreeMap<NaiveDate, BTreeSet<(String, i64)>> = BTreeMap::new();
+    let week_of = |day: NaiveDate| {
+        day - chrono::Duration::days(i64::from(day.weekday().num_days_from_monday()))
+    };
     let mut counted = BTreeSet::new();
     for requirement in &framework.requirements {
         let findings = by_requirement
@@ -234,14 +258,28 @@ pub fn report(
             }
         }
         let (mut population, mut passed, mut fail_now, mut present_now) = (0, 0, 0, 0);
-        for run in 0..runs.len() {
+        for (run, point) in per_run.iter_mut().enumerate() {
             fail_now += failing[run];
             present_now += present[run];
             if present_now > 0 {
                 population += 1;
+                point.evidenced += 1;
                 if fail_now == 0 {
                     passed += 1;
+                    point.passed += 1;
                 }
+            }
+        }
+        for exception in &exceptions {
+            let first = exception.first_seen_fail.date_naive().max(from);
+            let last = exception.resolved_at.map_or(to, |r| r.date_naive()).min(to);
+            let mut week = week_of(first);
+            while week <= last {
+                open_by_week.entry(week).or_default().insert((
+                    exception.finding_id.clone(),
+                    exception.first_seen_fail.timestamp(),
+                ));
+                week += chrono::Duration::days(7);
             }
         }
         exceptions.sort_by(|a, b| a.first_seen_fail.cmp(&b.first_seen_fail));
@@ -275,72 +313,10 @@ pub fn report(
         evidence_gaps,
         requirements,
         time_to_remediate,
+        per_run,
+        open_exceptions_by_week: open_by_week
+            .into_iter()
+            .map(|(week, open)| (week, open.len()))
+            .collect(),
     })
-}
-
-impl PeriodReport {
-    /// The report as Markdown, for the audit file.
-    pub fn markdown(&self) -> String {
-        use std::fmt::Write;
-        let mut out = format!(
-            "# {} evidence, {} to {}\n\n{} runs in the period; {} days without a run (evidence gaps){}\n\n",
-            self.framework,
-            self.from,
-            self.to,
-            self.runs,
-            self.evidence_gaps.len(),
-            if self.evidence_gaps.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    ": {}",
-                    self.evidence_gaps
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }
-        );
-        out.push_str("| requirement | population | passed | pass rate | exceptions |\n| --- | ---: | ---: | ---: | ---: |\n");
-        for r in self.requirements.iter().filter(|r| r.population > 0) {
-            let _ = writeln!(
-                out,
-                "| {} {} | {} | {} | {} | {} |",
-                r.id,
-                r.title,
-                r.population,
-                r.passed,
-                r.pass_rate
-                    .map_or("-".to_owned(), |p| format!("{:.1}%", p * 100.0)),
-                r.exceptions.len()
-            );
-        }
-        out.push_str("\n## Exceptions\n\n| requirement | check | resource | severity | first seen FAIL | resolved | hours | suppressed by |\n| --- | --- | --- | --- | --- | --- | ---: | --- |\n");
-        for r in &self.requirements {
-            for e in &r.exceptions {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
-                    r.id,
-                    e.check_id,
-                    e.resource_arn,
-                    e.severity,
-                    e.first_seen_fail.to_rfc3339(),
-                    e.resolved_at.map_or("open".to_owned(), |t| t.to_rfc3339()),
-                    e.duration_hours.map_or("-".to_owned(), |h| h.to_string()),
-                    e.suppressed_by.as_deref().unwrap_or("")
-                );
-            }
-        }
-        out.push_str("\n## Time to remediate\n\n| severity | resolved | median hours | p90 hours |\n| --- | ---: | ---: | ---: |\n");
-        for (severity, t) in &self.time_to_remediate {
-            let _ = writeln!(
-                out,
-                "| {severity} | {} | {} | {} |",
-                t.resolved, t.median_hours, t.p90_hours
-            );
-        }
-        out
-    }
 }

@@ -460,3 +460,35 @@ pub fn demo_snapshot() -> serde_json::Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-account.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
+
+/// The Chromium binary the HTML tests render with.
+pub fn chromium() -> PathBuf {
+    if let Ok(path) = std::env::var("LOCKDOWN_TEST_CHROMIUM") {
+        return path.into();
+    }
+    let found = std::env::var_os("PATH")
+        .map(|paths| {
+            std::env::split_paths(&paths)
+                .map(|p| p.join("chromium"))
+                .find(|p| p.exists())
+        })
+        .unwrap_or_default();
+    found.expect(
+        "the HTML report tests render with Chromium: install Debian's `chromium` \
+         (`bash .ci/run` does) or set LOCKDOWN_TEST_CHROMIUM",
+    )
+}
+
+/// The DOM of `page` after its scripts ran, as headless Chromium renders it.
+pub fn rendered_dom(page: &Path, fragment: &str) -> String {
+    let profile = page.with_extension("chromium-profile");
+    let output = Command::new(chromium())
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("file://{}#{fragment}", page.display()))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run chromium");
+    assert!(output.status.success(), "{}", describe(&output));
+    String::from_utf8(output.stdout).unwrap()
+}

@@ -163,6 +163,61 @@ async fn scheduled_runs_build_intervals_and_imports_reproduce_them() {
     assert_eq!(exception["check_id"], "s3_bucket_versioning");
     assert!(exception["resolved_at"].is_string(), "{exception}");
 
+    // The HTML period report renders in Chromium with its two charts: a point per run, a bar
+    // for the week the exception was open; the CSV has that exception.
+    let page = dir.path("period.html");
+    let html = history(
+        &db,
+        &[
+            "report",
+            "--framework",
+            "iso27001_2022",
+            "--from",
+            &today,
+            "--to",
+            &today,
+            "--format",
+            "html",
+        ],
+    );
+    std::fs::write(&page, &html).unwrap();
+    let dom = crate::harness::rendered_dom(&page, "");
+    let chart = |id: &str| {
+        let start = dom
+            .find(&format!("<svg id=\"{id}\""))
+            .unwrap_or_else(|| panic!("{id}: {dom}"));
+        dom[start..start + dom[start..].find("</svg>").unwrap()].to_owned()
+    };
+    assert_eq!(chart("pass-rate").matches("<circle").count(), 3);
+    assert_eq!(chart("open-exceptions").matches("<rect").count(), 1);
+    assert!(
+        dom.contains("<td>A.8.13</td>") && dom.contains("class=\"exception\""),
+        "{dom}"
+    );
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no network fetches"
+    );
+    let csv = history(
+        &db,
+        &[
+            "report",
+            "--framework",
+            "iso27001_2022",
+            "--from",
+            &today,
+            "--to",
+            &today,
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(
+        csv.lines().count(),
+        1 + backup["exceptions"].as_array().unwrap().len()
+    );
+    assert!(csv.contains("s3_bucket_versioning"));
+
     // The same runs imported (twice, out of order) into a fresh database: the same history.
     let copy = dir.path("imported.db");
     let mut files: Vec<&Path> = results.iter().map(|p| p.as_path()).rev().collect();

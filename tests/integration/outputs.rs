@@ -1,6 +1,6 @@
 //! Output formats: every format from one scan, validated the way its consumers read it.
 
-use crate::harness::{TempDir, describe, lockdown, python, run};
+use crate::harness::{TempDir, chromium, describe, lockdown, python, rendered_dom, run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -192,38 +192,6 @@ fn every_format_comes_from_one_scan_and_agrees_on_the_findings() {
     for (row, finding) in rows.iter().zip(findings) {
         assert_eq!(row[status_column], *finding["status"].as_str().unwrap());
     }
-}
-
-/// The Chromium binary the HTML tests render with.
-fn chromium() -> PathBuf {
-    if let Ok(path) = std::env::var("LOCKDOWN_TEST_CHROMIUM") {
-        return path.into();
-    }
-    let found = std::env::var_os("PATH")
-        .map(|paths| {
-            std::env::split_paths(&paths)
-                .map(|p| p.join("chromium"))
-                .find(|p| p.exists())
-        })
-        .unwrap_or_default();
-    found.expect(
-        "the HTML report tests render with Chromium: install Debian's `chromium` \
-         (`bash .ci/run` does) or set LOCKDOWN_TEST_CHROMIUM",
-    )
-}
-
-/// The DOM of `page` after its scripts ran, as headless Chromium renders it.
-fn rendered_dom(page: &Path, fragment: &str) -> String {
-    let profile = page.with_extension("chromium-profile");
-    let output = Command::new(chromium())
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("file://{}#{fragment}", page.display()))
-        .stdin(Stdio::null())
-        .output()
-        .expect("run chromium");
-    assert!(output.status.success(), "{}", describe(&output));
-    String::from_utf8(output.stdout).unwrap()
 }
 
 /// The report's content and visible widths in a 1400 px frame (`scrollWidth`, `clientWidth`,
