@@ -2,7 +2,7 @@
 
 use super::{Failure, exit};
 use crate::evaluate::Finding;
-use crate::history::{FindingColumn, RunMeta, Store, period};
+use crate::history::{FindingColumn, RunMeta, Store, evidence, period};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Deserialize;
@@ -66,6 +66,29 @@ pub enum HistoryCommand {
         to: NaiveDate,
         #[arg(long, value_enum, default_value_t = PeriodFormat::Md)]
         format: PeriodFormat,
+    },
+    /// The evidence package of an audit period: the period report (HTML, Markdown, JSON), the
+    /// population of runs, and the results of a reproducible random sample of runs; with
+    /// --sign, a manifest `lockdown verify` checks.
+    Evidence {
+        #[arg(long)]
+        framework: String,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: NaiveDate,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: NaiveDate,
+        /// Runs in the auditor's sample.
+        #[arg(long, default_value_t = 25)]
+        sample: usize,
+        /// Seed of the sample: the same seed picks the same runs.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Directory to write the package into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Sign the package with this private key (from `lockdown keygen`).
+        #[arg(long, value_name = "KEY_FILE")]
+        sign: Option<PathBuf>,
     },
     /// Delete runs older than a retention period, e.g. `--keep 400d`.
     Prune {
@@ -150,6 +173,21 @@ fn print_timeline(store: &Store, id: &str, label: &str) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+fn mappings() -> Result<crate::map::Mappings, Failure> {
+    let catalog =
+        crate::pipeline::load_catalog(&[], &[], &[]).map_err(|e| Failure::usage(e.to_string()))?;
+    crate::map::Mappings::load(&catalog.checks, &[]).map_err(Failure::usage)
+}
+
+fn resolve<'m>(
+    mappings: &'m crate::map::Mappings,
+    framework: &str,
+) -> Result<&'m crate::map::Framework, Failure> {
+    Ok(mappings
+        .resolve(&[framework.to_owned()])
+        .map_err(Failure::usage)?[0])
 }
 
 /// Every run the S3 sink wrote under `url`.
@@ -270,13 +308,8 @@ pub fn run(command: HistoryCommand, db: &DatabaseArg) -> Result<u8, Failure> {
             to,
             format,
         } => {
-            let catalog = crate::pipeline::load_catalog(&[], &[], &[])
-                .map_err(|e| Failure::usage(e.to_string()))?;
-            let mappings =
-                crate::map::Mappings::load(&catalog.checks, &[]).map_err(Failure::usage)?;
-            let framework = mappings
-                .resolve(std::slice::from_ref(&framework))
-                .map_err(Failure::usage)?[0];
+            let mappings = mappings()?;
+            let framework = resolve(&mappings, &framework)?;
             let report = period::report(&store, framework, from, to).map_err(runtime)?;
             let rendered = match format {
                 PeriodFormat::Md => report.markdown(),
@@ -287,6 +320,53 @@ pub fn run(command: HistoryCommand, db: &DatabaseArg) -> Result<u8, Failure> {
                 PeriodFormat::Html => report.html(),
             };
             out_raw!("{rendered}");
+        }
+        HistoryCommand::Evidence {
+            framework,
+            from,
+            to,
+            sample,
+            seed,
+            out,
+            sign,
+        } => {
+            // The key is read before anything is written: a bad key leaves no half package.
+            let key = sign
+                .as_deref()
+                .map(crate::emit::signing::signing_key)
+                .transpose()
+                .map_err(Failure::usage)?;
+            let mappings = mappings()?;
+            let request = evidence::Request {
+                framework: resolve(&mappings, &framework)?,
+                from,
+                to,
+                sample,
+                seed,
+            };
+            let files = evidence::package(&store, &request, &out).map_err(runtime)?;
+            out!("wrote {} files to {}", files.len(), out.display());
+            if let Some(key) = &key {
+                let manifest = out.join("evidence.manifest.json");
+                let accounts: std::collections::BTreeSet<String> = store
+                    .runs(from, to)
+                    .map_err(runtime)?
+                    .into_iter()
+                    .flat_map(|r| r.accounts)
+                    .collect();
+                crate::emit::signing::sign(
+                    key,
+                    &files,
+                    &accounts.into_iter().collect::<Vec<_>>().join(","),
+                    &format!("{from}..{to}"),
+                    &manifest,
+                )
+                .map_err(Failure::runtime)?;
+                out!(
+                    "signed: {} (check with `lockdown verify`)",
+                    manifest.display()
+                );
+            }
         }
         HistoryCommand::Prune { keep } => {
             let before = Utc::now() - chrono::Duration::days(keep);

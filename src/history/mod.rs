@@ -6,6 +6,7 @@
 //! Runs are recorded in the order they happened; recording a run already present changes
 //! nothing (imports can be repeated).
 
+pub mod evidence;
 pub mod period;
 mod render;
 pub mod s3;
@@ -174,6 +175,20 @@ pub struct Segment {
     pub last_seen: DateTime<Utc>,
     pub first_run: i64,
     pub last_run: i64,
+}
+
+/// One finding of a recorded run.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunFinding {
+    pub id: String,
+    pub check_id: String,
+    pub resource_arn: String,
+    pub account: String,
+    pub region: String,
+    pub severity: String,
+    /// Framework requirements it evidences (as recorded).
+    pub compliance: serde_json::Value,
+    pub status: String,
 }
 
 /// A finding as the latest recorded run left it.
@@ -473,6 +488,38 @@ impl Store {
             });
         }
         Ok(prior)
+    }
+
+    /// Every finding's status in run `seq`, with what it is about: the run's results as the
+    /// history keeps them.
+    pub fn statuses_at(&self, seq: i64) -> Result<Vec<RunFinding>, HistoryError> {
+        let err = sqlite(&self.path);
+        let mut query = self
+            .conn
+            .prepare(
+                "SELECT f.id, f.check_id, f.resource_arn, f.account, f.region, f.severity,
+                        f.compliance, s.status
+                 FROM segments s JOIN findings f ON f.id = s.finding_id
+                 WHERE s.first_run <= ?1 AND s.last_run >= ?1
+                 ORDER BY f.check_id, f.resource_arn",
+            )
+            .map_err(&err)?;
+        let rows = query
+            .query_map([seq], |row| {
+                Ok(RunFinding {
+                    id: row.get(0)?,
+                    check_id: row.get(1)?,
+                    resource_arn: row.get(2)?,
+                    account: row.get(3)?,
+                    region: row.get(4)?,
+                    severity: row.get(5)?,
+                    compliance: serde_json::from_str(&row.get::<_, String>(6)?)
+                        .unwrap_or(serde_json::Value::Null),
+                    status: row.get(7)?,
+                })
+            })
+            .map_err(&err)?;
+        rows.collect::<Result<_, _>>().map_err(&err)
     }
 
     /// Runs started within `[from, to]` (inclusive days), oldest first.

@@ -218,6 +218,65 @@ async fn scheduled_runs_build_intervals_and_imports_reproduce_them() {
     );
     assert!(csv.contains("s3_bucket_versioning"));
 
+    // The evidence package: report, population, a seeded sample of runs with their results,
+    // signed; `lockdown verify` accepts it, and the same seed picks the same runs.
+    let key = dir.path("evidence-key");
+    run(lockdown().args(["keygen", "--out"]).arg(&key));
+    let package = |out: &str| {
+        let out = dir.path(out);
+        history(
+            &db,
+            &[
+                "evidence",
+                "--framework",
+                "iso27001_2022",
+                "--from",
+                &today,
+                "--to",
+                &today,
+                "--sample",
+                "2",
+                "--seed",
+                "7",
+                "--out",
+                out.to_str().unwrap(),
+                "--sign",
+                key.to_str().unwrap(),
+            ],
+        );
+        out
+    };
+    let first = package("evidence-1");
+    let verified = run(lockdown()
+        .arg("verify")
+        .arg(first.join("evidence.manifest.json"))
+        .arg("--public-key")
+        .arg(format!("{}.pub", key.display())));
+    assert_eq!(verified.status.code(), Some(0), "{}", describe(&verified));
+    let sampled = |dir: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sample.json")).unwrap()).unwrap()
+    };
+    let chosen = sampled(&first);
+    assert_eq!(chosen["population"], 3);
+    assert_eq!(chosen["sample"].as_array().unwrap().len(), 2);
+    assert_eq!(sampled(&package("evidence-2"))["sample"], chosen["sample"]);
+    let seq = chosen["sample"][0]["seq"].as_i64().unwrap();
+    let results_file = std::fs::read_dir(&first)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(&format!("-{seq}.json")))
+        .expect("the sampled run's results");
+    let sampled_run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results_file).unwrap()).unwrap();
+    let status = sampled_run["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id)
+        .map(|f| f["status"].clone())
+        .unwrap();
+    assert_eq!(status, if seq == 1 { "FAIL" } else { "PASS" });
+
     // The same runs imported (twice, out of order) into a fresh database: the same history.
     let copy = dir.path("imported.db");
     let mut files: Vec<&Path> = results.iter().map(|p| p.as_path()).rev().collect();
