@@ -31,8 +31,11 @@ pub struct ScanEvent {
     #[serde(default)]
     pub frameworks: Vec<String>,
     /// Where findings go: sink specs (`s3://bucket/prefix`, `securityhub`,
-    /// `splunk-hec:URL`, `elastic:URL/index`).
+    /// `splunk-hec:URL`, `elastic:URL/index`, `pagerduty`).
     pub outputs: Vec<String>,
+    /// The least severity that pages through a `pagerduty` output (default `high`).
+    #[serde(default)]
+    pub alert_severity: Option<crate::evaluate::Severity>,
     /// Role assumed in member accounts (default: `LOCKDOWN_ORG_ROLE_NAME`, else
     /// `LockdownScanRole`).
     #[serde(default)]
@@ -44,6 +47,7 @@ pub struct ScanEvent {
 pub struct Invocation {
     pub request: ScanRequest,
     pub sinks: Vec<Sink>,
+    pub alert_severity: crate::evaluate::Severity,
     pub spool_dir: PathBuf,
 }
 
@@ -107,6 +111,9 @@ impl ScanEvent {
                 only_changes: false,
             },
             sinks,
+            alert_severity: self
+                .alert_severity
+                .unwrap_or(crate::evaluate::Severity::High),
             spool_dir: workdir.join("spool"),
         })
     }
@@ -153,7 +160,7 @@ pub async fn handle(event: Value) -> Result<Value, lambda_runtime::Error> {
     let context = SinkContext {
         aws: crate::collect::sdk_config(options).await,
         attempts: crate::collect::DEFAULT_MAX_ATTEMPTS,
-        alert_severity: crate::evaluate::Severity::High,
+        alert_severity: invocation.alert_severity,
     };
     let mut request = invocation.request;
     request.baseline = previous_run(&invocation.sinks, &context.aws)
@@ -242,6 +249,11 @@ mod tests {
         assert_eq!(invocation.request.frameworks, ["soc2"]);
         assert_eq!(invocation.sinks.len(), 2);
         assert_eq!(invocation.spool_dir, Path::new("/tmp/lockdown/spool"));
+        assert_eq!(invocation.alert_severity, crate::evaluate::Severity::High);
+        let critical = event(json!({"outputs": ["stdout"], "alert_severity": "critical"}))
+            .invocation(Path::new("/tmp/lockdown"))
+            .unwrap();
+        assert_eq!(critical.alert_severity, crate::evaluate::Severity::Critical);
     }
 
     #[test]
