@@ -56,20 +56,38 @@ async fn subscribed_topics(
     Ok(subscribed)
 }
 
-/// Alarms by the metric they watch (`namespace/name`), keeping those that notify someone: actions
-/// enabled and an SNS topic action with a confirmed subscriber.
-async fn alarms_by_metric(scope: &Scope<'_>) -> Result<HashMap<String, Vec<String>>, CallError> {
+/// Alarms by the metric they watch.
+#[derive(Default)]
+struct MetricAlarms {
+    /// `namespace/name` → alarms that notify someone: actions enabled and an SNS topic action
+    /// with a confirmed subscriber.
+    notifying: HashMap<String, Vec<String>>,
+    /// Metrics watched by an alarm whose `ActionsEnabled` AWS did not say: whether it notifies
+    /// is unknown.
+    unsure: BTreeSet<String>,
+}
+
+fn metric_of(alarm: &aws_sdk_cloudwatch::types::MetricAlarm) -> Option<String> {
+    Some(format!("{}/{}", alarm.namespace()?, alarm.metric_name()?))
+}
+
+/// The region's metric alarms, by the metric they watch.
+async fn alarms_by_metric(scope: &Scope<'_>) -> Result<MetricAlarms, CallError> {
     let client = sdk_client!(aws_sdk_cloudwatch, &scope.config, scope.recorder);
     let pages = drain(
         client.describe_alarms().into_paginator().send(),
         "cloudwatch:DescribeAlarms",
     )
     .await?;
-    let alarms: Vec<_> = pages
-        .iter()
-        .flat_map(|page| page.metric_alarms())
-        .filter(|alarm| alarm.actions_enabled().unwrap_or(false))
-        .collect();
+    let mut by_metric = MetricAlarms::default();
+    let mut alarms = Vec::new();
+    for alarm in pages.iter().flat_map(|page| page.metric_alarms()) {
+        match alarm.actions_enabled() {
+            Some(true) => alarms.push(alarm),
+            Some(false) => {}
+            None => by_metric.unsure.extend(metric_of(alarm)),
+        }
+    }
     let topics = alarms
         .iter()
         .flat_map(|alarm| alarm.alarm_actions())
@@ -77,17 +95,15 @@ async fn alarms_by_metric(scope: &Scope<'_>) -> Result<HashMap<String, Vec<Strin
         .filter(|action| action.starts_with("arn:aws") && action.contains(":sns:"))
         .collect();
     let subscribed = subscribed_topics(scope, topics).await?;
-    let mut by_metric: HashMap<String, Vec<String>> = HashMap::new();
     for alarm in alarms {
         let notifies = alarm
             .alarm_actions()
             .iter()
             .any(|action| subscribed.contains(action));
-        if let (true, Some(namespace), Some(metric)) =
-            (notifies, alarm.namespace(), alarm.metric_name())
-        {
+        if let (true, Some(metric)) = (notifies, metric_of(alarm)) {
             by_metric
-                .entry(format!("{namespace}/{metric}"))
+                .notifying
+                .entry(metric)
                 .or_default()
                 .push(alarm.alarm_name().unwrap_or_default().to_owned());
         }
@@ -152,7 +168,7 @@ async fn metric_filters(scope: &Scope<'_>, logs: &aws_sdk_cloudwatchlogs::Client
             region,
             vec![affects(TYPE, attributes!(MetricFilter: alarms))],
         ));
-        HashMap::new()
+        MetricAlarms::default()
     });
     for filter in filters.iter().flat_map(|page| page.metric_filters()) {
         let log_group = filter.log_group_name().unwrap_or_default().to_owned();
@@ -162,14 +178,24 @@ async fn metric_filters(scope: &Scope<'_>, logs: &aws_sdk_cloudwatchlogs::Client
             .iter()
             .map(|t| format!("{}/{}", t.metric_namespace(), t.metric_name()))
             .collect();
-        let watching = metrics
+        let watching: Vec<String> = metrics
             .iter()
-            .flat_map(|m| alarms.get(m).into_iter().flatten().cloned())
+            .flat_map(|m| alarms.notifying.get(m).into_iter().flatten().cloned())
             .collect();
         let arn = scope.arn(
             "logs",
             &format!("log-group:{log_group}:metric-filter:{name}"),
         );
+        // No alarm surely notifies, and one might: whether someone is told is unknown.
+        if watching.is_empty() && metrics.iter().any(|m| alarms.unsure.contains(m)) {
+            out.left_out(
+                "cloudwatch:DescribeAlarms",
+                region,
+                TYPE,
+                &arn,
+                attributes!(MetricFilter: alarms),
+            );
+        }
         out.resources.push(scope.resource(
             arn,
             format!("{log_group}/{name}"),
