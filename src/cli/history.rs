@@ -32,6 +32,20 @@ pub enum PeriodFormat {
     Html,
 }
 
+/// A framework over an audit period.
+#[derive(Debug, Args)]
+pub struct PeriodArgs {
+    /// Framework id, e.g. `soc2`.
+    #[arg(long)]
+    framework: String,
+    /// First day of the period.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    from: NaiveDate,
+    /// Last day of the period.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    to: NaiveDate,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum HistoryCommand {
     /// Record runs in the history, oldest first: results files (`scan --output FILE`) or the
@@ -57,13 +71,8 @@ pub enum HistoryCommand {
     Check { id: String },
     /// Per requirement over a period: runs, pass rate, exceptions, time to remediate, gaps.
     Report {
-        /// Framework id, e.g. `soc2`.
-        #[arg(long)]
-        framework: String,
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        from: NaiveDate,
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        to: NaiveDate,
+        #[command(flatten)]
+        period: PeriodArgs,
         #[arg(long, value_enum, default_value_t = PeriodFormat::Md)]
         format: PeriodFormat,
     },
@@ -71,12 +80,8 @@ pub enum HistoryCommand {
     /// population of runs, and the results of a reproducible random sample of runs; with
     /// --sign, a manifest `lockdown verify` checks.
     Evidence {
-        #[arg(long)]
-        framework: String,
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        from: NaiveDate,
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        to: NaiveDate,
+        #[command(flatten)]
+        period: PeriodArgs,
         /// Runs in the auditor's sample.
         #[arg(long, default_value_t = 25)]
         sample: usize,
@@ -302,15 +307,11 @@ pub fn run(command: HistoryCommand, db: &DatabaseArg) -> Result<u8, Failure> {
                 print_timeline(&store, &finding, &format!("{arn} ({finding})"))?;
             }
         }
-        HistoryCommand::Report {
-            framework,
-            from,
-            to,
-            format,
-        } => {
+        HistoryCommand::Report { period, format } => {
             let mappings = mappings()?;
-            let framework = resolve(&mappings, &framework)?;
-            let report = period::report(&store, framework, from, to).map_err(runtime)?;
+            let framework = resolve(&mappings, &period.framework)?;
+            let report =
+                period::report(&store, framework, period.from, period.to).map_err(runtime)?;
             let rendered = match format {
                 PeriodFormat::Md => report.markdown(),
                 PeriodFormat::Json => {
@@ -322,9 +323,12 @@ pub fn run(command: HistoryCommand, db: &DatabaseArg) -> Result<u8, Failure> {
             out_raw!("{rendered}");
         }
         HistoryCommand::Evidence {
-            framework,
-            from,
-            to,
+            period:
+                PeriodArgs {
+                    framework,
+                    from,
+                    to,
+                },
             sample,
             seed,
             out,

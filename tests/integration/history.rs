@@ -134,21 +134,24 @@ async fn scheduled_runs_build_intervals_and_imports_reproduce_them() {
 
     let today = chrono::Utc::now().date_naive().to_string();
     let runs = history(&db, &["runs", "--from", &today, "--to", &today]);
+    let report_as = |format: &str| {
+        history(
+            &db,
+            &[
+                "report",
+                "--framework",
+                "iso27001_2022",
+                "--from",
+                &today,
+                "--to",
+                &today,
+                "--format",
+                format,
+            ],
+        )
+    };
     assert!(runs.contains("3 runs; 0 days without a run"), "{runs}");
-    let period = history(
-        &db,
-        &[
-            "report",
-            "--framework",
-            "iso27001_2022",
-            "--from",
-            &today,
-            "--to",
-            &today,
-            "--format",
-            "json",
-        ],
-    );
+    let period = report_as("json");
     let period: serde_json::Value = serde_json::from_str(&period).unwrap();
     assert_eq!(period["runs"], 3);
     let backup = period["requirements"]
@@ -166,20 +169,7 @@ async fn scheduled_runs_build_intervals_and_imports_reproduce_them() {
     // The HTML period report renders in Chromium with its two charts: a point per run, a bar
     // for the week the exception was open; the CSV has that exception.
     let page = dir.path("period.html");
-    let html = history(
-        &db,
-        &[
-            "report",
-            "--framework",
-            "iso27001_2022",
-            "--from",
-            &today,
-            "--to",
-            &today,
-            "--format",
-            "html",
-        ],
-    );
+    let html = report_as("html");
     std::fs::write(&page, &html).unwrap();
     let dom = crate::harness::rendered_dom(&page, "");
     let chart = |id: &str| {
@@ -198,20 +188,7 @@ async fn scheduled_runs_build_intervals_and_imports_reproduce_them() {
         !html.contains("http://") && !html.contains("https://"),
         "no network fetches"
     );
-    let csv = history(
-        &db,
-        &[
-            "report",
-            "--framework",
-            "iso27001_2022",
-            "--from",
-            &today,
-            "--to",
-            &today,
-            "--format",
-            "csv",
-        ],
-    );
+    let csv = report_as("csv");
     assert_eq!(
         csv.lines().count(),
         1 + backup["exceptions"].as_array().unwrap().len()
