@@ -104,26 +104,33 @@ impl PeriodReport {
     /// The share of evidenced requirements passing in each run, as an SVG line chart.
     fn pass_rate_chart(&self) -> String {
         let (width, height, pad) = (720.0, 220.0, 36.0);
+        // Runs placed by time across the period, so that days without a run show as gaps.
+        let start = self.from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+        let span = ((self.to - self.from).num_seconds() + 86_400).max(1) as f64;
         let points: Vec<(f64, f64)> = self
             .per_run
             .iter()
-            .enumerate()
-            .filter(|(_, p)| p.evidenced > 0)
-            .map(|(i, p)| {
-                let x =
-                    pad + (width - 2.0 * pad) * i as f64 / (self.per_run.len().max(2) - 1) as f64;
+            .filter(|p| p.evidenced > 0)
+            .map(|p| {
+                let at = (p.started_at - start).num_seconds() as f64 / span;
+                let x = pad + (width - 2.0 * pad) * at.clamp(0.0, 1.0);
                 let rate = p.passed as f64 / p.evidenced as f64;
                 (x, height - pad - (height - 2.0 * pad) * rate)
             })
             .collect();
         let mut svg = format!(
-            r#"<svg id="pass-rate" role="img" aria-label="Requirements passing per run" viewBox="0 0 {width} {height}" width="{width}" height="{height}"><line x1="{pad}" y1="{pad}" x2="{pad}" y2="{}" class="axis"/><line x1="{pad}" y1="{}" x2="{}" y2="{}" class="axis"/><text x="4" y="{}">100%</text><text x="4" y="{}">0%</text>"#,
+            r#"<svg id="pass-rate" role="img" aria-label="Requirements passing per run" viewBox="0 0 {width} {height}" width="{width}" height="{height}"><line x1="{pad}" y1="{pad}" x2="{pad}" y2="{}" class="axis"/><line x1="{pad}" y1="{}" x2="{}" y2="{}" class="axis"/><text x="4" y="{}">100%</text><text x="4" y="{}">0%</text><text x="{pad}" y="{}">{}</text><text x="{}" y="{}" text-anchor="end">{}</text>"#,
             height - pad,
             height - pad,
             width - pad,
             height - pad,
             pad + 4.0,
-            height - pad
+            height - pad,
+            height - pad / 3.0,
+            self.from,
+            width - pad,
+            height - pad / 3.0,
+            self.to
         );
         let path: Vec<String> = points
             .iter()
@@ -167,10 +174,13 @@ impl PeriodReport {
             let bar = (height - 2.0 * pad) * *open as f64 / most as f64;
             let _ = write!(
                 svg,
-                r#"<rect class="week" x="{:.1}" y="{:.1}" width="{:.1}" height="{bar:.1}"><title>week of {week}: {open}</title></rect>"#,
+                r#"<rect class="week" x="{:.1}" y="{:.1}" width="{:.1}" height="{bar:.1}"><title>week of {week}: {open}</title></rect><text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
                 pad + slot * i as f64 + 1.0,
                 height - pad - bar,
-                (slot - 2.0).max(1.0)
+                (slot - 2.0).max(1.0),
+                pad + slot * (i as f64 + 0.5),
+                height - pad / 3.0,
+                week.format("%b %d")
             );
         }
         svg.push_str("</svg>");
@@ -219,7 +229,7 @@ impl PeriodReport {
                 .join(", ")
         };
         format!(
-            r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"><title>{fw} evidence {from} to {to}</title><style>body{{font:14px system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}svg{{display:block;margin:1em 0;background:#fafafa}}.axis{{stroke:#888}}.rate{{fill:none;stroke:#2a7;stroke-width:2}}.run{{fill:#2a7}}.week{{fill:#c44}}text{{font-size:11px;fill:#555}}</style></head><body><h1>{fw} evidence, {from} to {to}</h1><p id="population">{runs} runs in the period; days without a run (evidence gaps): {gaps}</p><h2>Requirements passing per run</h2>{rate}<h2>Exceptions open per week</h2>{weeks}<h2>Requirements</h2><table id="requirements"><tr><th>requirement</th><th>title</th><th>population</th><th>passed</th><th>pass rate</th><th>exceptions</th></tr>{rows}</table><h2>Exceptions</h2><table id="exceptions"><tr><th>requirement</th><th>check</th><th>resource</th><th>severity</th><th>first seen FAIL</th><th>resolved</th><th>suppressed by</th></tr>{exceptions}</table></body></html>"#,
+            r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"><title>{fw} evidence {from} to {to}</title><style>body{{font:14px system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}td{{overflow-wrap:anywhere}}table{{max-width:100%}}svg{{display:block;margin:1em 0;background:#fafafa}}.axis{{stroke:#888}}.rate{{fill:none;stroke:#2a7;stroke-width:2}}.run{{fill:#2a7}}.week{{fill:#c44}}text{{font-size:11px;fill:#555}}</style></head><body><h1>{fw} evidence, {from} to {to}</h1><p id="population">{runs} runs in the period; days without a run (evidence gaps): {gaps}</p><h2>Requirements passing per run</h2>{rate}<h2>Exceptions open per week</h2>{weeks}<h2>Requirements</h2><table id="requirements"><tr><th>requirement</th><th>title</th><th>population</th><th>passed</th><th>pass rate</th><th>exceptions</th></tr>{rows}</table><h2>Exceptions</h2><table id="exceptions"><tr><th>requirement</th><th>check</th><th>resource</th><th>severity</th><th>first seen FAIL</th><th>resolved</th><th>suppressed by</th></tr>{exceptions}</table></body></html>"#,
             fw = escape(&self.framework),
             from = self.from,
             to = self.to,
