@@ -57,10 +57,25 @@ pub struct PeriodReport {
     pub requirements: Vec<RequirementPeriod>,
     /// Time to remediate by severity, over exceptions resolved in the period.
     pub time_to_remediate: BTreeMap<String, Remediation>,
+    /// The framework over the whole period.
+    pub summary: Summary,
     /// Per run of the period: how many requirements had evidence, and how many of those passed.
     pub per_run: Vec<RunPoint>,
     /// Per week (Monday) of the period: exceptions open at some time in that week.
     pub open_exceptions_by_week: BTreeMap<NaiveDate, usize>,
+}
+
+/// A framework's standing over the period.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Requirements with automated evidence in some run of the period.
+    pub requirements_evidenced: usize,
+    /// Of those, requirements whose evidence passed in every run that had it.
+    pub requirements_always_passed: usize,
+    /// Exceptions in the period (a finding failing from one run to its resolution).
+    pub exceptions: usize,
+    /// Exceptions still open at the end of the period.
+    pub open_at_end: usize,
 }
 
 /// One run's standing in the period.
@@ -292,6 +307,27 @@ pub fn report(
             exceptions,
         });
     }
+    let mut distinct = BTreeSet::new();
+    let mut open_at_end = BTreeSet::new();
+    for exception in requirements
+        .iter()
+        .flat_map(|r: &RequirementPeriod| &r.exceptions)
+    {
+        let key = (exception.finding_id.clone(), exception.first_seen_fail);
+        if exception.resolved_at.is_none_or(|r| r.date_naive() > to) {
+            open_at_end.insert(key.clone());
+        }
+        distinct.insert(key);
+    }
+    let summary = Summary {
+        requirements_evidenced: requirements.iter().filter(|r| r.population > 0).count(),
+        requirements_always_passed: requirements
+            .iter()
+            .filter(|r| r.population > 0 && r.passed == r.population)
+            .count(),
+        exceptions: distinct.len(),
+        open_at_end: open_at_end.len(),
+    };
     let time_to_remediate = durations
         .into_iter()
         .map(|(severity, mut hours)| {
@@ -313,6 +349,7 @@ pub fn report(
         evidence_gaps,
         requirements,
         time_to_remediate,
+        summary,
         per_run,
         open_exceptions_by_week: open_by_week
             .into_iter()

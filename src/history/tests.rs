@@ -119,6 +119,9 @@ fn statuses_are_kept_as_intervals_and_drift_comes_from_the_store() {
     let exception = row.exceptions.iter().find(|e| e.finding_id == id).unwrap();
     assert_eq!(exception.duration_hours, Some(24));
     assert!(report.markdown().contains(&requirement));
+    assert!(report.summary.requirements_evidenced >= 1);
+    assert!(report.summary.exceptions >= 1);
+    assert!(report.summary.exceptions >= report.summary.open_at_end);
 }
 
 #[test]
