@@ -128,15 +128,21 @@ pub fn report(
                 ))
             })
             .map_err(&err)?;
+        // Findings of one check share their requirement list: parse each distinct list once.
+        let mut parsed: HashMap<String, Option<Vec<String>>> = HashMap::new();
         for row in rows {
             let (id, check, arn, severity, compliance) = row.map_err(&err)?;
-            let compliance: BTreeMap<String, Vec<String>> = serde_json::from_str(&compliance)
-                .map_err(|e| HistoryError::Corrupt {
-                    path: store.path().to_owned(),
-                    finding: id.clone(),
-                    what: format!("unreadable requirement list: {e}"),
-                })?;
-            let Some(requirements) = compliance.get(&framework.id) else {
+            if !parsed.contains_key(&compliance) {
+                let mut lists: BTreeMap<String, Vec<String>> = serde_json::from_str(&compliance)
+                    .map_err(|e| HistoryError::Corrupt {
+                        path: store.path().to_owned(),
+                        finding: id.clone(),
+                        what: format!("unreadable requirement list: {e}"),
+                    })?;
+                let mine = lists.remove(&framework.id);
+                parsed.insert(compliance.clone(), mine);
+            }
+            let Some(requirements) = &parsed[&compliance] else {
                 continue;
             };
             for requirement in requirements {
@@ -192,17 +198,23 @@ pub fn report(
         }
     }
     let run_time = |seq: i64| started.get(&seq).copied().unwrap_or(DateTime::UNIX_EPOCH);
-    let suppressed_by = |finding: &str| -> Result<Option<String>, HistoryError> {
-        use rusqlite::OptionalExtension;
-        conn.query_row(
-            "SELECT owner FROM suppressions WHERE finding_id = ?1 AND run BETWEEN ?2 AND ?3
-             ORDER BY run DESC LIMIT 1",
-            rusqlite::params![finding, first, last],
-            |row| row.get(0),
-        )
-        .optional()
-        .map_err(&err)
-    };
+    // Who suppressed each finding in the period (the latest owner), read once.
+    let mut suppressed_by: HashMap<String, String> = HashMap::new();
+    {
+        let mut query = conn
+            .prepare(
+                "SELECT finding_id, owner FROM suppressions WHERE run BETWEEN ?1 AND ?2
+                 ORDER BY run",
+            )
+            .map_err(&err)?;
+        let rows = query
+            .query_map([first, last], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(&err)?;
+        for row in rows {
+            let (finding, owner) = row.map_err(&err)?;
+            suppressed_by.insert(finding, owner);
+        }
+    }
 
     let mut requirements = Vec::new();
     let mut durations: BTreeMap<String, Vec<i64>> = BTreeMap::new();
@@ -268,7 +280,7 @@ pub fn report(
                     first_seen_fail: first_seen,
                     resolved_at,
                     duration_hours,
-                    suppressed_by: suppressed_by(finding)?,
+                    suppressed_by: suppressed_by.get(finding).cloned(),
                 });
             }
         }
