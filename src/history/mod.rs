@@ -264,6 +264,8 @@ impl Store {
         let conn = Connection::open(path).map_err(sqlite(&name))?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .and_then(|_| conn.pragma_update(None, "synchronous", "NORMAL"))
+            // A run touches every open segment: keep a large account's working set in memory.
+            .and_then(|_| conn.pragma_update(None, "cache_size", -65_536))
             .and_then(|_| conn.busy_timeout(std::time::Duration::from_secs(10)))
             .map_err(sqlite(&name))?;
         let mut store = Self { conn, path: name };
