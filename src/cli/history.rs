@@ -196,7 +196,10 @@ fn resolve<'m>(
 }
 
 /// Every run the S3 sink wrote under `url`.
-fn read_s3_runs(url: &str) -> Result<Vec<(String, (RunMeta, Vec<Finding>))>, Failure> {
+/// A run read for import: where it came from, what it is, its findings.
+type ImportedRun = (String, (RunMeta, Vec<Finding>));
+
+fn read_s3_runs(url: &str) -> Result<Vec<ImportedRun>, Failure> {
     let (bucket, prefix) = crate::history::s3::location(url)
         .ok_or_else(|| Failure::usage(format!("`{url}`: expected s3://bucket/prefix")))?;
     let catalog =

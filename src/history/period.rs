@@ -309,7 +309,7 @@ pub fn report(
                 week += chrono::Duration::days(7);
             }
         }
-        exceptions.sort_by(|a, b| a.first_seen_fail.cmp(&b.first_seen_fail));
+        exceptions.sort_by_key(|e| e.first_seen_fail);
         requirements.push(RequirementPeriod {
             id: requirement.id.clone(),
             title: requirement.title.clone(),
