@@ -38,6 +38,18 @@ pub struct ScanDefaults {
     pub fail_on: Option<Severity>,
     #[serde(default)]
     pub send_to: Vec<String>,
+    /// The least severity a `pagerduty` sink pages for.
+    pub alert_severity: Option<Severity>,
+    /// Record runs in the scan history: `true` (the default path) or a path.
+    pub history: Option<HistorySetting>,
+}
+
+/// `history = true` or `history = "/var/lib/lockdown/history.db"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum HistorySetting {
+    On(bool),
+    At(std::path::PathBuf),
 }
 
 impl ConfigFile {

@@ -1,6 +1,6 @@
 //! `lockdown scan` and `lockdown collect`.
 
-use super::config_file::ConfigFile;
+use super::config_file::{ConfigFile, HistorySetting};
 use super::{AwsArgs, CheckArgs, Failure, FrameworkArgs, OutputArgs, Ui, exit};
 use crate::collect::org::OrgOptions;
 use crate::collect::plan::Plan;
@@ -261,6 +261,14 @@ fn apply_config(args: &mut ScanArgs) -> Result<Vec<SuppressionRule>, Failure> {
         args.frameworks.framework = defaults.frameworks;
     }
     args.output.fail_on = args.output.fail_on.or(defaults.fail_on);
+    args.delivery.alert_severity = args.delivery.alert_severity.or(defaults.alert_severity);
+    if args.output.history.is_none() {
+        args.output.history = match defaults.history {
+            Some(HistorySetting::On(true)) => Some(PathBuf::new()),
+            Some(HistorySetting::At(path)) => Some(path),
+            Some(HistorySetting::On(false)) | None => None,
+        };
+    }
     args.delivery
         .default_sinks(&defaults.send_to)
         .map_err(|e| Failure::usage(format!("config {}: scan.send_to: {e}", path.display())))?;

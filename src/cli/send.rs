@@ -29,9 +29,9 @@ pub struct DeliveryArgs {
     /// not loopback (refused by default: the token would cross the network in clear text).
     #[arg(long)]
     allow_insecure_http: bool,
-    /// The least severity that pages through the pagerduty sink.
-    #[arg(long, value_enum, default_value_t = Severity::High)]
-    alert_severity: Severity,
+    /// The least severity that pages through the pagerduty sink [default: high].
+    #[arg(long, value_enum)]
+    pub alert_severity: Option<Severity>,
 }
 
 impl DeliveryArgs {
@@ -155,7 +155,8 @@ pub fn deliver_report(
     }
     let spool_dir = args.spool_dir()?;
     let runtime = runtime()?;
-    let context = runtime.block_on(context(aws, args.send_attempts, args.alert_severity));
+    let severity = args.alert_severity.unwrap_or(Severity::High);
+    let context = runtime.block_on(context(aws, args.send_attempts, severity));
     let outcomes = runtime.block_on(sink::deliver_report(
         report,
         &args.send_to,

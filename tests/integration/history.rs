@@ -391,3 +391,43 @@ fn killing_an_import_midway_leaves_the_database_whole() {
     // The kills landed before the run was written and (at least once) after: both states seen.
     assert!(outcomes.iter().any(|(runs, _)| *runs == 0), "{outcomes:?}");
 }
+
+/// The configuration file turns the history on (`history = PATH`) and sets the alert severity.
+#[test]
+fn the_configuration_file_turns_the_history_on() {
+    let dir = TempDir::new("history-config");
+    let db = dir.path("from-config.db");
+    let config = dir.path("lockdown.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[scan]\nhistory = \"{}\"\nalert_severity = \"critical\"\n",
+            db.display()
+        ),
+    )
+    .unwrap();
+    let output = run(lockdown()
+        .args([
+            "scan",
+            "--demo",
+            "--quiet",
+            "--output",
+            "/dev/null",
+            "--config",
+        ])
+        .arg(&config));
+    assert!(
+        matches!(output.status.code(), Some(0 | 3)),
+        "{}",
+        describe(&output)
+    );
+    let store = lockdown::history::Store::open(&db).unwrap();
+    let runs = store
+        .runs(
+            chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2100, 1, 1).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(runs.len(), 1);
+    assert!(!store.latest_findings().unwrap().is_empty());
+}
