@@ -235,15 +235,15 @@ impl PeriodReport {
                 .join(", ")
         };
         format!(
-            r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"><title>{fw} evidence {from} to {to}</title><style>body{{font:14px system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}td{{overflow-wrap:anywhere}}table{{max-width:100%}}svg{{display:block;margin:1em 0;background:#fafafa}}.axis{{stroke:#888}}.rate{{fill:none;stroke:#2a7;stroke-width:2}}.run{{fill:#2a7}}.week{{fill:#c44}}text{{font-size:11px;fill:#555}}</style></head><body><h1>{fw} evidence, {from} to {to}</h1><p id="population">{runs} runs in the period; days without a run (evidence gaps): {gaps}</p><p id="summary">{evidenced} requirements with automated evidence, {always} of them passing in every run; {exceptions} exceptions, {open} still open at the end of the period</p><h2>Requirements passing per run</h2>{rate}<h2>Exceptions open per week</h2>{weeks}<h2>Requirements</h2><table id="requirements"><tr><th>requirement</th><th>title</th><th>population</th><th>passed</th><th>pass rate</th><th>exceptions</th></tr>{rows}</table><h2>Exceptions</h2><table id="exceptions"><tr><th>requirement</th><th>check</th><th>resource</th><th>severity</th><th>first seen FAIL</th><th>resolved</th><th>suppressed by</th></tr>{exceptions}</table></body></html>"#,
+            r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"><title>{fw} evidence {from} to {to}</title><style>body{{font:14px system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}td{{overflow-wrap:anywhere}}table{{max-width:100%}}svg{{display:block;margin:1em 0;background:#fafafa}}.axis{{stroke:#888}}.rate{{fill:none;stroke:#2a7;stroke-width:2}}.run{{fill:#2a7}}.week{{fill:#c44}}text{{font-size:11px;fill:#555}}</style></head><body><h1>{fw} evidence, {from} to {to}</h1><p id="population">{runs} runs in the period; days without a run (evidence gaps): {gaps}</p><p id="summary">{evidenced} requirements with automated evidence, {always} of them passing in every run; {exception_count} exceptions, {open_count} still open at the end of the period</p><h2>Requirements passing per run</h2>{rate}<h2>Exceptions open per week</h2>{weeks}<h2>Requirements</h2><table id="requirements"><tr><th>requirement</th><th>title</th><th>population</th><th>passed</th><th>pass rate</th><th>exceptions</th></tr>{rows}</table><h2>Exceptions</h2><table id="exceptions"><tr><th>requirement</th><th>check</th><th>resource</th><th>severity</th><th>first seen FAIL</th><th>resolved</th><th>suppressed by</th></tr>{exceptions}</table></body></html>"#,
             fw = escape(&self.framework),
             from = self.from,
             to = self.to,
             runs = self.runs,
             evidenced = self.summary.requirements_evidenced,
             always = self.summary.requirements_always_passed,
-            exceptions = self.summary.exceptions,
-            open = self.summary.open_at_end,
+            exception_count = self.summary.exceptions,
+            open_count = self.summary.open_at_end,
             rate = self.pass_rate_chart(),
             weeks = self.exceptions_chart(),
         )
