@@ -3,12 +3,12 @@
 //! snapshots and who may restore them.
 
 use super::{CallError, CallRecorder, Collected, Scope, affects, drain};
-use crate::attributes;
 use crate::inventory::ec2::{
     AclEntry, EbsEncryptionDefault, Instance, NetworkAcl, Rule, SecurityGroup, Snapshot, Volume,
     Vpc,
 };
 use crate::inventory::{ALL_REGIONS, ResourceData, SkippedRegion};
+use crate::{attributes, or_unknown};
 use aws_config::SdkConfig;
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::IpPermission;
@@ -319,6 +319,7 @@ async fn instances(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
     for instance in found {
         let id = instance.instance_id().unwrap_or_default().to_owned();
         let metadata = instance.metadata_options();
+        let mut missing = Vec::new();
         let data = Instance {
             instance_id: id.clone(),
             state: instance
@@ -326,16 +327,24 @@ async fn instances(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
                 .and_then(|s| s.name())
                 .map(|n| n.as_str().to_owned())
                 .unwrap_or_default(),
-            http_tokens: metadata
+            http_tokens: or_unknown!(missing, Instance: http_tokens = metadata
                 .and_then(|m| m.http_tokens())
-                .map(|t| t.as_str().to_owned())
-                .unwrap_or_default(),
-            http_endpoint: metadata
+                .map(|t| t.as_str().to_owned())),
+            http_endpoint: or_unknown!(missing, Instance: http_endpoint = metadata
                 .and_then(|m| m.http_endpoint())
-                .map(|e| e.as_str().to_owned())
-                .unwrap_or_default(),
+                .map(|e| e.as_str().to_owned())),
+            metadata_state: or_unknown!(missing, Instance: metadata_state = metadata
+                .and_then(|m| m.state())
+                .map(|s| s.as_str().to_owned())),
         };
         let arn = scope.arn("ec2", &format!("instance/{id}"));
+        out.left_out(
+            "ec2:DescribeInstances",
+            &scope.region,
+            "aws.ec2.instance",
+            &arn,
+            &missing,
+        );
         out.resources
             .push(scope.resource(arn, id, ResourceData::Ec2Instance(data)));
     }

@@ -61,6 +61,18 @@ pub struct Example {
     pub resource: toml::Value,
     #[serde(default)]
     pub description: Option<String>,
+    /// Evaluate with this framework's `[framework_params]` instead of the check's own.
+    #[serde(default)]
+    pub framework: Option<String>,
+}
+
+/// An example ready to evaluate: the status expected, the resource, and the framework whose
+/// parameters it is judged by (`None`: the check's own).
+#[derive(Debug, Clone)]
+pub struct ExampleCase {
+    pub expect: Status,
+    pub data: ResourceData,
+    pub framework: Option<String>,
 }
 
 /// A check file that cannot be used.
@@ -85,7 +97,7 @@ pub struct Check {
     pub uses_params: bool,
     /// Resource attributes the expressions read; the evidence of each finding.
     pub reads: BTreeSet<String>,
-    pub examples: Vec<(Status, ResourceData)>,
+    pub examples: Vec<ExampleCase>,
     /// Metadata shared by this check's findings.
     pub shared: CheckShared,
 }
@@ -272,10 +284,24 @@ impl Check {
             let data =
                 ResourceData::from_partial(&def.resource, toml_to_json(example.resource.clone()))
                     .map_err(|e| fail(format!("examples[{index}].resource: {e}")))?;
-            examples.push((example.expect, data));
+            if let Some(framework) = &example.framework
+                && !def.framework_params.contains_key(framework)
+            {
+                return Err(fail(format!(
+                    "examples[{index}].framework: the check has no [framework_params.{framework}]"
+                )));
+            }
+            examples.push(ExampleCase {
+                expect: example.expect,
+                data,
+                framework: example.framework.clone(),
+            });
         }
         for needed in [Status::Pass, Status::Fail] {
-            if !examples.iter().any(|(expect, _)| *expect == needed) {
+            if !examples
+                .iter()
+                .any(|e| e.expect == needed && e.framework.is_none())
+            {
                 return Err(fail(format!(
                     "needs at least one example with expect = \"{}\"",
                     needed.as_str()

@@ -52,7 +52,8 @@ impl std::fmt::Display for ExampleFailure {
     }
 }
 
-/// Evaluates every example of `checks` and returns the ones that do not give their expected status.
+/// Evaluates every example of `checks` (an example naming a framework with that framework's
+/// parameters) and returns the ones that do not give their expected status.
 pub fn self_test(catalog: &Catalog, checks: &[&Check]) -> Vec<ExampleFailure> {
     let now = example_now();
     checks
@@ -62,12 +63,22 @@ pub fn self_test(catalog: &Catalog, checks: &[&Check]) -> Vec<ExampleFailure> {
                 .examples
                 .iter()
                 .enumerate()
-                .filter_map(move |(index, (expected, data))| {
-                    let (got, reason) = engine::evaluate_example(check, &catalog.env, data, now);
-                    (got != *expected).then(|| ExampleFailure {
+                .filter_map(move |(index, example)| {
+                    let judged = example
+                        .framework
+                        .as_deref()
+                        .and_then(|framework| check.for_framework(framework, &catalog.env));
+                    let (got, reason) = match &judged {
+                        None => engine::evaluate_example(check, &catalog.env, &example.data, now),
+                        Some(Ok(variant)) => {
+                            engine::evaluate_example(variant, &catalog.env, &example.data, now)
+                        }
+                        Some(Err(error)) => (Status::Error, Some(error.to_string().into())),
+                    };
+                    (got != example.expect).then(|| ExampleFailure {
                         check_id: check.id().to_owned(),
                         index,
-                        expected: *expected,
+                        expected: example.expect,
                         got,
                         reason,
                     })

@@ -22,7 +22,7 @@ fn example_resources() -> &'static [ResourceData] {
         catalog()
             .checks
             .iter()
-            .flat_map(|c| c.examples.iter().map(|(_, data)| data.clone()))
+            .flat_map(|c| c.examples.iter().map(|e| e.data.clone()))
             .collect()
     })
 }

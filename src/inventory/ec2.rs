@@ -75,6 +75,9 @@ pub struct Instance {
     pub http_tokens: String,
     /// `enabled` or `disabled`: whether the metadata service answers at all.
     pub http_endpoint: String,
+    /// `applied`, or `pending` while a change of the metadata options is not yet in effect
+    /// (the two settings above are then the requested ones).
+    pub metadata_state: String,
 }
 
 /// One entry of a network ACL.

@@ -87,7 +87,7 @@ sources! {
         "ec2:DescribeFlowLogs" => [flow_logs],
     }
     NetworkAcl { "ec2:DescribeNetworkAcls" => [entries, is_default, network_acl_id, vpc_id] }
-    Instance { "ec2:DescribeInstances" => [http_endpoint, http_tokens, instance_id, state] }
+    Instance { "ec2:DescribeInstances" => [http_endpoint, http_tokens, instance_id, metadata_state, state] }
     Snapshot {
         "ec2:DescribeSnapshots" => [encrypted, snapshot_id],
         "ec2:DescribeSnapshotAttribute" => [public, shared_with],

@@ -516,6 +516,61 @@ resource = { path = "/robots/" }
     );
 }
 
+/// An example may name a framework: it is judged with that framework's `[framework_params]`,
+/// and naming a framework the check has no parameters for is a load error.
+#[test]
+fn examples_judged_by_a_framework_use_its_parameters() {
+    let dir = TempDir::new("framework-examples");
+    let check = |expect_under_pci: &str, framework: &str| {
+        format!(
+            r#"
+id = "acme_min_length"
+title = "Long passwords"
+severity = "low"
+resource = "aws.iam.password_policy"
+description = "d"
+risk = "r"
+condition = "resource.minimum_length >= params.min_length"
+[params]
+min_length = 14
+[framework_params.pci_dss_4_0_1]
+min_length = 12
+[remediation]
+text = "lengthen"
+[[examples]]
+expect = "PASS"
+resource = {{ minimum_length = 14 }}
+[[examples]]
+expect = "FAIL"
+resource = {{ minimum_length = 12 }}
+[[examples]]
+expect = "{expect_under_pci}"
+framework = "{framework}"
+resource = {{ minimum_length = 12 }}
+"#
+        )
+    };
+    let test = |text: String| {
+        std::fs::write(dir.path("acme_min_length.toml"), text).unwrap();
+        run(lockdown()
+            .args(["checks", "test", "--checks", "acme_*", "--checks-dir"])
+            .arg(&dir.0))
+    };
+    let passing = test(check("PASS", "pci_dss_4_0_1"));
+    assert_eq!(passing.status.code(), Some(0), "{}", describe(&passing));
+    let failing = test(check("FAIL", "pci_dss_4_0_1"));
+    assert_eq!(failing.status.code(), Some(3), "{}", describe(&failing));
+    assert!(
+        String::from_utf8_lossy(&failing.stdout)
+            .contains("acme_min_length examples[2]: expected FAIL, got PASS")
+    );
+    let unknown = test(check("PASS", "soc2"));
+    assert_usage_error(
+        &unknown,
+        &["examples[2].framework", "[framework_params.soc2]"],
+    );
+}
+
 #[test]
 fn builtin_check_examples_all_pass() {
     let output = run(lockdown().args(["checks", "test"]));

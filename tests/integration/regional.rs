@@ -500,6 +500,7 @@ async fn instances_acls_snapshots_and_log_groups_in_two_regions() {
     let mut instances = BTreeMap::new();
     let mut acls = BTreeMap::new();
     let mut snapshots = BTreeMap::new();
+    let mut udp_groups = Vec::new();
     for (region, tokens) in [
         ("us-east-1", aws_sdk_ec2::types::HttpTokensState::Required),
         ("eu-west-1", aws_sdk_ec2::types::HttpTokensState::Optional),
@@ -545,44 +546,98 @@ async fn instances_acls_snapshots_and_log_groups_in_two_regions() {
                 acls.insert(acl.network_acl_id().unwrap().to_owned(), "FAIL");
             }
         }
-        let locked = ec2
-            .create_network_acl()
+        // Denies for TCP 22 and 3389 before an allow-all entry leave UDP 22/3389 open: FAIL
+        // (CIS v5.0.0 5.2 audits UDP too). The same with UDP denies as well: PASS.
+        for (udp_denied, expected) in [(false, "FAIL"), (true, "PASS")] {
+            let acl = ec2
+                .create_network_acl()
+                .vpc_id(&default_vpc)
+                .send()
+                .await
+                .unwrap()
+                .network_acl
+                .unwrap()
+                .network_acl_id
+                .unwrap();
+            let mut entries = vec![
+                (50, "6", false, Some(22)),
+                (60, "6", false, Some(3389)),
+                (100, "-1", true, None),
+            ];
+            if udp_denied {
+                entries.extend([(51, "17", false, Some(22)), (61, "17", false, Some(3389))]);
+            }
+            for (rule, protocol, allow, ports) in entries {
+                let mut entry = ec2
+                    .create_network_acl_entry()
+                    .network_acl_id(&acl)
+                    .rule_number(rule)
+                    .protocol(protocol)
+                    .egress(false)
+                    .cidr_block("0.0.0.0/0")
+                    .rule_action(if allow {
+                        aws_sdk_ec2::types::RuleAction::Allow
+                    } else {
+                        aws_sdk_ec2::types::RuleAction::Deny
+                    });
+                if let Some(port) = ports {
+                    entry = entry.port_range(
+                        aws_sdk_ec2::types::PortRange::builder()
+                            .from(port)
+                            .to(port)
+                            .build(),
+                    );
+                }
+                entry.send().await.unwrap();
+            }
+            acls.insert(acl, expected);
+        }
+
+        // Tokens optional with the metadata endpoint turned off: CIS v5.0.0 5.7 and EC2.8
+        // still require tokens, so FAIL.
+        let endpoint_off = ec2
+            .run_instances()
+            .image_id("ami-12c6146b")
+            .min_count(1)
+            .max_count(1)
+            .metadata_options(
+                aws_sdk_ec2::types::InstanceMetadataOptionsRequest::builder()
+                    .http_tokens(aws_sdk_ec2::types::HttpTokensState::Optional)
+                    .http_endpoint(aws_sdk_ec2::types::InstanceMetadataEndpointState::Disabled)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        instances.insert(
+            endpoint_off.instances()[0]
+                .instance_id()
+                .unwrap()
+                .to_owned(),
+            "FAIL",
+        );
+
+        // UDP on every port from anywhere covers 22 and 3389: FAIL.
+        let udp_open = ec2
+            .create_security_group()
+            .group_name("udp-open")
+            .description("d")
             .vpc_id(&default_vpc)
             .send()
             .await
             .unwrap()
-            .network_acl
-            .unwrap()
-            .network_acl_id
+            .group_id
             .unwrap();
-        for (rule, protocol, allow, ports) in [
-            (50, "6", false, Some(22)),
-            (60, "6", false, Some(3389)),
-            (100, "-1", true, None),
-        ] {
-            let mut entry = ec2
-                .create_network_acl_entry()
-                .network_acl_id(&locked)
-                .rule_number(rule)
-                .protocol(protocol)
-                .egress(false)
-                .cidr_block("0.0.0.0/0")
-                .rule_action(if allow {
-                    aws_sdk_ec2::types::RuleAction::Allow
-                } else {
-                    aws_sdk_ec2::types::RuleAction::Deny
-                });
-            if let Some(port) = ports {
-                entry = entry.port_range(
-                    aws_sdk_ec2::types::PortRange::builder()
-                        .from(port)
-                        .to(port)
-                        .build(),
-                );
-            }
-            entry.send().await.unwrap();
-        }
-        acls.insert(locked, "PASS");
+        ec2.authorize_security_group_ingress()
+            .group_id(&udp_open)
+            .ip_protocol("udp")
+            .from_port(0)
+            .to_port(65535)
+            .cidr_ip("0.0.0.0/0")
+            .send()
+            .await
+            .unwrap();
+        udp_groups.push(format!("udp-open ({udp_open})"));
 
         // A snapshot shared with everyone (us-east-1: FAIL), or with one named account (PASS).
         let volume = ec2
@@ -660,6 +715,14 @@ async fn instances_acls_snapshots_and_log_groups_in_two_regions() {
     assert_eq!(
         statuses_of(&report, "ec2_nacl_no_admin_ports", &ids),
         expect(&acls)
+    );
+    let ids: Vec<&str> = udp_groups.iter().map(String::as_str).collect();
+    assert_eq!(
+        statuses_of(&report, "ec2_sg_no_admin_ports_ipv4", &ids),
+        udp_groups
+            .iter()
+            .map(|id| (id.clone(), "FAIL".to_owned()))
+            .collect::<BTreeMap<_, _>>()
     );
     assert_eq!(
         statuses_of(
