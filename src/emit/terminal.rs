@@ -69,7 +69,59 @@ fn group_line(out: &mut String, findings: &[&Finding], limit: usize) {
     if first.status == Status::Fail {
         let _ = writeln!(out, "      fix: {}", inert(&first.remediation.text));
         if let Some(cli) = &first.remediation.cli {
-            let _ = writeln!(out, "           {}", inert(cli));
+            for line in cli.lines() {
+                let _ = writeln!(out, "           {}", inert(line));
+            }
+        }
+    }
+}
+
+/// The service a finding is about: the middle of its resource type (`aws.rds.db_instance` →
+/// `rds`).
+fn service(finding: &Finding) -> &str {
+    let kind = &finding.resource.resource_type;
+    kind.split('.').nth(1).unwrap_or(kind)
+}
+
+/// Findings of one status grouped by service (the service with the most severe finding
+/// first), each service under a header with its counts, then by check (most severe first).
+fn service_sections(out: &mut String, findings: Vec<&Finding>, limit: usize) {
+    let mut by_service: std::collections::BTreeMap<&str, Vec<&Finding>> = Default::default();
+    for finding in findings {
+        by_service
+            .entry(service(finding))
+            .or_default()
+            .push(finding);
+    }
+    let mut services: Vec<(&str, Vec<&Finding>)> = by_service.into_iter().collect();
+    services.sort_by(|(a, fa), (b, fb)| {
+        let worst = |f: &[&Finding]| f.iter().map(|f| f.severity).max();
+        worst(fb).cmp(&worst(fa)).then(a.cmp(b))
+    });
+    for (name, mut findings) in services {
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.check_id.cmp(&b.check_id))
+        });
+        let checks = findings.chunk_by(|a, b| a.check_id == b.check_id).count();
+        let resources = findings
+            .iter()
+            .map(|f| f.resource.arn.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        let _ = writeln!(
+            out,
+            "\n── {} · {} {} check{} on {} resource{}",
+            inert(name),
+            checks,
+            findings[0].status.as_str(),
+            if checks == 1 { "" } else { "s" },
+            resources,
+            if resources == 1 { "" } else { "s" },
+        );
+        for group in findings.chunk_by(|a, b| a.check_id == b.check_id) {
+            group_line(out, group, limit);
         }
     }
 }
@@ -170,22 +222,26 @@ pub fn render(report: &Report<'_>, source: &str, limit: usize) -> String {
             .map(|(severity, n)| format!("{n} {}", severity.as_str()))
             .collect();
         let _ = writeln!(out, "  failing: {}", by_severity.join(" · "));
+        let mut by_service: std::collections::BTreeMap<&str, usize> = Default::default();
+        for finding in report.findings.iter().filter(|f| f.status == Status::Fail) {
+            *by_service.entry(service(finding)).or_default() += 1;
+        }
+        let mut by_service: Vec<(&str, usize)> = by_service.into_iter().collect();
+        by_service.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let by_service: Vec<String> = by_service
+            .iter()
+            .map(|(name, n)| format!("{} {n}", inert(name)))
+            .collect();
+        let _ = writeln!(out, "  failing by service: {}", by_service.join(" · "));
     }
 
     for status in [Status::Fail, Status::Error] {
-        let mut matching: Vec<&Finding> = report
+        let matching: Vec<&Finding> = report
             .findings
             .iter()
             .filter(|f| f.status == status)
             .collect();
-        matching.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then(a.check_id.cmp(&b.check_id))
-        });
-        for group in matching.chunk_by(|a, b| a.check_id == b.check_id) {
-            group_line(&mut out, group, limit);
-        }
+        service_sections(&mut out, matching, limit);
     }
 
     if !report.regions_skipped.is_empty() {
