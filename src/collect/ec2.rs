@@ -354,7 +354,7 @@ async fn instances(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
 const SNAPSHOT_CONCURRENCY: usize = 8;
 
 /// The account's own snapshots, then who may create volumes from each (one attribute read per
-/// snapshot: the listing does not say).
+/// snapshot, the listing does not say, and only when a selected check reads it).
 async fn snapshots(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
     const TYPE: &str = "aws.ec2.snapshot";
     let pages = client
@@ -367,30 +367,42 @@ async fn snapshots(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
         Ok(found) => found,
         Err(e) => return out.unlisted(&e, &scope.region, TYPE),
     };
+    let read_permissions = scope.plan.wants("ec2:DescribeSnapshotAttribute");
+    if !read_permissions {
+        out.skipped("ec2:DescribeSnapshotAttribute", &scope.region, TYPE);
+    }
     let permissions: Vec<_> = futures::stream::iter(found)
         .map(|snapshot| async move {
             let id = snapshot.snapshot_id().unwrap_or_default().to_owned();
-            let answer = client
-                .describe_snapshot_attribute()
-                .snapshot_id(&id)
-                .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
-                .send()
-                .await
-                .map_err(|e| CallError::from_sdk("ec2:DescribeSnapshotAttribute", &e));
-            (id, snapshot.encrypted().unwrap_or(false), answer)
+            let answer = if read_permissions {
+                let answer = client
+                    .describe_snapshot_attribute()
+                    .snapshot_id(&id)
+                    .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
+                    .send()
+                    .await
+                    .map_err(|e| CallError::from_sdk("ec2:DescribeSnapshotAttribute", &e));
+                Some(answer)
+            } else {
+                None
+            };
+            (id, snapshot.encrypted(), answer)
         })
         .buffer_unordered(SNAPSHOT_CONCURRENCY)
         .collect()
         .await;
     for (id, encrypted, answer) in permissions {
         let arn = scope.arn("ec2", &format!("snapshot/{id}"));
+        let mut missing = Vec::new();
         let mut data = Snapshot {
             snapshot_id: id.clone(),
-            encrypted,
+            encrypted: or_unknown!(missing, Snapshot: encrypted = encrypted),
             ..Default::default()
         };
+        out.left_out("ec2:DescribeSnapshots", &scope.region, TYPE, &arn, &missing);
         match answer {
-            Ok(answer) => {
+            None => {}
+            Some(Ok(answer)) => {
                 for permission in answer.create_volume_permissions() {
                     if permission.group().map(|g| g.as_str()) == Some("all") {
                         data.public = true;
@@ -400,7 +412,7 @@ async fn snapshots(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
                     }
                 }
             }
-            Err(e) => out.unknown(
+            Some(Err(e)) => out.unknown(
                 &e,
                 &scope.region,
                 TYPE,

@@ -1,6 +1,6 @@
 //! KMS: keys, their rotation status and key policies. Rotation is asked only of keys that can
 //! rotate (customer managed, symmetric, AWS_KMS origin, not pending deletion), policies only of
-//! customer managed keys.
+//! customer managed keys, and each only when a selected check reads what it provides.
 
 use super::{CallError, Collected, Scope, drain};
 use crate::inventory::kms::{Key, POLICY_ATTRIBUTES, ROTATION_ATTRIBUTES};
@@ -66,7 +66,7 @@ async fn key(scope: &Scope<'_>, client: &Client, key_id: String, arn: String) ->
             return out;
         }
     }
-    if can_rotate(&key) {
+    if can_rotate(&key) && scope.plan.wants("kms:GetKeyRotationStatus") {
         match client
             .get_key_rotation_status()
             .key_id(&key_id)
@@ -86,7 +86,7 @@ async fn key(scope: &Scope<'_>, client: &Client, key_id: String, arn: String) ->
             ),
         }
     }
-    if key.manager == "CUSTOMER" {
+    if key.manager == "CUSTOMER" && scope.plan.wants("kms:GetKeyPolicy") {
         match client
             .get_key_policy()
             .key_id(&key_id)
@@ -138,6 +138,11 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
             return out;
         }
     };
+    for action in ["kms:GetKeyRotationStatus", "kms:GetKeyPolicy"] {
+        if !scope.plan.wants(action) {
+            out.skipped(action, &scope.region, TYPE);
+        }
+    }
     let tasks = keys
         .into_iter()
         .map(|(id, arn)| key(scope, &client, id, arn));

@@ -357,6 +357,35 @@ impl Collected {
         self.unknown(&error, region, resource_type, arn, missing);
     }
 
+    /// Records that `action` was not called for `resource_type` because no selected check
+    /// reads what it provides: those attributes are unknown (`not_collected`) on every
+    /// resource of the type in `region`, so evaluating such a check later on this data is ERROR.
+    pub fn skipped(&mut self, action: &'static str, region: &str, resource_type: &str) {
+        let attributes: Vec<&str> = crate::inventory::ResourceData::sources(resource_type)
+            .unwrap_or_default()
+            .iter()
+            .filter(|(calls, _)| {
+                calls
+                    .split([' ', ',', ';', '(', ')'])
+                    .any(|token| token == action)
+            })
+            .flat_map(|(_, attributes)| attributes.iter().copied())
+            .collect();
+        if attributes.is_empty() {
+            return;
+        }
+        let error = CallError::data(
+            action,
+            ErrorKind::NotCollected,
+            format!(
+                "{action} was not called: the checks this scan ran do not read {}",
+                attributes.join(", ")
+            ),
+        );
+        self.errors
+            .push(error.affecting(region, vec![affects(resource_type, &attributes)]));
+    }
+
     /// Records `error` as leaving `attributes` (all, when empty) of one resource unknown.
     pub fn unknown(
         &mut self,
@@ -372,12 +401,14 @@ impl Collected {
     }
 }
 
-/// What a regional collector needs: a client configuration for its region and the account.
+/// What a regional collector needs: a client configuration for its region, the account, and
+/// the scan's plan (which per-resource reads its checks need: [`plan::Plan::wants`]).
 pub struct Scope<'a> {
     pub config: SdkConfig,
     pub recorder: &'a CallRecorder,
     pub account: &'a crate::inventory::Account,
     pub region: String,
+    pub plan: &'a plan::Plan,
 }
 
 impl Scope<'_> {
@@ -514,6 +545,7 @@ async fn collect_account(
         recorder: &recorder,
         account: &account,
         region: region.to_owned(),
+        plan,
     };
     let global_tasks = global
         .iter()

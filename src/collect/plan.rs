@@ -8,10 +8,13 @@ use super::registry::{self, Reach, SERVICES, Service};
 use crate::inventory::{ALL_REGIONS, Affected, CollectionError, ErrorKind, sources, unknown};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The services a scan collects, by name.
+/// The services a scan collects, by name, and the API calls whose answers its checks read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     services: BTreeSet<&'static str>,
+    /// The calls providing an attribute some selected check reads; `None`: every call.
+    /// Collectors consult it ([`Plan::wants`]) before per-resource reads.
+    calls: Option<BTreeSet<&'static str>>,
 }
 
 impl Default for Plan {
@@ -20,12 +23,17 @@ impl Default for Plan {
     }
 }
 
-/// The services whose calls provide `attribute` of `resource_type`.
-fn attribute_services(resource_type: &str, attribute: &str) -> Vec<&'static Service> {
+/// The API actions named in the source of `attribute` of `resource_type`.
+fn attribute_calls(resource_type: &str, attribute: &str) -> impl Iterator<Item = &'static str> {
     sources::source(resource_type, attribute)
         .into_iter()
         .flat_map(|calls| calls.split([' ', ',', ';', '(', ')']))
         .filter(|token| token.contains(':'))
+}
+
+/// The services whose calls provide `attribute` of `resource_type`.
+fn attribute_services(resource_type: &str, attribute: &str) -> Vec<&'static Service> {
+    attribute_calls(resource_type, attribute)
         .filter_map(registry::caller)
         .collect()
 }
@@ -35,6 +43,7 @@ impl Plan {
     pub fn everything() -> Self {
         Self {
             services: SERVICES.iter().map(|s| s.name).collect(),
+            calls: None,
         }
     }
 
@@ -45,6 +54,7 @@ impl Plan {
         A: IntoIterator<Item = &'a str>,
     {
         let mut services = BTreeSet::new();
+        let mut calls = BTreeSet::new();
         for (resource_type, attributes) in needs {
             services.extend(registry::producer(resource_type).map(|s| s.name));
             for attribute in attributes {
@@ -53,9 +63,22 @@ impl Plan {
                         .into_iter()
                         .map(|s| s.name),
                 );
+                calls.extend(attribute_calls(resource_type, attribute));
             }
         }
-        Self { services }
+        Self {
+            services,
+            calls: Some(calls),
+        }
+    }
+
+    /// Whether a selected check reads an attribute that `action` provides. Collectors ask
+    /// before per-resource reads (listings are always made) and record what they skip with
+    /// [`super::Collected::skipped`], so a check evaluated later on that data is ERROR.
+    pub fn wants(&self, action: &str) -> bool {
+        self.calls
+            .as_ref()
+            .is_none_or(|calls| calls.contains(action))
     }
 
     /// Whether the plan collects `service`.
@@ -180,6 +203,17 @@ mod tests {
         assert!(plan.actions().contains(&"ec2:DescribeRegions"));
         let plan = Plan::for_reads([("aws.cloudtrail.account", ["metric_filters"])]);
         assert_eq!(plan.names(), ["cloudtrail", "monitoring"]);
+    }
+
+    #[test]
+    fn per_resource_calls_are_wanted_only_for_attributes_read() {
+        let plan = Plan::for_reads([("aws.s3.bucket", ["versioning"])]);
+        assert!(plan.wants("s3:GetBucketVersioning"));
+        assert!(!plan.wants("s3:GetBucketPolicy"));
+        let plan = Plan::for_reads([("aws.cloudtrail.trail", ["s3_bucket_public"])]);
+        assert!(plan.wants("s3:GetBucketPolicy") && plan.wants("s3:GetBucketAcl"));
+        assert!(!plan.wants("s3:GetBucketVersioning"));
+        assert!(Plan::everything().wants("s3:GetBucketVersioning"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! no ACL read when ownership controls have disabled ACLs. Plus the account-level Block Public
 //! Access (S3 Control), one call.
 
+use super::plan::Plan;
 use super::{CallError, CallRecorder, Collected, drain};
 use crate::attributes;
 use crate::inventory::policy::PolicyDocument;
@@ -99,10 +100,27 @@ impl Clients<'_> {
     }
 }
 
+/// `call`'s answer when `wanted`, without calling otherwise.
+async fn optional<T>(wanted: bool, call: impl std::future::Future<Output = T>) -> Option<T> {
+    if wanted { Some(call.await) } else { None }
+}
+
+/// The per-bucket reads, each skipped when no selected check reads what it provides.
+const BUCKET_READS: [&str; 7] = [
+    "s3:GetBucketEncryption",
+    "s3:GetPublicAccessBlock",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketVersioning",
+    "s3:GetBucketLogging",
+    "s3:GetBucketOwnershipControls",
+    "s3:GetBucketAcl",
+];
+
 /// Reads one bucket's settings; each failed read leaves exactly its attributes unknown.
 async fn bucket(
     clients: &Clients<'_>,
     account: &Account,
+    plan: &Plan,
     name: String,
     listed_region: Option<String>,
 ) -> Collected {
@@ -140,16 +158,37 @@ async fn bucket(
         versioning: "Disabled".into(),
         ..Default::default()
     };
+    // Each settings read only when a selected check reads what it provides.
+    let wanted = |action: &str| plan.wants(action);
     let (encryption, block, policy, versioning, logging, ownership) = tokio::join!(
-        client.get_bucket_encryption().bucket(&name).send(),
-        client.get_public_access_block().bucket(&name).send(),
-        client.get_bucket_policy().bucket(&name).send(),
-        client.get_bucket_versioning().bucket(&name).send(),
-        client.get_bucket_logging().bucket(&name).send(),
-        client.get_bucket_ownership_controls().bucket(&name).send(),
+        optional(
+            wanted("s3:GetBucketEncryption"),
+            client.get_bucket_encryption().bucket(&name).send()
+        ),
+        optional(
+            wanted("s3:GetPublicAccessBlock"),
+            client.get_public_access_block().bucket(&name).send()
+        ),
+        optional(
+            wanted("s3:GetBucketPolicy"),
+            client.get_bucket_policy().bucket(&name).send()
+        ),
+        optional(
+            wanted("s3:GetBucketVersioning"),
+            client.get_bucket_versioning().bucket(&name).send()
+        ),
+        optional(
+            wanted("s3:GetBucketLogging"),
+            client.get_bucket_logging().bucket(&name).send()
+        ),
+        optional(
+            wanted("s3:GetBucketOwnershipControls"),
+            client.get_bucket_ownership_controls().bucket(&name).send()
+        ),
     );
     match encryption {
-        Ok(answer) => {
+        None => {}
+        Some(Ok(answer)) => {
             let rule = answer
                 .server_side_encryption_configuration()
                 .and_then(|c| c.rules().first())
@@ -157,8 +196,9 @@ async fn bucket(
             data.encryption = rule.map(|r| r.sse_algorithm().as_str().to_owned());
             data.kms_key_id = rule.and_then(|r| r.kms_master_key_id().map(str::to_owned));
         }
-        Err(e) if not_configured(&e, &["ServerSideEncryptionConfigurationNotFoundError"]) => {}
-        Err(e) => out.unknown(
+        Some(Err(e)) if not_configured(&e, &["ServerSideEncryptionConfigurationNotFoundError"]) => {
+        }
+        Some(Err(e)) => out.unknown(
             &CallError::from_sdk("s3:GetBucketEncryption", &e),
             &region,
             TYPE,
@@ -167,7 +207,8 @@ async fn bucket(
         ),
     }
     match block {
-        Ok(answer) => {
+        None => {}
+        Some(Ok(answer)) => {
             match answer
                 .public_access_block_configuration()
                 .map(|c| block_settings!(c))
@@ -183,8 +224,8 @@ async fn bucket(
                 ),
             }
         }
-        Err(e) if not_configured(&e, &["NoSuchPublicAccessBlockConfiguration"]) => {}
-        Err(e) => out.unknown(
+        Some(Err(e)) if not_configured(&e, &["NoSuchPublicAccessBlockConfiguration"]) => {}
+        Some(Err(e)) => out.unknown(
             &CallError::from_sdk("s3:GetPublicAccessBlock", &e),
             &region,
             TYPE,
@@ -194,7 +235,8 @@ async fn bucket(
     }
     let policy_attributes = attributes!(Bucket: policy, denies_insecure_transport, policy_public);
     match policy {
-        Ok(answer) => match PolicyDocument::parse(answer.policy().unwrap_or_default()) {
+        None => {}
+        Some(Ok(answer)) => match PolicyDocument::parse(answer.policy().unwrap_or_default()) {
             Ok(doc) => {
                 data.denies_insecure_transport = doc.denies_insecure_transport(&arn);
                 data.policy_public = doc.allows_public();
@@ -208,8 +250,8 @@ async fn bucket(
                 policy_attributes,
             ),
         },
-        Err(e) if not_configured(&e, &["NoSuchBucketPolicy"]) => {}
-        Err(e) => out.unknown(
+        Some(Err(e)) if not_configured(&e, &["NoSuchBucketPolicy"]) => {}
+        Some(Err(e)) => out.unknown(
             &CallError::from_sdk("s3:GetBucketPolicy", &e),
             &region,
             TYPE,
@@ -218,13 +260,14 @@ async fn bucket(
         ),
     }
     match versioning {
-        Ok(answer) => {
+        None => {}
+        Some(Ok(answer)) => {
             if let Some(status) = answer.status() {
                 data.versioning = status.as_str().to_owned();
             }
             data.mfa_delete = answer.mfa_delete().is_some_and(|m| m.as_str() == "Enabled");
         }
-        Err(e) => out.unknown(
+        Some(Err(e)) => out.unknown(
             &CallError::from_sdk("s3:GetBucketVersioning", &e),
             &region,
             TYPE,
@@ -233,12 +276,13 @@ async fn bucket(
         ),
     }
     match logging {
-        Ok(answer) => {
+        None => {}
+        Some(Ok(answer)) => {
             data.logging_target = answer
                 .logging_enabled()
                 .map(|l| l.target_bucket().to_owned())
         }
-        Err(e) => out.unknown(
+        Some(Err(e)) => out.unknown(
             &CallError::from_sdk("s3:GetBucketLogging", &e),
             &region,
             TYPE,
@@ -247,14 +291,15 @@ async fn bucket(
         ),
     }
     match ownership {
-        Ok(answer) => {
+        None => {}
+        Some(Ok(answer)) => {
             data.object_ownership = answer
                 .ownership_controls()
                 .and_then(|c| c.rules().first())
                 .map(|r| r.object_ownership().as_str().to_owned())
         }
-        Err(e) if not_configured(&e, &["OwnershipControlsNotFoundError"]) => {}
-        Err(e) => out.unknown(
+        Some(Err(e)) if not_configured(&e, &["OwnershipControlsNotFoundError"]) => {}
+        Some(Err(e)) => out.unknown(
             &CallError::from_sdk("s3:GetBucketOwnershipControls", &e),
             &region,
             TYPE,
@@ -263,7 +308,8 @@ async fn bucket(
         ),
     }
     // With ACLs disabled (BucketOwnerEnforced) no ACL can grant access: skip the call.
-    if data.object_ownership.as_deref() != Some("BucketOwnerEnforced") {
+    if wanted("s3:GetBucketAcl") && data.object_ownership.as_deref() != Some("BucketOwnerEnforced")
+    {
         match client.get_bucket_acl().bucket(&name).send().await {
             Ok(answer) => {
                 data.acl_public = answer.grants().iter().any(|g| {
@@ -298,9 +344,19 @@ async fn account_public_access_block(
     config: &SdkConfig,
     recorder: &CallRecorder,
     account: &Account,
+    plan: &Plan,
     out: &mut Collected,
 ) {
     const ACCOUNT_TYPE: &str = "aws.s3.account_public_access_block";
+    const ACTION: &str = "s3control:GetPublicAccessBlock";
+    if !plan.wants(ACTION) {
+        let error = CallError::data(
+            ACTION,
+            ErrorKind::NotCollected,
+            format!("{ACTION} was not called: the checks this scan ran do not read it"),
+        );
+        return out.unlisted(&error, GLOBAL_REGION, ACCOUNT_TYPE);
+    }
     let client = aws_sdk_s3control::Client::from_conf(
         aws_sdk_s3control::config::Builder::from(config)
             .region(Region::new("us-east-1"))
@@ -343,15 +399,20 @@ pub async fn collect(scope: &super::Scope<'_>) -> Collected {
     let (config, recorder, account) = (&scope.config, scope.recorder, scope.account);
     let mut account_level = Collected::default();
     let (mut out, ()) = tokio::join!(
-        buckets(config, recorder, account),
-        account_public_access_block(config, recorder, account, &mut account_level),
+        buckets(config, recorder, account, scope.plan),
+        account_public_access_block(config, recorder, account, scope.plan, &mut account_level),
     );
     out.merge(account_level);
     out
 }
 
 /// Every bucket with its settings.
-async fn buckets(config: &SdkConfig, recorder: &CallRecorder, account: &Account) -> Collected {
+async fn buckets(
+    config: &SdkConfig,
+    recorder: &CallRecorder,
+    account: &Account,
+    plan: &Plan,
+) -> Collected {
     let clients = Clients {
         config,
         recorder,
@@ -376,9 +437,14 @@ async fn buckets(config: &SdkConfig, recorder: &CallRecorder, account: &Account)
             return out;
         }
     };
+    for action in BUCKET_READS {
+        if !plan.wants(action) {
+            out.skipped(action, crate::inventory::ALL_REGIONS, TYPE);
+        }
+    }
     let tasks = buckets
         .into_iter()
-        .map(|(name, region)| bucket(&clients, account, name, region));
+        .map(|(name, region)| bucket(&clients, account, plan, name, region));
     out.merge_all(tasks, FAN_OUT).await;
     out
 }

@@ -3,7 +3,7 @@
 //! did not collect for gives ERROR ("not collected"), never PASS.
 
 use crate::harness::{TempDir, TestAccount, describe, lockdown, run, scan_report};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 /// The AWS services (action prefixes) the proxy saw for this account.
@@ -190,4 +190,65 @@ async fn efs_file_systems_are_collected_and_checked_for_encryption() {
         "{:?}",
         account.calls()
     );
+}
+
+/// Per-resource reads follow the attributes the selected checks read: versioning alone reads
+/// versioning per bucket and nothing else, and a check evaluated later on that snapshot whose
+/// data was skipped is ERROR (not collected), never PASS.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_bucket_check_reads_one_setting_per_bucket() {
+    let account = TestAccount::new().await;
+    for n in 0..3 {
+        account.create_bucket(&format!("reads-{n}-{}", account.id));
+    }
+    let dir = TempDir::new("plan-s3-reads");
+    let snapshot = dir.path("snapshot.json");
+    let mut command = account.lockdown();
+    command
+        .args(["scan", "--quiet", "--checks", "s3_bucket_versioning"])
+        .arg("--save-snapshot")
+        .arg(&snapshot);
+    let report = scan_report(&mut command, &dir.path("versioning.json"));
+    let calls: BTreeMap<String, u64> =
+        serde_json::from_value(report["collection"]["api_calls"].clone()).unwrap();
+    let s3_calls: BTreeMap<&str, u64> = calls
+        .iter()
+        .filter(|(action, _)| action.starts_with("s3"))
+        .map(|(action, n)| (action.as_str(), *n))
+        .collect();
+    assert_eq!(
+        s3_calls,
+        // moto's ListBuckets leaves out BucketRegion (real S3 gives it), hence the look-ups.
+        BTreeMap::from([
+            ("s3:GetBucketLocation", 3),
+            ("s3:GetBucketVersioning", 3),
+            ("s3:ListBuckets", 1)
+        ]),
+        "{calls:?}"
+    );
+
+    let later = run(lockdown()
+        .args([
+            "scan",
+            "--quiet",
+            "--checks",
+            "s3_bucket_not_public,s3_bucket_versioning",
+        ])
+        .arg("--snapshot")
+        .arg(&snapshot)
+        .arg("--output")
+        .arg(dir.path("later.json")));
+    assert_eq!(later.status.code(), Some(0), "{}", describe(&later));
+    let later = crate::harness::read_report(&dir.path("later.json"));
+    for finding in later["findings"].as_array().unwrap() {
+        let expected = if finding["check_id"] == "s3_bucket_versioning" {
+            "FAIL"
+        } else {
+            "ERROR"
+        };
+        assert_eq!(finding["status"], expected, "{finding}");
+        if expected == "ERROR" {
+            assert_eq!(finding["error"]["kind"], "not_collected", "{finding}");
+        }
+    }
 }
