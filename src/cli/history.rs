@@ -1,6 +1,7 @@
 //! `lockdown history ...`: import results into the scan history and ask it what auditors ask.
 
 use super::{Failure, exit};
+use crate::emit::readable::{day_ranges, time};
 use crate::evaluate::Finding;
 use crate::history::{FindingColumn, RunMeta, Store, evidence, period};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -23,6 +24,9 @@ impl DatabaseArg {
         Store::open(&path).map_err(|e| Failure::runtime(e.to_string()))
     }
 }
+
+/// Days `history runs` lists without --from.
+const DEFAULT_RUNS_DAYS: u64 = 90;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum PeriodFormat {
@@ -56,12 +60,15 @@ pub enum HistoryCommand {
         #[arg(required = true, value_name = "FILE|S3_URL")]
         sources: Vec<String>,
     },
-    /// List the runs of a period and the days with no run (evidence gaps).
+    /// List the runs of a period and the days with no run (evidence gaps); the last 90 days
+    /// unless --from/--to say otherwise.
     Runs {
+        /// First day [default: 89 days before --to].
         #[arg(long, value_name = "YYYY-MM-DD")]
-        from: NaiveDate,
+        from: Option<NaiveDate>,
+        /// Last day [default: today, UTC].
         #[arg(long, value_name = "YYYY-MM-DD")]
-        to: NaiveDate,
+        to: Option<NaiveDate>,
     },
     /// The status timeline of one finding (its id from the results).
     Finding { id: String },
@@ -171,8 +178,8 @@ fn print_timeline(store: &Store, id: &str, label: &str) -> Result<(), Failure> {
         out!(
             "  {:<14} {} → {}  (runs {}–{})",
             s.status,
-            s.first_seen.to_rfc3339(),
-            s.last_seen.to_rfc3339(),
+            time(s.first_seen),
+            time(s.last_seen),
             s.first_run,
             s.last_run
         );
@@ -266,11 +273,14 @@ pub fn run(command: HistoryCommand, db: &DatabaseArg) -> Result<u8, Failure> {
             }
         }
         HistoryCommand::Runs { from, to } => {
+            let to = to.unwrap_or_else(|| Utc::now().date_naive());
+            let from = from.unwrap_or(to - chrono::Days::new(DEFAULT_RUNS_DAYS - 1));
             let runs = store.runs(from, to).map_err(runtime)?;
+            out!("runs from {from} to {to}");
             for run in &runs {
                 out!(
                     "{}  {}  accounts {}  findings {}  collection errors {}  checks {}",
-                    run.started_at.to_rfc3339(),
+                    time(run.started_at),
                     run.id,
                     run.accounts.join(","),
                     run.findings,
@@ -278,10 +288,7 @@ pub fn run(command: HistoryCommand, db: &DatabaseArg) -> Result<u8, Failure> {
                     run.checks_digest
                 );
             }
-            let gaps: Vec<String> = crate::history::evidence_gaps(&runs, from, to)
-                .iter()
-                .map(ToString::to_string)
-                .collect();
+            let gaps = crate::history::evidence_gaps(&runs, from, to);
             out!(
                 "{} runs; {} days without a run (evidence gaps){}",
                 runs.len(),
@@ -289,7 +296,7 @@ pub fn run(command: HistoryCommand, db: &DatabaseArg) -> Result<u8, Failure> {
                 if gaps.is_empty() {
                     String::new()
                 } else {
-                    format!(": {}", gaps.join(", "))
+                    format!(": {}", day_ranges(&gaps))
                 }
             );
         }

@@ -5,6 +5,7 @@ pub mod compliance;
 pub mod csv;
 pub mod html;
 pub mod ocsf;
+pub mod readable;
 pub mod report;
 pub mod signing;
 pub mod sink;

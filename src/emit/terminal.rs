@@ -138,7 +138,7 @@ pub fn render(report: &Report<'_>, source: &str, limit: usize) -> String {
         source,
         s.checks,
         s.resources,
-        report.evaluated_at.format("%Y-%m-%dT%H:%M:%SZ")
+        super::readable::time(report.evaluated_at)
     );
     let _ = writeln!(
         out,
@@ -293,7 +293,7 @@ pub fn render(report: &Report<'_>, source: &str, limit: usize) -> String {
         let _ = writeln!(
             out,
             "IAM data from the credential report generated at {} (users created since are ERROR)",
-            generated.format("%Y-%m-%dT%H:%M:%SZ")
+            super::readable::time(generated)
         );
     }
     out

@@ -3,6 +3,7 @@
 
 use super::period::PeriodReport;
 use crate::emit::html::escape;
+use crate::emit::readable::{day_ranges, time};
 use std::fmt::Write;
 
 impl PeriodReport {
@@ -18,14 +19,7 @@ impl PeriodReport {
             if self.evidence_gaps.is_empty() {
                 String::new()
             } else {
-                format!(
-                    ": {}",
-                    self.evidence_gaps
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                format!(": {}", day_ranges(&self.evidence_gaps))
             }
         );
         let s = &self.summary;
@@ -58,8 +52,8 @@ impl PeriodReport {
                     e.check_id,
                     e.resource_arn,
                     e.severity,
-                    e.first_seen_fail.to_rfc3339(),
-                    e.resolved_at.map_or("open".to_owned(), |t| t.to_rfc3339()),
+                    time(e.first_seen_fail),
+                    e.resolved_at.map_or("open".to_owned(), time),
                     e.duration_hours.map_or("-".to_owned(), |h| h.to_string()),
                     e.suppressed_by.as_deref().unwrap_or("")
                 );
@@ -219,8 +213,8 @@ impl PeriodReport {
                     escape(&e.check_id),
                     escape(&e.resource_arn),
                     escape(&e.severity),
-                    e.first_seen_fail.to_rfc3339(),
-                    e.resolved_at.map_or("open".to_owned(), |t| t.to_rfc3339()),
+                    time(e.first_seen_fail),
+                    e.resolved_at.map_or("open".to_owned(), time),
                     escape(e.suppressed_by.as_deref().unwrap_or(""))
                 );
             }
@@ -228,11 +222,7 @@ impl PeriodReport {
         let gaps = if self.evidence_gaps.is_empty() {
             "none".to_owned()
         } else {
-            self.evidence_gaps
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
+            day_ranges(&self.evidence_gaps)
         };
         format!(
             r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"><title>{fw} evidence {from} to {to}</title><style>body{{font:14px system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}td{{overflow-wrap:anywhere}}table{{max-width:100%}}svg{{display:block;margin:1em 0;background:#fafafa}}.axis{{stroke:#888}}.rate{{fill:none;stroke:#2a7;stroke-width:2}}.run{{fill:#2a7}}.week{{fill:#c44}}text{{font-size:11px;fill:#555}}</style></head><body><h1>{fw} evidence, {from} to {to}</h1><p id="population">{runs} runs in the period; days without a run (evidence gaps): {gaps}</p><p id="summary">{evidenced} requirements with automated evidence, {always} of them passing in every run; {exception_count} exceptions, {open_count} still open at the end of the period</p><h2>Requirements passing per run</h2>{rate}<h2>Exceptions open per week</h2>{weeks}<h2>Requirements</h2><table id="requirements"><tr><th>requirement</th><th>title</th><th>population</th><th>passed</th><th>pass rate</th><th>exceptions</th></tr>{rows}</table><h2>Exceptions</h2><table id="exceptions"><tr><th>requirement</th><th>check</th><th>resource</th><th>severity</th><th>first seen FAIL</th><th>resolved</th><th>suppressed by</th></tr>{exceptions}</table></body></html>"#,

@@ -16,8 +16,22 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Aliases a user may type for a framework: the latest CIS AWS version lockdown ships.
-const ALIASES: &[(&str, &str)] = &[("cis", "cis_aws_5_0"), ("cis_aws", "cis_aws_5_0")];
+/// Aliases people type for a framework: the newest version lockdown ships of each.
+const ALIASES: &[(&str, &str)] = &[
+    ("cis", "cis_aws_5_0"),
+    ("cis_aws", "cis_aws_5_0"),
+    ("pci", "pci_dss_4_0_1"),
+    ("pci_dss", "pci_dss_4_0_1"),
+    ("iso", "iso27001_2022"),
+    ("iso27001", "iso27001_2022"),
+    ("nist", "nist_800_53_r5"),
+    ("nist_800_53", "nist_800_53_r5"),
+    ("csf", "nist_csf_2_0"),
+    ("nist_csf", "nist_csf_2_0"),
+    ("hipaa", "hipaa_security"),
+    ("fsbp", "aws_fsbp"),
+    ("sox", "sox_itgc"),
+];
 
 /// How far cloud configuration can evidence a requirement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -431,9 +445,14 @@ impl Mappings {
             .map(|id| {
                 self.framework(id).ok_or_else(|| {
                     let known: Vec<&str> = self.frameworks.iter().map(|f| f.id.as_str()).collect();
+                    let aliases: Vec<String> = ALIASES
+                        .iter()
+                        .map(|(alias, target)| format!("{alias} = {target}"))
+                        .collect();
                     format!(
-                        "unknown framework `{id}`; known frameworks: {}",
-                        known.join(", ")
+                        "unknown framework `{id}`; known frameworks: {} (aliases: {})",
+                        known.join(", "),
+                        aliases.join(", ")
                     )
                 })
             })
@@ -641,6 +660,17 @@ pub(crate) mod tests {
             .filter(|r| r.automation == Automation::Manual)
             .count();
         assert_eq!(manual, 8, "CIS AWS 3.0 has 8 manual recommendations");
+        for (alias, id) in [
+            ("pci", "pci_dss_4_0_1"),
+            ("ISO", "iso27001_2022"),
+            ("iso27001", "iso27001_2022"),
+            ("nist", "nist_800_53_r5"),
+            ("csf", "nist_csf_2_0"),
+            ("hipaa", "hipaa_security"),
+            ("fsbp", "aws_fsbp"),
+        ] {
+            assert_eq!(mappings.framework(alias).map(|f| f.id.as_str()), Some(id));
+        }
         let cis5 = mappings.framework("cis").unwrap();
         assert_eq!(
             cis5.id, "cis_aws_5_0",

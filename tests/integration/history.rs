@@ -151,6 +151,25 @@ async fn scheduled_runs_build_intervals_and_imports_reproduce_them() {
         )
     };
     assert!(runs.contains("3 runs; 0 days without a run"), "{runs}");
+    // Without --from/--to: the last 90 days, times to the minute, gaps as ranges.
+    let now = chrono::Utc::now().date_naive();
+    let default_runs = history(&db, &["runs"]);
+    let first = now - chrono::Days::new(89);
+    assert!(
+        default_runs.contains(&format!("runs from {first} to {now}")),
+        "{default_runs}"
+    );
+    assert!(
+        default_runs.contains(&format!(
+            "3 runs; 89 days without a run (evidence gaps): {first} – {}, 89 days",
+            now.pred_opt().unwrap()
+        )),
+        "{default_runs}"
+    );
+    assert!(
+        default_runs.contains(&format!("{now} ")) && default_runs.contains(" UTC  "),
+        "{default_runs}"
+    );
     let period = report_as("json");
     let period: serde_json::Value = serde_json::from_str(&period).unwrap();
     assert_eq!(period["runs"], 3);
