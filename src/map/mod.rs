@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 /// Aliases people type for a framework: the newest version lockdown ships of each.
 const ALIASES: &[(&str, &str)] = &[
-    ("cis", "cis_aws_5_0"),
-    ("cis_aws", "cis_aws_5_0"),
+    ("cis", "cis_aws_7_0"),
+    ("cis_aws", "cis_aws_7_0"),
     ("pci", "pci_dss_4_0_1"),
     ("pci_dss", "pci_dss_4_0_1"),
     ("iso", "iso27001_2022"),
@@ -634,6 +634,43 @@ pub(crate) mod tests {
         (catalog, mappings)
     }
 
+    /// CIS 6.0.0 is 5.0.0 renumbered (two sources agree); 7.0.0 has one public
+    /// transcription, so its invariants are what can be tested.
+    #[test]
+    fn cis_6_renumbers_5_and_7_keeps_its_published_shape() {
+        let (_, mappings) = builtin();
+        let requirements = |id: &str| &mappings.framework(id).unwrap().requirements;
+        let plain = |title: &str| title.replace(['"', '\''], "").to_lowercase();
+        let (v5, v6, v7) = (
+            requirements("cis_aws_5_0"),
+            requirements("cis_aws_6_0"),
+            requirements("cis_aws_7_0"),
+        );
+        for (old, new) in v5.iter().zip(v6) {
+            let (section, rest) = old.id.split_once('.').unwrap();
+            let section: u32 = section.parse().unwrap();
+            assert_eq!(new.id, format!("{}.{rest}", section + 1));
+            assert_eq!(plain(&old.title), plain(&new.title), "{}", new.id);
+        }
+        let manual = |r: &[Requirement]| {
+            r.iter()
+                .filter(|r| r.automation == Automation::Manual)
+                .count()
+        };
+        assert_eq!((v7.len(), manual(v7)), (70, 36));
+        let titles7: BTreeSet<String> = v7.iter().map(|r| plain(&r.title)).collect();
+        let dropped: Vec<&str> = v6
+            .iter()
+            .filter(|r| !titles7.contains(&plain(&r.title)))
+            .map(|r| r.id.as_str())
+            .collect();
+        // 2.1 was retitled "Maintain current AWS account contact details" (7.0's 2.2).
+        assert_eq!(dropped, ["2.1", "2.10", "2.12"]);
+        for added in ["2.1.1", "2.1.6", "2.21", "4.10", "6.8"] {
+            assert!(v7.iter().any(|r| r.id == added), "{added}");
+        }
+    }
+
     #[test]
     fn catalogs_are_complete() {
         let (_, mappings) = builtin();
@@ -643,6 +680,8 @@ pub(crate) mod tests {
             ("iso27001_2013", 114),
             ("cis_aws_3_0", 62),
             ("cis_aws_5_0", 63),
+            ("cis_aws_6_0", 63),
+            ("cis_aws_7_0", 70),
             ("nist_csf_2_0", 106),
             ("hipaa_security", 41),
             ("sox_itgc", 17),
@@ -671,11 +710,12 @@ pub(crate) mod tests {
         ] {
             assert_eq!(mappings.framework(alias).map(|f| f.id.as_str()), Some(id));
         }
-        let cis5 = mappings.framework("cis").unwrap();
         assert_eq!(
-            cis5.id, "cis_aws_5_0",
+            mappings.framework("cis").unwrap().id,
+            "cis_aws_7_0",
             "`cis` is the latest CIS AWS version"
         );
+        let cis5 = mappings.framework("cis_aws_5_0").unwrap();
         let manual = cis5
             .requirements
             .iter()
