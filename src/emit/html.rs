@@ -273,24 +273,92 @@ fn framework_section(framework: &FrameworkReport) -> String {
     )
 }
 
+/// One row per framework at the top of the page: the share of its requirements in each status,
+/// linking to the framework's own section.
+fn rollup_section(frameworks: &[FrameworkReport]) -> String {
+    if frameworks.is_empty() {
+        return String::new();
+    }
+    let statuses = [
+        RequirementStatus::Fail,
+        RequirementStatus::Error,
+        RequirementStatus::PassPartial,
+        RequirementStatus::Pass,
+        RequirementStatus::NotApplicable,
+        RequirementStatus::Manual,
+    ];
+    let head: String = statuses
+        .iter()
+        .map(|s| format!("<th>{}</th>", s.as_str()))
+        .collect();
+    let rows: String = frameworks
+        .iter()
+        .map(|framework| {
+            let count = |status| {
+                framework
+                    .coverage
+                    .by_status
+                    .get(&status)
+                    .copied()
+                    .unwrap_or(0)
+            };
+            let cells: String = statuses
+                .iter()
+                .map(|s| format!("<td class=\"{0}\">{1}</td>", s.as_str(), count(*s)))
+                .collect();
+            format!(
+                "<tr><td><a href=\"#framework-{id}\">{name} {version}</a></td>{cells}</tr>",
+                id = escape(&framework.framework),
+                name = escape(&framework.name),
+                version = escape(&framework.version),
+            )
+        })
+        .collect();
+    format!(
+        "<section id=\"rollup\"><h2>Frameworks</h2><table><thead><tr><th>Framework</th>{head}</tr></thead><tbody>{rows}</tbody></table></section>"
+    )
+}
+
 fn failing_section(findings: &[Finding]) -> String {
-    let mut by_check: BTreeMap<
-        (std::cmp::Reverse<crate::evaluate::Severity>, &str),
-        Vec<&Finding>,
-    > = BTreeMap::new();
+    // By service, then by check (most severe first).
+    type ByCheck<'f> =
+        BTreeMap<(std::cmp::Reverse<crate::evaluate::Severity>, &'f str), Vec<&'f Finding>>;
+    let mut by_service: BTreeMap<&str, ByCheck> = BTreeMap::new();
     for finding in findings
         .iter()
         .filter(|f| matches!(f.status, Status::Fail | Status::Error))
     {
-        by_check
+        by_service
+            .entry(finding.resource.service())
+            .or_default()
             .entry((std::cmp::Reverse(finding.severity), &finding.check_id))
             .or_default()
             .push(finding);
     }
     let mut out = String::from("<section id=\"failing\"><h2>Failing resources and their fix</h2>");
-    if by_check.is_empty() {
+    if by_service.is_empty() {
         out += "<p>No failing or erroring findings.</p>";
     }
+    for (service, by_check) in by_service {
+        let findings: usize = by_check.values().map(Vec::len).sum();
+        out += &format!(
+            "<h3 class=\"service\" id=\"service-{0}\">{0}: {1} check{2}, {3} finding{4}</h3>",
+            escape(service),
+            by_check.len(),
+            if by_check.len() == 1 { "" } else { "s" },
+            findings,
+            if findings == 1 { "" } else { "s" },
+        );
+        out += &check_groups(by_check);
+    }
+    out + "</section>"
+}
+
+/// The failing and erroring findings of each check, with the check's fix.
+fn check_groups(
+    by_check: BTreeMap<(std::cmp::Reverse<crate::evaluate::Severity>, &str), Vec<&Finding>>,
+) -> String {
+    let mut out = String::new();
     for ((_, check_id), group) in by_check {
         let first = group[0];
         let remediation = &first.remediation;
@@ -324,7 +392,7 @@ fn failing_section(findings: &[Finding]) -> String {
             group.len()
         );
     }
-    out + "</section>"
+    out
 }
 
 fn findings_section(findings: &[Finding]) -> String {
@@ -385,12 +453,13 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\
          <title>{title}</title><style>{STYLE}</style></head><body>\
-         <header><h1>{title}</h1><div>Regions: {} · evaluated at {} · lockdown {}</div></header><main>{}{}{}{}{frameworks}{}</main>\
+         <header><h1>{title}</h1><div>Regions: {} · evaluated at {} · lockdown {}</div></header><main>{}{}{}{}{}{frameworks}{}</main>\
          <script>{SCRIPT}</script></body></html>\n",
         escape(&report.regions.join(", ")),
-        report.evaluated_at.to_rfc3339(),
+        super::readable::time(report.evaluated_at),
         report.lockdown_version,
         summary_section(report),
+        rollup_section(&report.compliance),
         failing_section(report.findings),
         parameters_section(report),
         accounts_section(report),

@@ -76,20 +76,13 @@ fn group_line(out: &mut String, findings: &[&Finding], limit: usize) {
     }
 }
 
-/// The service a finding is about: the middle of its resource type (`aws.rds.db_instance` →
-/// `rds`).
-fn service(finding: &Finding) -> &str {
-    let kind = &finding.resource.resource_type;
-    kind.split('.').nth(1).unwrap_or(kind)
-}
-
 /// Findings of one status grouped by service (the service with the most severe finding
 /// first), each service under a header with its counts, then by check (most severe first).
 fn service_sections(out: &mut String, findings: Vec<&Finding>, limit: usize) {
     let mut by_service: std::collections::BTreeMap<&str, Vec<&Finding>> = Default::default();
     for finding in findings {
         by_service
-            .entry(service(finding))
+            .entry(finding.resource.service())
             .or_default()
             .push(finding);
     }
@@ -224,7 +217,7 @@ pub fn render(report: &Report<'_>, source: &str, limit: usize) -> String {
         let _ = writeln!(out, "  failing: {}", by_severity.join(" · "));
         let mut by_service: std::collections::BTreeMap<&str, usize> = Default::default();
         for finding in report.findings.iter().filter(|f| f.status == Status::Fail) {
-            *by_service.entry(service(finding)).or_default() += 1;
+            *by_service.entry(finding.resource.service()).or_default() += 1;
         }
         let mut by_service: Vec<(&str, usize)> = by_service.into_iter().collect();
         by_service.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));

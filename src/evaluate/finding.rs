@@ -84,6 +84,15 @@ pub struct FindingResource {
     pub account_id: String,
 }
 
+impl FindingResource {
+    /// The service the resource belongs to: the middle of its type (`aws.rds.db_instance` →
+    /// `rds`).
+    pub fn service(&self) -> &str {
+        let kind = &self.resource_type;
+        kind.split('.').nth(1).unwrap_or(kind)
+    }
+}
+
 /// How to fix a failing resource.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]

@@ -119,7 +119,7 @@ impl PeriodReport {
             })
             .collect();
         let mut svg = format!(
-            r#"<svg id="pass-rate" role="img" aria-label="Requirements passing per run" viewBox="0 0 {width} {height}" width="{width}" height="{height}"><line x1="{pad}" y1="{pad}" x2="{pad}" y2="{}" class="axis"/><line x1="{pad}" y1="{}" x2="{}" y2="{}" class="axis"/><text x="4" y="{}">100%</text><text x="4" y="{}">0%</text><text x="{pad}" y="{}">{}</text><text x="{}" y="{}" text-anchor="end">{}</text>"#,
+            r#"<svg id="pass-rate" role="img" aria-label="Requirements passing per run" viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet"><line x1="{pad}" y1="{pad}" x2="{pad}" y2="{}" class="axis"/><line x1="{pad}" y1="{}" x2="{}" y2="{}" class="axis"/><text x="4" y="{}">100%</text><text x="4" y="{}">0%</text><text x="{pad}" y="{}">{}</text><text x="{}" y="{}" text-anchor="end">{}</text>"#,
             height - pad,
             height - pad,
             width - pad,
@@ -164,7 +164,7 @@ impl PeriodReport {
             .max(1);
         let slot = (width - 2.0 * pad) / weeks as f64;
         let mut svg = format!(
-            r#"<svg id="open-exceptions" role="img" aria-label="Exceptions open per week" viewBox="0 0 {width} {height}" width="{width}" height="{height}"><line x1="{pad}" y1="{}" x2="{}" y2="{}" class="axis"/><text x="4" y="{}">{most}</text>"#,
+            r#"<svg id="open-exceptions" role="img" aria-label="Exceptions open per week" viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet"><line x1="{pad}" y1="{}" x2="{}" y2="{}" class="axis"/><text x="4" y="{}">{most}</text>"#,
             height - pad,
             width - pad,
             height - pad,
@@ -225,7 +225,7 @@ impl PeriodReport {
             day_ranges(&self.evidence_gaps)
         };
         format!(
-            r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"><title>{fw} evidence {from} to {to}</title><style>body{{font:14px system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}td{{overflow-wrap:anywhere}}table{{max-width:100%}}svg{{display:block;margin:1em 0;background:#fafafa}}.axis{{stroke:#888}}.rate{{fill:none;stroke:#2a7;stroke-width:2}}.run{{fill:#2a7}}.week{{fill:#c44}}text{{font-size:11px;fill:#555}}</style></head><body><h1>{fw} evidence, {from} to {to}</h1><p id="population">{runs} runs in the period; days without a run (evidence gaps): {gaps}</p><p id="summary">{evidenced} requirements with automated evidence, {always} of them passing in every run; {exception_count} exceptions, {open_count} still open at the end of the period</p><h2>Requirements passing per run</h2>{rate}<h2>Exceptions open per week</h2>{weeks}<h2>Requirements</h2><table id="requirements"><tr><th>requirement</th><th>title</th><th>population</th><th>passed</th><th>pass rate</th><th>exceptions</th></tr>{rows}</table><h2>Exceptions</h2><table id="exceptions"><tr><th>requirement</th><th>check</th><th>resource</th><th>severity</th><th>first seen FAIL</th><th>resolved</th><th>suppressed by</th></tr>{exceptions}</table></body></html>"#,
+            r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"><title>{fw} evidence {from} to {to}</title><style>body{{font:14px system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}td{{overflow-wrap:anywhere}}table{{max-width:100%}}svg{{display:block;margin:1em 0;background:#fafafa;max-width:960px;height:auto}}.axis{{stroke:#888}}.rate{{fill:none;stroke:#2a7;stroke-width:2}}.run{{fill:#2a7}}.week{{fill:#c44}}text{{font-size:11px;fill:#555}}</style></head><body><h1>{fw} evidence, {from} to {to}</h1><p id="population">{runs} runs in the period; days without a run (evidence gaps): {gaps}</p><p id="summary">{evidenced} requirements with automated evidence, {always} of them passing in every run; {exception_count} exceptions, {open_count} still open at the end of the period</p><h2>Requirements passing per run</h2>{rate}<h2>Exceptions open per week</h2>{weeks}<h2>Requirements</h2><table id="requirements"><tr><th>requirement</th><th>title</th><th>population</th><th>passed</th><th>pass rate</th><th>exceptions</th></tr>{rows}</table><h2>Exceptions</h2><table id="exceptions"><tr><th>requirement</th><th>check</th><th>resource</th><th>severity</th><th>first seen FAIL</th><th>resolved</th><th>suppressed by</th></tr>{exceptions}</table></body></html>"#,
             fw = escape(&self.framework),
             from = self.from,
             to = self.to,

@@ -285,6 +285,31 @@ fn html_report_renders_with_filters_and_hostile_names_stay_text() {
     // requirements before PASS ones, manual ones collapsed; charts are inline SVG.
     let failing_at = dom.find("id=\"failing\"").unwrap();
     assert!(failing_at < dom.find("class=\"framework\"").unwrap());
+    // A per-framework roll-up at the top, linking to each framework's section.
+    let rollup_at = dom.find("id=\"rollup\"").expect("framework roll-up");
+    assert!(rollup_at < failing_at);
+    assert!(dom[rollup_at..].contains("href=\"#framework-soc2\""));
+    // Failing checks grouped by service, each service with its counts.
+    let mut services: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["status"] == "FAIL" || f["status"] == "ERROR")
+        .map(|f| {
+            f["resource"]["type"]
+                .as_str()
+                .unwrap()
+                .split('.')
+                .nth(1)
+                .unwrap()
+        })
+        .collect();
+    services.sort_unstable();
+    services.dedup();
+    assert_eq!(
+        dom.matches("<h3 class=\"service\"").count(),
+        services.len(),
+        "{services:?}"
+    );
+    assert!(dom.contains("id=\"service-iam\">iam: "), "iam group");
     let soc2 = &dom[dom.find("id=\"framework-soc2\"").unwrap()..];
     let first_fail = soc2
         .find("data-status=\"FAIL\"")
