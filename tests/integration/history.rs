@@ -210,6 +210,34 @@ async fn scheduled_runs_build_intervals_and_imports_reproduce_them() {
         !html.contains("http://") && !html.contains("https://"),
         "no network fetches"
     );
+    // Exception times read to the minute; over a ten-day period the nine days without a run
+    // show as one range.
+    let exception_row = &exceptions_table[exceptions_table.find("class=\"exception\"").unwrap()..];
+    let exception_row = &exception_row[..exception_row.find("</tr>").unwrap()];
+    assert!(exception_row.contains(" UTC</td>"), "{exception_row}");
+    let ten_days = history(
+        &db,
+        &[
+            "report",
+            "--framework",
+            "iso",
+            "--from",
+            &(now - chrono::Days::new(9)).to_string(),
+            "--to",
+            &today,
+            "--format",
+            "html",
+        ],
+    );
+    let page = dir.path("ten-days.html");
+    std::fs::write(&page, &ten_days).unwrap();
+    let dom = crate::harness::rendered_dom(&page, "");
+    let gaps = format!(
+        "evidence gaps): {} – {}, 9 days",
+        now - chrono::Days::new(9),
+        now.pred_opt().unwrap()
+    );
+    assert!(dom.contains(&gaps), "{gaps}: {dom}");
     let csv = report_as("csv");
     assert_eq!(
         csv.lines().count(),
