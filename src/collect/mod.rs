@@ -236,6 +236,19 @@ impl CallError {
 /// API operations whose IAM permission has another name.
 const PERMISSION_NAMES: &[(&str, &str)] = &[
     ("s3:GetBucketEncryption", "s3:GetEncryptionConfiguration"),
+    (
+        "s3:GetBucketLifecycleConfiguration",
+        "s3:GetLifecycleConfiguration",
+    ),
+    (
+        "s3:GetBucketNotificationConfiguration",
+        "s3:GetBucketNotification",
+    ),
+    ("s3:GetBucketReplication", "s3:GetReplicationConfiguration"),
+    (
+        "s3:GetObjectLockConfiguration",
+        "s3:GetBucketObjectLockConfiguration",
+    ),
     ("s3:GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock"),
     ("s3:ListBuckets", "s3:ListAllMyBuckets"),
     (
@@ -361,16 +374,7 @@ impl Collected {
     /// reads what it provides: those attributes are unknown (`not_collected`) on every
     /// resource of the type in `region`, so evaluating such a check later on this data is ERROR.
     pub fn skipped(&mut self, action: &'static str, region: &str, resource_type: &str) {
-        let attributes: Vec<&str> = crate::inventory::ResourceData::sources(resource_type)
-            .unwrap_or_default()
-            .iter()
-            .filter(|(calls, _)| {
-                calls
-                    .split([' ', ',', ';', '(', ')'])
-                    .any(|token| token == action)
-            })
-            .flat_map(|(_, attributes)| attributes.iter().copied())
-            .collect();
+        let attributes = crate::inventory::sources::attributes_from(resource_type, action);
         if attributes.is_empty() {
             return;
         }

@@ -18,14 +18,27 @@ use std::collections::HashMap;
 pub const ACTIONS: &[&str] = &[
     "s3:GetBucketAcl",
     "s3:GetBucketEncryption",
+    "s3:GetBucketLifecycleConfiguration",
     "s3:GetBucketLocation",
     "s3:GetBucketLogging",
+    "s3:GetBucketNotificationConfiguration",
     "s3:GetBucketOwnershipControls",
     "s3:GetBucketPolicy",
+    "s3:GetBucketReplication",
     "s3:GetBucketVersioning",
+    "s3:GetObjectLockConfiguration",
     "s3:GetPublicAccessBlock",
     "s3:ListBuckets",
     "s3control:GetPublicAccessBlock",
+];
+
+/// The bucket-policy actions Security Hub S3.6 says other accounts must not be allowed.
+const CROSS_ACCOUNT_DENIED: [&str; 5] = [
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketAcl",
+    "s3:PutBucketPolicy",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutObjectAcl",
 ];
 
 /// The resource type of buckets.
@@ -106,7 +119,7 @@ async fn optional<T>(wanted: bool, call: impl std::future::Future<Output = T>) -
 }
 
 /// The per-bucket reads, each skipped when no selected check reads what it provides.
-const BUCKET_READS: [&str; 7] = [
+const BUCKET_READS: [&str; 11] = [
     "s3:GetBucketEncryption",
     "s3:GetPublicAccessBlock",
     "s3:GetBucketPolicy",
@@ -114,6 +127,10 @@ const BUCKET_READS: [&str; 7] = [
     "s3:GetBucketLogging",
     "s3:GetBucketOwnershipControls",
     "s3:GetBucketAcl",
+    "s3:GetBucketReplication",
+    "s3:GetBucketLifecycleConfiguration",
+    "s3:GetBucketNotificationConfiguration",
+    "s3:GetObjectLockConfiguration",
 ];
 
 /// Reads one bucket's settings; each failed read leaves exactly its attributes unknown.
@@ -233,13 +250,20 @@ async fn bucket(
             attributes!(Bucket: public_access_block),
         ),
     }
-    let policy_attributes = attributes!(Bucket: policy, denies_insecure_transport, policy_public);
+    let policy_attributes = attributes!(
+        Bucket: policy,
+        denies_insecure_transport,
+        policy_public,
+        cross_account_actions
+    );
     match policy {
         None => {}
         Some(Ok(answer)) => match PolicyDocument::parse(answer.policy().unwrap_or_default()) {
             Ok(doc) => {
                 data.denies_insecure_transport = doc.denies_insecure_transport(&arn);
                 data.policy_public = doc.allows_public();
+                data.cross_account_actions =
+                    doc.actions_granted_to_other_accounts(&account.id, &CROSS_ACCOUNT_DENIED);
                 data.policy = Some(doc);
             }
             Err(e) => out.unknown(
@@ -305,6 +329,89 @@ async fn bucket(
             TYPE,
             &arn,
             attributes!(Bucket: object_ownership, acl_public),
+        ),
+    }
+    let (replication, lifecycle, notification, object_lock) = tokio::join!(
+        optional(
+            wanted("s3:GetBucketReplication"),
+            client.get_bucket_replication().bucket(&name).send()
+        ),
+        optional(
+            wanted("s3:GetBucketLifecycleConfiguration"),
+            client
+                .get_bucket_lifecycle_configuration()
+                .bucket(&name)
+                .send()
+        ),
+        optional(
+            wanted("s3:GetBucketNotificationConfiguration"),
+            client
+                .get_bucket_notification_configuration()
+                .bucket(&name)
+                .send()
+        ),
+        optional(
+            wanted("s3:GetObjectLockConfiguration"),
+            client.get_object_lock_configuration().bucket(&name).send()
+        ),
+    );
+    let mut failed = |action: &'static str, error: CallError| {
+        let attributes = crate::inventory::sources::attributes_from(TYPE, action);
+        out.unknown(&error, &region, TYPE, &arn, &attributes);
+    };
+    match replication {
+        None => {}
+        Some(Ok(answer)) => {
+            data.replication_enabled = answer
+                .replication_configuration()
+                .is_some_and(|c| c.rules().iter().any(|r| r.status().as_str() == "Enabled"))
+        }
+        Some(Err(e)) if not_configured(&e, &["ReplicationConfigurationNotFoundError"]) => {}
+        Some(Err(e)) => failed(
+            "s3:GetBucketReplication",
+            CallError::from_sdk("s3:GetBucketReplication", &e),
+        ),
+    }
+    match lifecycle {
+        None => {}
+        Some(Ok(answer)) => {
+            data.lifecycle_rules = answer
+                .rules()
+                .iter()
+                .filter(|r| r.status().as_str() == "Enabled")
+                .count() as i64
+        }
+        Some(Err(e)) if not_configured(&e, &["NoSuchLifecycleConfiguration"]) => {}
+        Some(Err(e)) => failed(
+            "s3:GetBucketLifecycleConfiguration",
+            CallError::from_sdk("s3:GetBucketLifecycleConfiguration", &e),
+        ),
+    }
+    match notification {
+        None => {}
+        Some(Ok(answer)) => {
+            data.event_notifications = !answer.topic_configurations().is_empty()
+                || !answer.queue_configurations().is_empty()
+                || !answer.lambda_function_configurations().is_empty()
+                || answer.event_bridge_configuration().is_some()
+        }
+        Some(Err(e)) => failed(
+            "s3:GetBucketNotificationConfiguration",
+            CallError::from_sdk("s3:GetBucketNotificationConfiguration", &e),
+        ),
+    }
+    match object_lock {
+        None => {}
+        Some(Ok(answer)) => {
+            data.object_lock = answer
+                .object_lock_configuration()
+                .and_then(|c| c.object_lock_enabled())
+                .is_some_and(|e| e.as_str() == "Enabled")
+        }
+        Some(Err(e)) if not_configured(&e, &["ObjectLockConfigurationNotFoundError"]) => {}
+        Some(Err(e)) => failed(
+            "s3:GetObjectLockConfiguration",
+            CallError::from_sdk("s3:GetObjectLockConfiguration", &e),
         ),
     }
     // With ACLs disabled (BucketOwnerEnforced) no ACL can grant access: skip the call.

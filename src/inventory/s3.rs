@@ -37,6 +37,18 @@ pub struct Bucket {
     pub logging_target: Option<String>,
     /// `BucketOwnerEnforced` (ACLs disabled), `BucketOwnerPreferred`, `ObjectWriter`; null if unset.
     pub object_ownership: Option<String>,
+    /// Which of the actions Security Hub S3.6 names (`s3:DeleteBucketPolicy`,
+    /// `s3:PutBucketAcl`, `s3:PutBucketPolicy`, `s3:PutEncryptionConfiguration`,
+    /// `s3:PutObjectAcl`) the policy allows to principals of other accounts.
+    pub cross_account_actions: Vec<String>,
+    /// An enabled replication rule copies new objects to another bucket.
+    pub replication_enabled: bool,
+    /// Enabled lifecycle rules.
+    pub lifecycle_rules: i64,
+    /// Event notifications are configured (SNS, SQS, Lambda or EventBridge).
+    pub event_notifications: bool,
+    /// Object Lock is enabled.
+    pub object_lock: bool,
 }
 
 /// The account's own Block Public Access settings, which override every bucket's.

@@ -96,6 +96,70 @@ pub fn is_region(text: &str) -> bool {
         && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Gives every resource the attributes its type has but the snapshot lacks (it was written by
+/// a lockdown that did not collect them yet): the type's default value, recorded as unknown
+/// (`not_collected`), so checks that read them report ERROR, never a default's PASS.
+fn mark_absent_attributes(snapshot: &mut serde_json::Value) {
+    let Some(resources) = snapshot
+        .get_mut("resources")
+        .and_then(serde_json::Value::as_array_mut)
+    else {
+        return;
+    };
+    for resource in resources {
+        let Some(kind) = resource
+            .get("type")
+            .and_then(|t| t.as_str())
+            .map(str::to_owned)
+        else {
+            continue;
+        };
+        let Some(serde_json::Value::Object(defaults)) = super::ResourceData::default_json(&kind)
+        else {
+            continue;
+        };
+        let Some(attributes) = resource
+            .get_mut("attributes")
+            .and_then(serde_json::Value::as_object_mut)
+        else {
+            continue;
+        };
+        let absent: Vec<String> = defaults
+            .keys()
+            .filter(|name| !attributes.contains_key(*name))
+            .cloned()
+            .collect();
+        for name in &absent {
+            attributes.insert(name.clone(), defaults[name].clone());
+        }
+        if absent.is_empty() {
+            continue;
+        }
+        let cause = serde_json::to_value(super::Cause {
+            action: "lockdown:snapshot".into(),
+            permission: "lockdown:snapshot".into(),
+            region: String::new(),
+            kind: super::ErrorKind::NotCollected,
+            code: None,
+            message: format!(
+                "the snapshot was written by a lockdown that did not collect {}",
+                absent.join(", ")
+            ),
+        })
+        .expect("a cause serializes");
+        let unknown = resource
+            .as_object_mut()
+            .expect("a resource with attributes is an object")
+            .entry("unknown")
+            .or_insert_with(|| serde_json::json!({}));
+        if let Some(unknown) = unknown.as_object_mut() {
+            for name in absent {
+                unknown.entry(name).or_insert_with(|| cause.clone());
+            }
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct VersionOnly {
     schema_version: u32,
@@ -113,11 +177,20 @@ impl Snapshot {
                 found: schema_version,
             });
         }
-        let mut snapshot: Self =
-            serde_json::from_str(text).map_err(|source| SnapshotError::Invalid {
-                path: origin.to_owned(),
-                source,
-            })?;
+        let invalid = |source| SnapshotError::Invalid {
+            path: origin.to_owned(),
+            source,
+        };
+        let mut snapshot: Self = match serde_json::from_str(text) {
+            Ok(snapshot) => snapshot,
+            // Written before some attribute existed: those attributes are unknown, not default.
+            Err(error) if error.to_string().starts_with("missing field") => {
+                let mut value: serde_json::Value = serde_json::from_str(text).map_err(invalid)?;
+                mark_absent_attributes(&mut value);
+                serde_json::from_value(value).map_err(invalid)?
+            }
+            Err(error) => return Err(invalid(error)),
+        };
         snapshot.check_unknowns(origin)?;
         snapshot.check_identifiers(origin)?;
         snapshot.attach_unknowns();
@@ -266,6 +339,30 @@ mod tests {
         ] {
             assert!(!is_account_id(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn attributes_an_older_lockdown_did_not_write_are_unknown() {
+        let mut value: serde_json::Value =
+            serde_json::from_str(include_str!("../../fixtures/demo-account.json")).unwrap();
+        let bucket = value["resources"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|r| r["type"] == "aws.s3.bucket")
+            .unwrap();
+        bucket["attributes"]
+            .as_object_mut()
+            .unwrap()
+            .remove("versioning");
+        let name = bucket["name"].as_str().unwrap().to_owned();
+        let snapshot =
+            Snapshot::from_json(&value.to_string(), Path::new("old.json")).expect("loads");
+        let bucket = snapshot.resources.iter().find(|r| r.name == name).unwrap();
+        let cause = &bucket.unknown["versioning"];
+        assert_eq!(cause.kind, super::super::ErrorKind::NotCollected);
+        assert!(cause.message.contains("versioning"), "{cause:?}");
+        assert!(!bucket.unknown.contains_key("mfa_delete"));
     }
 
     #[test]

@@ -111,11 +111,16 @@ sources! {
         "s3:ListBuckets" => [name],
         "s3:GetBucketEncryption" => [encryption, kms_key_id],
         "s3:GetPublicAccessBlock" => [public_access_block],
-        "s3:GetBucketPolicy" => [policy, policy_public, denies_insecure_transport],
+        "s3:GetBucketPolicy" =>
+            [policy, policy_public, denies_insecure_transport, cross_account_actions],
         "s3:GetBucketAcl" => [acl_public],
         "s3:GetBucketVersioning" => [versioning, mfa_delete],
         "s3:GetBucketLogging" => [logging_target],
         "s3:GetBucketOwnershipControls" => [object_ownership],
+        "s3:GetBucketReplication" => [replication_enabled],
+        "s3:GetBucketLifecycleConfiguration" => [lifecycle_rules],
+        "s3:GetBucketNotificationConfiguration" => [event_notifications],
+        "s3:GetObjectLockConfiguration" => [object_lock],
     }
     AccountPublicAccessBlock { "s3control:GetPublicAccessBlock" => [settings] }
     RegionRecording {
@@ -144,6 +149,21 @@ sources! {
             identifier, kms_key_id, multi_az, publicly_accessible, storage_encrypted,
         ],
     }
+}
+
+/// The attributes of `resource_type` that `action` provides (every attribute whose source
+/// names it).
+pub fn attributes_from(resource_type: &str, action: &str) -> Vec<&'static str> {
+    super::ResourceData::sources(resource_type)
+        .unwrap_or_default()
+        .iter()
+        .filter(|(calls, _)| {
+            calls
+                .split([' ', ',', ';', '(', ')'])
+                .any(|token| token == action)
+        })
+        .flat_map(|(_, attributes)| attributes.iter().copied())
+        .collect()
 }
 
 /// The call(s) an attribute of `resource_type` comes from.

@@ -180,6 +180,11 @@ fn regional(kind: u64, index: usize, region: &str, rng: &mut fastrand::Rng) -> G
                 mfa_delete: false,
                 logging_target: hardened.then(|| "access-logs".into()),
                 object_ownership: Some("BucketOwnerEnforced".into()),
+                cross_account_actions: Vec::new(),
+                replication_enabled: hardened,
+                lifecycle_rules: i64::from(hardened),
+                event_notifications: hardened,
+                object_lock: false,
             };
             (
                 format!("arn:aws:s3:::{name}"),

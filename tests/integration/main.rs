@@ -16,3 +16,4 @@ mod organization;
 mod outputs;
 mod plan;
 mod regional;
+mod storage;

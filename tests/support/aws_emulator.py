@@ -52,6 +52,15 @@ REST_ACTIONS = [
     ("guardduty", "GET", re.compile(r"^/detector/[^/]+$"), "GetDetector"),
 ]
 
+# S3 bucket sub-resources read with GET ?<key>, named so that one of them can be denied alone
+# (a rule on `s3:GET` still covers them all).
+S3_SUBRESOURCES = {
+    "lifecycle": "GetBucketLifecycleConfiguration",
+    "replication": "GetBucketReplication",
+    "notification": "GetBucketNotificationConfiguration",
+    "object-lock": "GetObjectLockConfiguration",
+}
+
 rules = {}  # (access_key, action, region or "*") -> error code
 body_rules = []  # (access_key, action, text the body contains, error code)
 calls = {}  # access_key -> [action, ...]
@@ -72,6 +81,10 @@ def denial(action, json_protocol):
             {"__type": "AccessDeniedException", "message": f"User is not authorized to perform: {action}"}
         )
         return 403, body.encode(), "application/json"
+    if action.startswith("s3:"):
+        # S3's REST-XML errors have <Error> as their root.
+        body = f"<Error><Code>AccessDenied</Code><Message>Access Denied: {action}</Message></Error>"
+        return 403, body.encode(), "application/xml"
     body = (
         "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
         f"<Message>User is not authorized to perform: {action}</Message></Error>"
@@ -173,6 +186,9 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         for rest_service, method, pattern, operation in REST_ACTIONS:
             if not name and service == rest_service and self.command == method and pattern.match(path):
                 name = operation
+        if not name and service == "s3" and self.command == "GET":
+            query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query, keep_blank_values=True)
+            name = next((op for key, op in S3_SUBRESOURCES.items() if key in query), None)
         return access_key, region, f"{service}:{name or self.command}"
 
     def handle_any(self):
@@ -184,10 +200,13 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if access_key:
             with lock:
                 calls.setdefault(access_key, []).append(action)
+                generic = f"{action.split(':')[0]}:{self.command}"
                 rule = (
                     next((code for key, act, text, code in body_rules if key == access_key and act == action and text in body), None)
                     or rules.get((access_key, action, region))
                     or rules.get((access_key, action, "*"))
+                    or rules.get((access_key, generic, region))
+                    or rules.get((access_key, generic, "*"))
                     or rules.get((access_key, "*", region))
                 )
             service = action.split(":")[0]
@@ -220,10 +239,15 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 status, response_headers, data = cached.setdefault(
                     (access_key, action), (status, response_headers, data)
                 )
-        if self.command == "GET" and "versioning" in urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query, keep_blank_values=True):
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query, keep_blank_values=True)
+        if self.command == "GET" and "versioning" in query:
             # moto 5.2.5 names the root element GetBucketVersioningResponse; S3 (and the AWS
             # SDK for Rust) use VersioningConfiguration.
             data = data.replace(b"GetBucketVersioningResponse", b"VersioningConfiguration")
+        if self.command == "GET" and "notification" in query:
+            # Likewise GetBucketNotificationResponse for a bucket without notifications; S3
+            # answers an empty NotificationConfiguration.
+            data = data.replace(b"GetBucketNotificationResponse", b"NotificationConfiguration")
         self.send_response(status)
         for key, value in response_headers:
             if key.lower() not in ("transfer-encoding", "connection", "content-length"):

@@ -164,7 +164,69 @@ fn arn_matches(pattern: &str, arn: &str) -> bool {
         .is_ok_and(|glob| glob.compile_matcher().is_match(arn))
 }
 
+/// True for an AWS principal outside `account`: everyone, an account id or an ARN of another
+/// account (service, federated and canonical-user principals are not accounts).
+fn is_other_account(principal: &str, account: &str) -> bool {
+    if is_everyone(principal) {
+        return true;
+    }
+    let Some(id) = principal.strip_prefix("AWS:") else {
+        return false;
+    };
+    let owner = if id.starts_with("arn:") {
+        id.split(':').nth(4).unwrap_or_default()
+    } else {
+        id
+    };
+    owner != account
+}
+
+/// Whether an action pattern of a policy (`s3:Put*`, `*`) covers `action`; IAM compares
+/// actions case-insensitively.
+fn action_matches(pattern: &str, action: &str) -> bool {
+    globset::GlobBuilder::new(&pattern.to_ascii_lowercase())
+        .literal_separator(false)
+        .backslash_escape(false)
+        .build()
+        .is_ok_and(|glob| glob.compile_matcher().is_match(action.to_ascii_lowercase()))
+}
+
 impl PolicyDocument {
+    /// Which of `actions` an Allow statement grants to principals of accounts other than
+    /// `account` (everyone included). Conditions are not read: a grant narrowed only by a
+    /// condition still counts (a false FAIL, never a false PASS).
+    pub fn actions_granted_to_other_accounts(
+        &self,
+        account: &str,
+        actions: &[&str],
+    ) -> Vec<String> {
+        let outside: Vec<&Statement> = self
+            .statements
+            .iter()
+            .filter(|s| {
+                s.effect == Effect::Allow
+                    && (!s.not_principals.is_empty()
+                        || s.principals.iter().any(|p| is_other_account(p, account)))
+            })
+            .collect();
+        actions
+            .iter()
+            .filter(|action| {
+                outside.iter().any(|s| {
+                    s.actions
+                        .iter()
+                        .any(|pattern| action_matches(pattern, action))
+                        || (!s.not_actions.is_empty()
+                            && !s
+                                .not_actions
+                                .iter()
+                                .any(|pattern| action_matches(pattern, action)))
+                })
+            })
+            .map(|action| (*action).to_owned())
+            .collect()
+    }
+
     /// True when the policy grants access to anyone: an Allow to everyone without a narrowing
     /// condition, not cancelled by a Deny that shuts out every outsider.
     pub fn allows_public(&self) -> bool {
@@ -291,6 +353,57 @@ mod tests {
             ),
             (r#"{"Statement":[]}"#.into(), false, "no statements"),
         ]
+    }
+
+    #[test]
+    fn sensitive_actions_granted_to_other_accounts_are_named() {
+        let sensitive = [
+            "s3:PutBucketPolicy",
+            "s3:PutObjectAcl",
+            "s3:DeleteBucketPolicy",
+        ];
+        let granted = |principal: &str, action: &str| {
+            let json = statement(
+                "Allow",
+                principal,
+                &format!(r#""Action":"{action}","Resource":"arn:aws:s3:::b/*""#),
+            );
+            PolicyDocument::parse(&json)
+                .unwrap()
+                .actions_granted_to_other_accounts("111122223333", &sensitive)
+        };
+        let other = r#""Principal":{"AWS":"arn:aws:iam::444455556666:root"}"#;
+        let own = r#""Principal":{"AWS":"arn:aws:iam::111122223333:role/app"}"#;
+        assert_eq!(
+            granted(other, "s3:Put*"),
+            ["s3:PutBucketPolicy", "s3:PutObjectAcl"]
+        );
+        assert_eq!(
+            granted(other, "S3:*").len(),
+            3,
+            "actions compare case-insensitively"
+        );
+        assert!(
+            granted(own, "s3:*").is_empty(),
+            "the bucket owner's own principals"
+        );
+        assert!(granted(other, "s3:GetObject").is_empty());
+        assert_eq!(granted(r#""Principal":"*""#, "*").len(), 3, "everyone");
+        assert_eq!(
+            granted(
+                r#""Principal":{"AWS":"444455556666"}"#,
+                "s3:DeleteBucketPolicy"
+            ),
+            ["s3:DeleteBucketPolicy"]
+        );
+        assert!(
+            granted(
+                r#""Principal":{"Service":"logging.s3.amazonaws.com"}"#,
+                "s3:*"
+            )
+            .is_empty(),
+            "a service principal is not another account"
+        );
     }
 
     #[test]
