@@ -202,10 +202,11 @@ fn frameworks_commands_browse_catalogs_and_coverage() {
             && !text.contains("iam_password_policy_symbol"),
         "{text}"
     );
-    let cis = run(lockdown().args(["frameworks", "show", "cis", "1.9"]));
+    // `cis` is the newest version: console MFA is 7.0.0's 2.10 (5.0.0's 1.9).
+    let cis = run(lockdown().args(["frameworks", "show", "cis", "2.10"]));
     let text = String::from_utf8_lossy(&cis.stdout);
     assert!(
-        text.contains("CIS Amazon Web Services Foundations Benchmark — 5.0.0")
+        text.contains("CIS Amazon Web Services Foundations Benchmark — 7.0.0")
             && text.contains("← iam_user_console_mfa  [full, benchmark audit]"),
         "{text}"
     );
