@@ -74,7 +74,12 @@ services! {
     detection: Regional [
         "aws.securityhub.hub", "aws.guardduty.detector", "aws.accessanalyzer.analyzers",
     ];
-    rds: Regional ["aws.rds.db_instance"];
+    rds: Regional [
+        "aws.rds.db_instance", "aws.rds.db_cluster", "aws.neptune.db_cluster",
+        "aws.docdb.db_cluster", "aws.rds.db_snapshot", "aws.rds.db_cluster_snapshot",
+        "aws.neptune.db_cluster_snapshot", "aws.docdb.db_cluster_snapshot",
+        "aws.rds.event_subscriptions",
+    ];
     efs: Regional ["aws.efs.file_system"];
 }
 

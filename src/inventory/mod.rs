@@ -138,6 +138,14 @@ resource_types! {
     GuardDuty(detection::GuardDuty) = "aws.guardduty.detector",
     AccessAnalyzer(detection::AccessAnalyzer) = "aws.accessanalyzer.analyzers",
     RdsDbInstance(rds::DbInstance) = "aws.rds.db_instance",
+    RdsDbCluster(rds::DbCluster) = "aws.rds.db_cluster",
+    NeptuneDbCluster(rds::DbCluster) = "aws.neptune.db_cluster",
+    DocDbCluster(rds::DbCluster) = "aws.docdb.db_cluster",
+    RdsDbSnapshot(rds::DbSnapshot) = "aws.rds.db_snapshot",
+    RdsDbClusterSnapshot(rds::DbSnapshot) = "aws.rds.db_cluster_snapshot",
+    NeptuneDbClusterSnapshot(rds::DbSnapshot) = "aws.neptune.db_cluster_snapshot",
+    DocDbClusterSnapshot(rds::DbSnapshot) = "aws.docdb.db_cluster_snapshot",
+    RdsEventSubscriptions(rds::EventSubscriptions) = "aws.rds.event_subscriptions",
     EfsFileSystem(efs::FileSystem) = "aws.efs.file_system",
 }
 

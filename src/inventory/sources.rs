@@ -16,7 +16,7 @@ use super::iam::{
 };
 use super::kms::Key;
 use super::monitoring::{LogGroup, MetricFilter};
-use super::rds::DbInstance;
+use super::rds::{DbCluster, DbInstance, DbSnapshot, EventSubscriptions};
 use super::s3::{AccountPublicAccessBlock, Bucket};
 use crate::attributes;
 
@@ -145,10 +145,26 @@ sources! {
     }
     DbInstance {
         "rds:DescribeDBInstances" => [
-            auto_minor_version_upgrade, backup_retention_days, deletion_protection, engine,
-            identifier, kms_key_id, multi_az, publicly_accessible, storage_encrypted,
+            auto_minor_version_upgrade, backup_retention_days, cluster, copy_tags_to_snapshot,
+            deletion_protection, engine, iam_auth, identifier, kms_key_id, log_exports,
+            master_username, monitoring_interval, multi_az, port, publicly_accessible,
+            storage_encrypted, vpc_id,
         ],
     }
+    DbCluster {
+        "rds:DescribeDBClusters" => [
+            auto_minor_version_upgrade, availability_zones, backtrack_window,
+            backup_retention_days, copy_tags_to_snapshot, deletion_protection, engine, iam_auth,
+            identifier, log_exports, master_username, multi_az, port, storage_encrypted,
+        ],
+    }
+    DbSnapshot {
+        "rds:DescribeDBSnapshots, rds:DescribeDBClusterSnapshots" =>
+            [encrypted, engine, identifier, snapshot_type],
+        "rds:DescribeDBSnapshotAttributes, rds:DescribeDBClusterSnapshotAttributes" =>
+            [public, shared_with],
+    }
+    EventSubscriptions { "rds:DescribeEventSubscriptions" => [subscriptions] }
 }
 
 /// The attributes of `resource_type` that `action` provides (every attribute whose source

@@ -15,5 +15,6 @@ mod monitoring;
 mod organization;
 mod outputs;
 mod plan;
+mod rds;
 mod regional;
 mod storage;
