@@ -30,25 +30,6 @@ pub const ACTIONS: &[&str] = &[
 
 const VPC_TYPE: &str = "aws.ec2.vpc";
 
-/// Resource types collected per region; a region whose list is unknown leaves them unknown.
-pub const REGIONAL_TYPES: &[&str] = &[
-    "aws.kms.key",
-    "aws.ec2.ebs_encryption_default",
-    "aws.ec2.volume",
-    "aws.ec2.security_group",
-    "aws.ec2.vpc",
-    "aws.ec2.network_acl",
-    "aws.ec2.instance",
-    "aws.ec2.snapshot",
-    "aws.cloudtrail.trail",
-    "aws.config.recording",
-    "aws.logs.metric_filter",
-    "aws.logs.log_group",
-    "aws.securityhub.hub",
-    "aws.guardduty.detector",
-    "aws.accessanalyzer.analyzers",
-    "aws.rds.db_instance",
-];
 
 fn client(config: &SdkConfig, recorder: &CallRecorder) -> Client {
     sdk_client!(aws_sdk_ec2, config, recorder)
@@ -107,7 +88,13 @@ pub async fn regions(
             let error = CallError::from_sdk("ec2:DescribeRegions", &e);
             out.errors.push(error.affecting(
                 ALL_REGIONS,
-                REGIONAL_TYPES.iter().map(|t| affects(t, &[])).collect(),
+                // Every type a regional service produces: in regions not listed, unknown.
+                super::registry::SERVICES
+                    .iter()
+                    .filter(|s| s.reach == super::registry::Reach::Regional)
+                    .flat_map(|s| s.resource_types.iter())
+                    .map(|t| affects(t, &[]))
+                    .collect(),
             ));
             Regions {
                 enabled: vec![home_region.to_owned()],
