@@ -4,8 +4,8 @@
 
 use super::{CallError, CallRecorder, Collected, Scope, affects, drain};
 use crate::inventory::ec2::{
-    AclEntry, EbsEncryptionDefault, Instance, NetworkAcl, Rule, SecurityGroup, Snapshot, Volume,
-    Vpc,
+    AclEntry, Address, ClientVpnEndpoint, EbsEncryptionDefault, Image, Instance, LaunchTemplate,
+    NetworkAcl, Rule, SecurityGroup, Snapshot, Subnet, TransitGateway, Volume, Vpc, VpnConnection,
 };
 use crate::inventory::{ALL_REGIONS, ResourceData, SkippedRegion};
 use crate::{attributes, or_unknown};
@@ -16,20 +16,27 @@ use futures::StreamExt;
 
 /// The API actions this module calls.
 pub const ACTIONS: &[&str] = &[
+    "ec2:DescribeAddresses",
+    "ec2:DescribeClientVpnEndpoints",
     "ec2:DescribeFlowLogs",
+    "ec2:DescribeImages",
     "ec2:DescribeInstances",
+    "ec2:DescribeLaunchTemplateVersions",
     "ec2:DescribeNetworkAcls",
     "ec2:DescribeRegions",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeSnapshotAttribute",
     "ec2:DescribeSnapshots",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeTransitGateways",
     "ec2:DescribeVolumes",
+    "ec2:DescribeVpcEndpoints",
     "ec2:DescribeVpcs",
+    "ec2:DescribeVpnConnections",
     "ec2:GetEbsEncryptionByDefault",
 ];
 
 const VPC_TYPE: &str = "aws.ec2.vpc";
-
 
 fn client(config: &SdkConfig, recorder: &CallRecorder) -> Client {
     sdk_client!(aws_sdk_ec2, config, recorder)
@@ -86,16 +93,18 @@ pub async fn regions(
         }
         Err(e) => {
             let error = CallError::from_sdk("ec2:DescribeRegions", &e);
-            out.errors.push(error.affecting(
-                ALL_REGIONS,
-                // Every type a regional service produces: in regions not listed, unknown.
-                super::registry::SERVICES
-                    .iter()
-                    .filter(|s| s.reach == super::registry::Reach::Regional)
-                    .flat_map(|s| s.resource_types.iter())
-                    .map(|t| affects(t, &[]))
-                    .collect(),
-            ));
+            out.errors.push(
+                error.affecting(
+                    ALL_REGIONS,
+                    // Every type a regional service produces: in regions not listed, unknown.
+                    super::registry::SERVICES
+                        .iter()
+                        .filter(|s| s.reach == super::registry::Reach::Regional)
+                        .flat_map(|s| s.resource_types.iter())
+                        .map(|t| affects(t, &[]))
+                        .collect(),
+                ),
+            );
             Regions {
                 enabled: vec![home_region.to_owned()],
                 skipped: vec![],
@@ -215,7 +224,7 @@ async fn security_groups(scope: &Scope<'_>, client: &Client, out: &mut Collected
 
 /// VPCs with the count of active flow logs on each: two paged listings joined locally.
 async fn vpcs(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
-    let (vpcs, flow_logs) = tokio::join!(
+    let (vpcs, flow_logs, endpoints) = tokio::join!(
         drain(
             client.describe_vpcs().into_paginator().items().send(),
             "ec2:DescribeVpcs"
@@ -223,6 +232,14 @@ async fn vpcs(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
         drain(
             client.describe_flow_logs().into_paginator().items().send(),
             "ec2:DescribeFlowLogs"
+        ),
+        drain(
+            client
+                .describe_vpc_endpoints()
+                .into_paginator()
+                .items()
+                .send(),
+            "ec2:DescribeVpcEndpoints"
         ),
     );
     let vpcs = match vpcs {
@@ -233,6 +250,13 @@ async fn vpcs(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
         out.errors.push(e.affecting(
             &scope.region,
             vec![affects(VPC_TYPE, attributes!(Vpc: flow_logs))],
+        ));
+        Vec::new()
+    });
+    let endpoints = endpoints.unwrap_or_else(|e| {
+        out.errors.push(e.affecting(
+            &scope.region,
+            vec![affects(VPC_TYPE, attributes!(Vpc: endpoint_services))],
         ));
         Vec::new()
     });
@@ -249,6 +273,11 @@ async fn vpcs(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
             vpc_id: id.clone(),
             is_default: vpc.is_default().unwrap_or(false),
             flow_logs: active as i64,
+            endpoint_services: endpoints
+                .iter()
+                .filter(|e| e.vpc_id() == Some(id.as_str()))
+                .filter_map(|e| e.service_name().map(str::to_owned))
+                .collect(),
         };
         out.resources
             .push(scope.resource(arn, id, ResourceData::Ec2Vpc(data)));
@@ -286,6 +315,7 @@ async fn network_acls(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
             vpc_id: acl.vpc_id().unwrap_or_default().to_owned(),
             is_default: acl.is_default().unwrap_or(false),
             entries,
+            subnets: acl.associations().len() as i64,
         };
         let arn = scope.arn("ec2", &format!("network-acl/{id}"));
         out.resources
@@ -323,7 +353,20 @@ async fn instances(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
             metadata_state: or_unknown!(missing, Instance: metadata_state = metadata
                 .and_then(|m| m.state())
                 .map(|s| s.as_str().to_owned())),
+            public_ip: instance.public_ip_address().map(str::to_owned),
+            network_interfaces: instance.network_interfaces().len() as i64,
+            virtualization_type: or_unknown!(missing, Instance: virtualization_type = instance
+                .virtualization_type()
+                .map(|v| v.as_str().to_owned())),
+            stopped_at: None,
         };
+        let mut data = data;
+        if data.state == "stopped" {
+            data.stopped_at = or_unknown!(missing, Instance: stopped_at = stop_time(
+                instance.state_transition_reason().unwrap_or_default()
+            )
+            .map(Some));
+        }
         let arn = scope.arn("ec2", &format!("instance/{id}"));
         out.left_out(
             "ec2:DescribeInstances",
@@ -412,12 +455,261 @@ async fn snapshots(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
     }
 }
 
+/// When a stopped instance was stopped, from its state transition reason
+/// (`User initiated (2026-01-02 03:04:05 GMT)`), as RFC 3339.
+fn stop_time(reason: &str) -> Option<String> {
+    let inside = reason.split_once('(')?.1.split_once(')')?.0;
+    let at = chrono::NaiveDateTime::parse_from_str(inside, "%Y-%m-%d %H:%M:%S GMT").ok()?;
+    Some(at.and_utc().to_rfc3339())
+}
+
+/// One paginated listing turned into one resource per item: `convert` gives an item's id,
+/// ARN suffix and attributes, pushing onto `missing` what the answer left out.
+fn listed<T>(
+    scope: &Scope<'_>,
+    out: &mut Collected,
+    action: &'static str,
+    kind: &'static str,
+    items: Result<Vec<T>, CallError>,
+    convert: impl Fn(&T, &mut Vec<&'static str>) -> (String, String, ResourceData),
+) {
+    let items = match items {
+        Ok(items) => items,
+        Err(e) => return out.unlisted(&e, &scope.region, kind),
+    };
+    for item in &items {
+        let mut missing = Vec::new();
+        let (id, path, data) = convert(item, &mut missing);
+        let arn = scope.arn("ec2", &path);
+        out.left_out(action, &scope.region, kind, &arn, &missing);
+        out.resources.push(scope.resource(arn, id, data));
+    }
+}
+
+/// Elastic IPs, subnets, VPN connections, transit gateways, the default version of every
+/// launch template, Client VPN endpoints and the account's own AMIs: one listing each.
+async fn network_inventory(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
+    let (addresses, subnets, vpns, gateways, templates, client_vpns, images) = tokio::join!(
+        async {
+            let answer = client.describe_addresses().send().await;
+            answer
+                .map(|a| a.addresses().to_vec())
+                .map_err(|e| CallError::from_sdk("ec2:DescribeAddresses", &e))
+        },
+        drain(
+            client.describe_subnets().into_paginator().items().send(),
+            "ec2:DescribeSubnets"
+        ),
+        async {
+            let answer = client.describe_vpn_connections().send().await;
+            answer
+                .map(|a| a.vpn_connections().to_vec())
+                .map_err(|e| CallError::from_sdk("ec2:DescribeVpnConnections", &e))
+        },
+        drain(
+            client
+                .describe_transit_gateways()
+                .into_paginator()
+                .items()
+                .send(),
+            "ec2:DescribeTransitGateways"
+        ),
+        drain(
+            client
+                .describe_launch_template_versions()
+                .versions("$Default")
+                .into_paginator()
+                .items()
+                .send(),
+            "ec2:DescribeLaunchTemplateVersions"
+        ),
+        drain(
+            client
+                .describe_client_vpn_endpoints()
+                .into_paginator()
+                .items()
+                .send(),
+            "ec2:DescribeClientVpnEndpoints"
+        ),
+        drain(
+            client
+                .describe_images()
+                .owners("self")
+                .into_paginator()
+                .items()
+                .send(),
+            "ec2:DescribeImages"
+        ),
+    );
+    listed(
+        scope,
+        out,
+        "ec2:DescribeAddresses",
+        "aws.ec2.address",
+        addresses,
+        |a, _| {
+            let id = a
+                .allocation_id()
+                .or(a.public_ip())
+                .unwrap_or_default()
+                .to_owned();
+            let data = Address {
+                allocation_id: a.allocation_id().unwrap_or_default().to_owned(),
+                public_ip: a.public_ip().unwrap_or_default().to_owned(),
+                association_id: a.association_id().map(str::to_owned),
+            };
+            (
+                id.clone(),
+                format!("elastic-ip/{id}"),
+                ResourceData::Ec2Address(data),
+            )
+        },
+    );
+    listed(
+        scope,
+        out,
+        "ec2:DescribeSubnets",
+        "aws.ec2.subnet",
+        subnets,
+        |s, missing| {
+            let id = s.subnet_id().unwrap_or_default().to_owned();
+            let data = Subnet {
+                subnet_id: id.clone(),
+                vpc_id: s.vpc_id().unwrap_or_default().to_owned(),
+                map_public_ip_on_launch: or_unknown!(missing, Subnet: map_public_ip_on_launch = s.map_public_ip_on_launch()),
+            };
+            (
+                id.clone(),
+                format!("subnet/{id}"),
+                ResourceData::Ec2Subnet(data),
+            )
+        },
+    );
+    listed(
+        scope,
+        out,
+        "ec2:DescribeVpnConnections",
+        "aws.ec2.vpn_connection",
+        vpns,
+        |v, _| {
+            let id = v.vpn_connection_id().unwrap_or_default().to_owned();
+            let data = VpnConnection {
+                vpn_connection_id: id.clone(),
+                state: v.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                tunnels: v
+                    .vgw_telemetry()
+                    .iter()
+                    .map(|t| {
+                        t.status()
+                            .map(|s| s.as_str().to_owned())
+                            .unwrap_or_default()
+                    })
+                    .collect(),
+            };
+            (
+                id.clone(),
+                format!("vpn-connection/{id}"),
+                ResourceData::Ec2VpnConnection(data),
+            )
+        },
+    );
+    listed(
+        scope,
+        out,
+        "ec2:DescribeTransitGateways",
+        "aws.ec2.transit_gateway",
+        gateways,
+        |g, missing| {
+            let id = g.transit_gateway_id().unwrap_or_default().to_owned();
+            let data = TransitGateway {
+                transit_gateway_id: id.clone(),
+                auto_accept_shared_attachments: or_unknown!(missing, TransitGateway: auto_accept_shared_attachments = g
+                .options()
+                .and_then(|o| o.auto_accept_shared_attachments())
+                .map(|a| a.as_str() == "enable")),
+            };
+            (
+                id.clone(),
+                format!("transit-gateway/{id}"),
+                ResourceData::Ec2TransitGateway(data),
+            )
+        },
+    );
+    listed(
+        scope,
+        out,
+        "ec2:DescribeLaunchTemplateVersions",
+        "aws.ec2.launch_template",
+        templates,
+        |t, _| {
+            let id = t.launch_template_id().unwrap_or_default().to_owned();
+            let data = LaunchTemplate {
+                launch_template_id: id.clone(),
+                name: t.launch_template_name().unwrap_or_default().to_owned(),
+                assigns_public_ip: t
+                    .launch_template_data()
+                    .map(|d| d.network_interfaces())
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|n| n.associate_public_ip_address() == Some(true)),
+            };
+            (
+                data.name.clone(),
+                format!("launch-template/{id}"),
+                ResourceData::Ec2LaunchTemplate(data),
+            )
+        },
+    );
+    listed(
+        scope,
+        out,
+        "ec2:DescribeClientVpnEndpoints",
+        "aws.ec2.client_vpn_endpoint",
+        client_vpns,
+        |c, missing| {
+            let id = c.client_vpn_endpoint_id().unwrap_or_default().to_owned();
+            let data = ClientVpnEndpoint {
+                client_vpn_endpoint_id: id.clone(),
+                connection_logging: or_unknown!(missing, ClientVpnEndpoint: connection_logging = c
+                .connection_log_options()
+                .and_then(|o| o.enabled())),
+            };
+            (
+                id.clone(),
+                format!("client-vpn-endpoint/{id}"),
+                ResourceData::Ec2ClientVpnEndpoint(data),
+            )
+        },
+    );
+    listed(
+        scope,
+        out,
+        "ec2:DescribeImages",
+        "aws.ec2.image",
+        images,
+        |i, missing| {
+            let id = i.image_id().unwrap_or_default().to_owned();
+            let data = Image {
+                image_id: id.clone(),
+                name: i.name().unwrap_or_default().to_owned(),
+                public: or_unknown!(missing, Image: public = i.public()),
+            };
+            (
+                id.clone(),
+                format!("image/{id}"),
+                ResourceData::Ec2Image(data),
+            )
+        },
+    );
+}
+
 /// Collects EC2 in one region.
 pub async fn collect(scope: &Scope<'_>) -> Collected {
     let client = client(&scope.config, scope.recorder);
-    let mut parts: [Collected; 7] = Default::default();
-    let [a, b, c, d, e, f, g] = &mut parts;
+    let mut parts: [Collected; 8] = Default::default();
+    let [a, b, c, d, e, f, g, h] = &mut parts;
     tokio::join!(
+        network_inventory(scope, &client, h),
         snapshots(scope, &client, g),
         ebs_default(scope, &client, a),
         volumes(scope, &client, b),

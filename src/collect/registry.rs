@@ -67,6 +67,8 @@ services! {
     ec2: Regional [
         "aws.ec2.ebs_encryption_default", "aws.ec2.volume", "aws.ec2.security_group",
         "aws.ec2.vpc", "aws.ec2.network_acl", "aws.ec2.instance", "aws.ec2.snapshot",
+        "aws.ec2.address", "aws.ec2.subnet", "aws.ec2.vpn_connection", "aws.ec2.transit_gateway",
+        "aws.ec2.launch_template", "aws.ec2.client_vpn_endpoint", "aws.ec2.image",
     ];
     cloudtrail: Regional ["aws.cloudtrail.trail", "aws.cloudtrail.account"];
     configservice: Regional ["aws.config.recording"];

@@ -62,6 +62,8 @@ pub struct Vpc {
     pub is_default: bool,
     /// Active flow logs capturing the VPC's traffic.
     pub flow_logs: i64,
+    /// Services the VPC reaches through VPC endpoints (`com.amazonaws.us-east-1.ec2`, ...).
+    pub endpoint_services: Vec<String>,
 }
 
 /// An EC2 instance's metadata service settings.
@@ -78,6 +80,83 @@ pub struct Instance {
     /// `applied`, or `pending` while a change of the metadata options is not yet in effect
     /// (the two settings above are then the requested ones).
     pub metadata_state: String,
+    /// The public IPv4 address; null when the instance has none.
+    pub public_ip: Option<String>,
+    /// Network interfaces attached.
+    pub network_interfaces: i64,
+    /// `hvm` or `paravirtual`.
+    pub virtualization_type: String,
+    /// When a stopped instance was stopped (from its state transition reason); null otherwise.
+    pub stopped_at: Option<String>,
+}
+
+/// An Elastic IP address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    pub allocation_id: String,
+    pub public_ip: String,
+    /// The association; null when the address is attached to nothing.
+    pub association_id: Option<String>,
+}
+
+/// A subnet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Subnet {
+    pub subnet_id: String,
+    pub vpc_id: String,
+    /// Instances launched here get a public IPv4 address by default.
+    pub map_public_ip_on_launch: bool,
+}
+
+/// A Site-to-Site VPN connection and its tunnels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct VpnConnection {
+    pub vpn_connection_id: String,
+    /// `available`, `pending`, `deleting`, `deleted`.
+    pub state: String,
+    /// The status (`UP`, `DOWN`) of each tunnel, from the connection's telemetry.
+    pub tunnels: Vec<String>,
+}
+
+/// A transit gateway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TransitGateway {
+    pub transit_gateway_id: String,
+    /// Attachment requests from other accounts are accepted without review.
+    pub auto_accept_shared_attachments: bool,
+}
+
+/// The default version of a launch template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LaunchTemplate {
+    pub launch_template_id: String,
+    pub name: String,
+    /// Some network interface of the template asks for a public IPv4 address.
+    pub assigns_public_ip: bool,
+}
+
+/// A Client VPN endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ClientVpnEndpoint {
+    pub client_vpn_endpoint_id: String,
+    /// Client connections are logged to CloudWatch Logs.
+    pub connection_logging: bool,
+}
+
+/// An AMI owned by the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Image {
+    pub image_id: String,
+    pub name: String,
+    /// Anyone may launch it.
+    pub public: bool,
 }
 
 /// One entry of a network ACL.
@@ -105,6 +184,8 @@ pub struct NetworkAcl {
     pub vpc_id: String,
     pub is_default: bool,
     pub entries: Vec<AclEntry>,
+    /// Subnets the ACL is associated with.
+    pub subnets: i64,
 }
 
 /// An EBS snapshot owned by the account, with whom it is shared.

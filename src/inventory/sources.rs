@@ -7,7 +7,8 @@ use super::cloudtrail::{AccountTrails, Trail};
 use super::configservice::RegionRecording;
 use super::detection::{AccessAnalyzer, GuardDuty, SecurityHub};
 use super::ec2::{
-    EbsEncryptionDefault, Instance, NetworkAcl, SecurityGroup, Snapshot, Volume, Vpc,
+    Address, ClientVpnEndpoint, EbsEncryptionDefault, Image, Instance, LaunchTemplate,
+    NetworkAcl, SecurityGroup, Snapshot, Subnet, TransitGateway, Volume, Vpc, VpnConnection,
 };
 use super::efs::FileSystem;
 use super::iam::{
@@ -85,9 +86,30 @@ sources! {
     Vpc {
         "ec2:DescribeVpcs" => [is_default, vpc_id],
         "ec2:DescribeFlowLogs" => [flow_logs],
+        "ec2:DescribeVpcEndpoints" => [endpoint_services],
     }
-    NetworkAcl { "ec2:DescribeNetworkAcls" => [entries, is_default, network_acl_id, vpc_id] }
-    Instance { "ec2:DescribeInstances" => [http_endpoint, http_tokens, instance_id, metadata_state, state] }
+    NetworkAcl {
+        "ec2:DescribeNetworkAcls" => [entries, is_default, network_acl_id, subnets, vpc_id],
+    }
+    Instance {
+        "ec2:DescribeInstances" => [
+            http_endpoint, http_tokens, instance_id, metadata_state, network_interfaces,
+            public_ip, state, stopped_at, virtualization_type,
+        ],
+    }
+    Address { "ec2:DescribeAddresses" => [allocation_id, association_id, public_ip] }
+    Subnet { "ec2:DescribeSubnets" => [map_public_ip_on_launch, subnet_id, vpc_id] }
+    VpnConnection { "ec2:DescribeVpnConnections" => [state, tunnels, vpn_connection_id] }
+    TransitGateway {
+        "ec2:DescribeTransitGateways" => [auto_accept_shared_attachments, transit_gateway_id],
+    }
+    LaunchTemplate {
+        "ec2:DescribeLaunchTemplateVersions" => [assigns_public_ip, launch_template_id, name],
+    }
+    ClientVpnEndpoint {
+        "ec2:DescribeClientVpnEndpoints" => [client_vpn_endpoint_id, connection_logging],
+    }
+    Image { "ec2:DescribeImages" => [image_id, name, public] }
     Snapshot {
         "ec2:DescribeSnapshots" => [encrypted, snapshot_id],
         "ec2:DescribeSnapshotAttribute" => [public, shared_with],

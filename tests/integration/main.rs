@@ -12,6 +12,7 @@ mod history;
 mod iam;
 mod lambda;
 mod monitoring;
+mod network;
 mod organization;
 mod outputs;
 mod plan;

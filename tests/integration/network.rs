@@ -1,0 +1,177 @@
+//! EC2 and VPC inventory beyond instances and groups, against moto: Elastic IPs, subnets,
+//! unused network ACLs, transit gateways, launch templates, VPC endpoints, AMIs, instances'
+//! public addresses, and a denied listing turning exactly its checks into ERROR.
+
+use crate::harness::{TempDir, TestAccount, scan_report, statuses};
+use aws_sdk_ec2::types::{
+    LaunchTemplateInstanceNetworkInterfaceSpecificationRequest, RequestLaunchTemplateData,
+    TransitGatewayRequestOptions,
+};
+
+fn scan(account: &TestAccount, dir: &TempDir, name: &str) -> serde_json::Value {
+    let mut command = account.lockdown();
+    command.args([
+        "scan",
+        "--quiet",
+        "--regions",
+        "us-east-1",
+        "--checks",
+        "ec2_eip_in_use,ec2_subnet_no_auto_public_ip,ec2_nacl_in_use,ec2_transit_gateway_no_auto_accept,ec2_launch_template_no_public_ip,ec2_vpc_endpoint_for_ec2,ec2_ami_not_public,ec2_instance_no_public_ip,ec2_instance_single_eni,ec2_sg_no_high_risk_ports,ec2_sg_unrestricted_only_authorized_ports",
+    ]);
+    scan_report(&mut command, &dir.path(name))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn network_inventory_of_a_region() {
+    let account = TestAccount::new().await;
+    let ec2 = aws_sdk_ec2::Client::new(&account.sdk_config().await);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.9.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .unwrap()
+        .vpc_id
+        .unwrap();
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.9.1.0/24")
+        .send()
+        .await
+        .unwrap()
+        .subnet
+        .unwrap()
+        .subnet_id
+        .unwrap();
+    ec2.create_vpc_endpoint()
+        .vpc_id(&vpc)
+        .service_name("com.amazonaws.us-east-1.ec2")
+        .send()
+        .await
+        .unwrap();
+    let idle_acl = ec2
+        .create_network_acl()
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap()
+        .network_acl
+        .unwrap()
+        .network_acl_id
+        .unwrap();
+    let idle_ip = ec2
+        .allocate_address()
+        .send()
+        .await
+        .unwrap()
+        .allocation_id
+        .unwrap();
+    let open_gateway = ec2
+        .create_transit_gateway()
+        .options(
+            TransitGatewayRequestOptions::builder()
+                .auto_accept_shared_attachments(
+                    aws_sdk_ec2::types::AutoAcceptSharedAttachmentsValue::Enable,
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .transit_gateway
+        .unwrap()
+        .transit_gateway_id
+        .unwrap();
+    for (name, public) in [("public-web", true), ("private-app", false)] {
+        ec2.create_launch_template()
+            .launch_template_name(name)
+            .launch_template_data(
+                RequestLaunchTemplateData::builder()
+                    .network_interfaces(
+                        LaunchTemplateInstanceNetworkInterfaceSpecificationRequest::builder()
+                            .device_index(0)
+                            .associate_public_ip_address(public)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let group = ec2
+        .create_security_group()
+        .group_name("db-open")
+        .description("d")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap()
+        .group_id
+        .unwrap();
+    ec2.authorize_security_group_ingress()
+        .group_id(&group)
+        .ip_protocol("tcp")
+        .from_port(5432)
+        .to_port(5432)
+        .cidr_ip("0.0.0.0/0")
+        .send()
+        .await
+        .unwrap();
+
+    let dir = TempDir::new("network");
+    let got = statuses(&scan(&account, &dir, "scan.json"));
+    let status = |check: &str, name: &str| {
+        got.get(&(check.to_owned(), name.to_owned()))
+            .cloned()
+            .unwrap_or_else(|| panic!("{check} {name}: {got:?}"))
+    };
+    assert_eq!(status("ec2_eip_in_use", &idle_ip), "FAIL");
+    assert_eq!(status("ec2_nacl_in_use", &idle_acl), "FAIL");
+    assert_eq!(status("ec2_subnet_no_auto_public_ip", &subnet), "PASS");
+    assert_eq!(
+        status("ec2_transit_gateway_no_auto_accept", &open_gateway),
+        "FAIL"
+    );
+    assert_eq!(
+        status("ec2_launch_template_no_public_ip", "public-web"),
+        "FAIL"
+    );
+    assert_eq!(
+        status("ec2_launch_template_no_public_ip", "private-app"),
+        "PASS"
+    );
+    assert_eq!(status("ec2_vpc_endpoint_for_ec2", &vpc), "PASS");
+    let db_open = format!("db-open ({group})");
+    assert_eq!(status("ec2_sg_no_high_risk_ports", &db_open), "FAIL");
+    assert_eq!(
+        status("ec2_sg_unrestricted_only_authorized_ports", &db_open),
+        "FAIL"
+    );
+    // The default VPC's subnets hand out public addresses and it has no EC2 endpoint.
+    assert!(
+        got.iter().any(
+            |((check, _), status)| check == "ec2_subnet_no_auto_public_ip" && status == "FAIL"
+        ),
+        "{got:?}"
+    );
+
+    // Elastic IPs unlisted: the EIP check is ERROR, the rest keep their statuses.
+    account.deny("ec2:DescribeAddresses");
+    let denied = statuses(&scan(&account, &dir, "denied.json"));
+    for ((check, name), status) in &denied {
+        if check == "ec2_eip_in_use" {
+            assert_eq!(status, "ERROR", "{name}");
+        } else {
+            assert_eq!(
+                status,
+                &got[&(check.clone(), name.clone())],
+                "{check} {name}"
+            );
+        }
+    }
+    assert!(denied.keys().any(|(check, _)| check == "ec2_eip_in_use"));
+}
