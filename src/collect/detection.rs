@@ -61,15 +61,31 @@ async fn guardduty(scope: &Scope<'_>, out: &mut Collected) {
                 detectors.detectors += 1;
                 match client.get_detector().detector_id(id).send().await {
                     Ok(detector) => {
-                        detectors.enabled |=
-                            detector.status().map(|s| s.as_str()) == Some("ENABLED");
+                        let enabled = detector.status().map(|s| s.as_str()) == Some("ENABLED");
+                        detectors.enabled |= enabled;
+                        match &detector.features {
+                            Some(features) if enabled => detectors.features.extend(
+                                features
+                                    .iter()
+                                    .filter(|f| f.status().map(|s| s.as_str()) == Some("ENABLED"))
+                                    .filter_map(|f| f.name().map(|n| n.as_str().to_owned())),
+                            ),
+                            Some(_) => {}
+                            None => out.left_out(
+                                "guardduty:GetDetector",
+                                region,
+                                DETECTOR_TYPE,
+                                &arn,
+                                attributes!(GuardDuty: features),
+                            ),
+                        }
                     }
                     Err(e) => out.unknown(
                         &CallError::from_sdk("guardduty:GetDetector", &e),
                         region,
                         DETECTOR_TYPE,
                         &arn,
-                        attributes!(GuardDuty: enabled),
+                        attributes!(GuardDuty: enabled, features),
                     ),
                 }
             }

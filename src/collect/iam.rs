@@ -326,9 +326,13 @@ impl Builder<'_> {
             raw_document,
             "aws.iam.managed_policy",
             &arn,
-            attributes!(iam::ManagedPolicy: document, grants_full_admin),
+            attributes!(iam::ManagedPolicy: document, grants_full_admin, decrypts_all_keys, service_wildcards),
         );
         let grants_full_admin = document.as_ref().map(PolicyDocument::grants_full_admin);
+        let decrypts_all_keys = document.as_ref().map(decrypts_all_keys);
+        let service_wildcards = document
+            .as_ref()
+            .map(PolicyDocument::allowed_service_wildcards);
         let mut missing = Vec::new();
         let attachment_count =
             crate::or_unknown!(missing, iam::ManagedPolicy: attachment_count = attachment_count);
@@ -351,6 +355,8 @@ impl Builder<'_> {
             default_version,
             document,
             grants_full_admin,
+            decrypts_all_keys,
+            service_wildcards,
         };
         self.push(arn, name, ResourceData::IamManagedPolicy(data));
     }
@@ -370,9 +376,10 @@ impl Builder<'_> {
                 policy.policy_document(),
                 "aws.iam.inline_policy",
                 &arn,
-                attributes!(iam::InlinePolicy: document, grants_full_admin),
+                attributes!(iam::InlinePolicy: document, grants_full_admin, decrypts_all_keys),
             );
             let grants_full_admin = document.as_ref().map(PolicyDocument::grants_full_admin);
+            let decrypts_all_keys = document.as_ref().map(decrypts_all_keys);
             self.push(
                 arn,
                 format!("{principal_name}/{name}"),
@@ -382,6 +389,7 @@ impl Builder<'_> {
                     principal_name: principal_name.to_owned(),
                     document,
                     grants_full_admin,
+                    decrypts_all_keys,
                 }),
             );
             names.push(name);
@@ -657,7 +665,7 @@ async fn collect_into(
                     Err(e) => {
                         let mut affected = affects(
                             "aws.iam.managed_policy",
-                            attributes!(iam::ManagedPolicy: document, grants_full_admin),
+                            attributes!(iam::ManagedPolicy: document, grants_full_admin, decrypts_all_keys, service_wildcards),
                         );
                         affected.resource_arn = Some(arn.clone());
                         b.fail(&e, vec![affected]);
@@ -741,4 +749,9 @@ async fn collect_into(
         }
         Err(e) => b.fail(&e, vec![affects("aws.iam.server_certificate", &[])]),
     }
+}
+
+/// Whether a policy allows decrypting with every KMS key (Security Hub KMS.1 and KMS.2).
+fn decrypts_all_keys(document: &PolicyDocument) -> bool {
+    document.allows_on_every_resource(&["kms:Decrypt", "kms:ReEncryptFrom"])
 }

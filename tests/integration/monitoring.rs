@@ -129,9 +129,9 @@ fn statuses(report: &serde_json::Value) -> BTreeMap<(String, String), String> {
     crate::harness::statuses(report)
         .into_iter()
         .filter(|((check, _), _)| {
-            ["cloudwatch_alarm_", "securityhub_", "guardduty_", "rds_"]
-                .iter()
-                .any(|p| check.starts_with(p))
+            check.starts_with("cloudwatch_alarm_")
+                || ["securityhub_enabled", "guardduty_enabled"].contains(&check.as_str())
+                || RDS_CHECKS.contains(&check.as_str())
         })
         .collect()
 }

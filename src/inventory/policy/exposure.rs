@@ -227,6 +227,37 @@ impl PolicyDocument {
             .collect()
     }
 
+    /// Whether an Allow statement grants one of `actions` on every resource (`"Resource": "*"`).
+    /// Conditions are not read (a false FAIL at worst, never a false PASS).
+    pub fn allows_on_every_resource(&self, actions: &[&str]) -> bool {
+        self.statements.iter().any(|s| {
+            s.effect == Effect::Allow
+                && s.not_resources.is_empty()
+                && s.resources.iter().any(|r| r == "*")
+                && actions.iter().any(|action| {
+                    s.actions
+                        .iter()
+                        .any(|pattern| action_matches(pattern, action))
+                        || (!s.not_actions.is_empty()
+                            && !s
+                                .not_actions
+                                .iter()
+                                .any(|pattern| action_matches(pattern, action)))
+                })
+        })
+    }
+
+    /// The whole-service wildcard actions (`s3:*`) that Allow statements grant, as written.
+    pub fn allowed_service_wildcards(&self) -> Vec<String> {
+        self.statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow)
+            .flat_map(|s| s.actions.iter())
+            .filter(|a| a.len() > 2 && a.ends_with(":*"))
+            .cloned()
+            .collect()
+    }
+
     /// True when the policy grants access to anyone: an Allow to everyone without a narrowing
     /// condition, not cancelled by a Deny that shuts out every outsider.
     pub fn allows_public(&self) -> bool {

@@ -1,0 +1,106 @@
+//! Identity-policy breadth (whole-service wildcards, decryption with every KMS key), IAM users'
+//! MFA and GuardDuty protection plans against moto; a denied GetDetector makes the plan
+//! checks ERROR.
+
+use crate::harness::{TempDir, TestAccount, scan_report, statuses};
+use aws_sdk_guardduty::types::{DetectorFeature, DetectorFeatureConfiguration, FeatureStatus};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn policy_breadth_user_mfa_and_guardduty_plans() {
+    let account = TestAccount::new().await;
+    let base = account.sdk_config().await;
+    let iam = aws_sdk_iam::Client::new(&base);
+    for (name, document) in [
+        (
+            "decrypt-everything",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}"#,
+        ),
+        (
+            "bucket-admin",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::data/*"}]}"#,
+        ),
+        (
+            "narrow",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:Decrypt","s3:GetObject"],"Resource":"arn:aws:kms:us-east-1:111122223333:key/1"}]}"#,
+        ),
+    ] {
+        iam.create_policy()
+            .policy_name(name)
+            .policy_document(document)
+            .send()
+            .await
+            .unwrap();
+    }
+    iam.create_user().user_name("no-mfa").send().await.unwrap();
+    aws_sdk_guardduty::Client::new(&base)
+        .create_detector()
+        .enable(true)
+        .features(
+            DetectorFeatureConfiguration::builder()
+                .name(DetectorFeature::S3DataEvents)
+                .status(FeatureStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let dir = TempDir::new("policies");
+    let scan = |name: &str| {
+        let mut command = account.lockdown();
+        command.args([
+            "scan",
+            "--quiet",
+            "--regions",
+            "us-east-1",
+            "--checks",
+            "kms_customer_policy_no_decrypt_all,iam_customer_policy_no_service_wildcards,iam_user_mfa_enabled,guardduty_s3_protection,guardduty_rds_protection",
+        ]);
+        statuses(&scan_report(&mut command, &dir.path(name)))
+    };
+    let got = scan("scan.json");
+    let status =
+        |got: &std::collections::BTreeMap<(String, String), String>, check: &str, name: &str| {
+            got.get(&(check.to_owned(), name.to_owned()))
+                .cloned()
+                .unwrap_or_else(|| panic!("{check} {name}: {got:?}"))
+        };
+    for (check, name, expected) in [
+        (
+            "kms_customer_policy_no_decrypt_all",
+            "decrypt-everything",
+            "FAIL",
+        ),
+        ("kms_customer_policy_no_decrypt_all", "narrow", "PASS"),
+        ("kms_customer_policy_no_decrypt_all", "bucket-admin", "PASS"),
+        (
+            "iam_customer_policy_no_service_wildcards",
+            "bucket-admin",
+            "FAIL",
+        ),
+        ("iam_customer_policy_no_service_wildcards", "narrow", "PASS"),
+        ("iam_user_mfa_enabled", "no-mfa", "FAIL"),
+        ("guardduty_s3_protection", "GuardDuty (us-east-1)", "PASS"),
+        ("guardduty_rds_protection", "GuardDuty (us-east-1)", "FAIL"),
+    ] {
+        assert_eq!(status(&got, check, name), expected, "{check} {name}");
+    }
+
+    account.deny("guardduty:GetDetector");
+    let denied = scan("denied.json");
+    for check in ["guardduty_s3_protection", "guardduty_rds_protection"] {
+        assert_eq!(
+            status(&denied, check, "GuardDuty (us-east-1)"),
+            "ERROR",
+            "{check}"
+        );
+    }
+    assert_eq!(
+        status(
+            &denied,
+            "kms_customer_policy_no_decrypt_all",
+            "decrypt-everything"
+        ),
+        "FAIL"
+    );
+}
