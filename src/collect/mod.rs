@@ -29,6 +29,7 @@ pub mod plan;
 pub mod rds;
 pub mod registry;
 pub mod s3;
+pub mod sns;
 pub mod sts;
 
 use crate::inventory::{

@@ -82,7 +82,8 @@ services! {
         "aws.neptune.db_cluster_snapshot", "aws.docdb.db_cluster_snapshot",
         "aws.rds.event_subscriptions",
     ];
-    efs: Regional ["aws.efs.file_system"];
+    efs: Regional ["aws.efs.file_system", "aws.efs.access_point"];
+    sns: Regional ["aws.sns.topic"];
 }
 
 /// The service that produces `resource_type`.

@@ -15,3 +15,15 @@ pub struct FileSystem {
     /// `available`, `creating`, `deleting`, ...
     pub life_cycle_state: String,
 }
+
+/// An EFS access point.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AccessPoint {
+    pub access_point_id: String,
+    pub file_system_id: String,
+    /// The directory clients are confined to; null (or `/`) means the file system's root.
+    pub root_directory: Option<String>,
+    /// The access point enforces a POSIX user and group for every request.
+    pub posix_user: bool,
+}

@@ -16,6 +16,7 @@ mod parser_properties;
 pub mod policy;
 pub mod rds;
 pub mod s3;
+pub mod sns;
 pub mod snapshot;
 pub mod sources;
 pub mod synthetic;
@@ -154,6 +155,8 @@ resource_types! {
     DocDbClusterSnapshot(rds::DbSnapshot) = "aws.docdb.db_cluster_snapshot",
     RdsEventSubscriptions(rds::EventSubscriptions) = "aws.rds.event_subscriptions",
     EfsFileSystem(efs::FileSystem) = "aws.efs.file_system",
+    EfsAccessPoint(efs::AccessPoint) = "aws.efs.access_point",
+    SnsTopic(sns::Topic) = "aws.sns.topic",
 }
 
 impl ResourceData {

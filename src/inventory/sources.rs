@@ -10,7 +10,7 @@ use super::ec2::{
     Address, ClientVpnEndpoint, EbsEncryptionDefault, Image, Instance, LaunchTemplate,
     NetworkAcl, SecurityGroup, Snapshot, Subnet, TransitGateway, Volume, Vpc, VpnConnection,
 };
-use super::efs::FileSystem;
+use super::efs::{AccessPoint, FileSystem};
 use super::iam::{
     Account, Group, InlinePolicy, ManagedPolicy, PasswordPolicy, Role, RootUser, ServerCertificate,
     User,
@@ -19,6 +19,7 @@ use super::kms::Key;
 use super::monitoring::{LogGroup, MetricFilter};
 use super::rds::{DbCluster, DbInstance, DbSnapshot, EventSubscriptions};
 use super::s3::{AccountPublicAccessBlock, Bucket};
+use super::sns::Topic;
 use crate::attributes;
 
 /// `(the call or calls that provide them, attributes)` of one resource type.
@@ -167,6 +168,14 @@ sources! {
     FileSystem {
         "elasticfilesystem:DescribeFileSystems" =>
             [encrypted, file_system_id, kms_key_id, life_cycle_state, name],
+    }
+    Topic {
+        "sns:ListTopics" => [name],
+        "sns:GetTopicAttributes" => [delivery_status_logging, kms_key_id, policy, policy_public],
+    }
+    AccessPoint {
+        "elasticfilesystem:DescribeAccessPoints" =>
+            [access_point_id, file_system_id, posix_user, root_directory],
     }
     DbInstance {
         "rds:DescribeDBInstances" => [

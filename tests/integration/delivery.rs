@@ -50,6 +50,8 @@ impl Receiver {
             .call()
             .expect("read the receiver's requests")
             .into_body()
+            .with_config()
+            .limit(256 * 1024 * 1024)
             .read_to_string()
             .unwrap();
         serde_json::from_str(&text).unwrap()

@@ -11,6 +11,7 @@ mod harness;
 mod history;
 mod iam;
 mod lambda;
+mod messaging;
 mod monitoring;
 mod network;
 mod organization;

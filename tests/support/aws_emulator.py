@@ -43,12 +43,16 @@ CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
 # Services moto does not emulate: it answers them 500, which the SDK retries with backoff.
 # The proxy answers at once that the operation is unknown (lockdown then reports ERROR).
 UNEMULATED = {"access-analyzer"}
+# Single operations moto 5.2.5 does not implement (it answers 500): answered at once with the
+# service's own "unsupported operation" error, which lockdown reports as ERROR.
+UNIMPLEMENTED = {"ec2:DescribeClientVpnEndpoints"}
 # REST services that answer errors in JSON, like the REST services above (S3 answers XML).
 JSON_REST = {"elasticfilesystem"}
 # REST protocols name the operation by method and path: the ones the tests deny.
 REST_ACTIONS = [
     ("securityhub", "GET", re.compile(r"^/accounts$"), "DescribeHub"),
     ("guardduty", "GET", re.compile(r"^/detector$"), "ListDetectors"),
+    ("elasticfilesystem", "GET", re.compile(r"^/2015-02-01/access-points"), "DescribeAccessPoints"),
     ("guardduty", "GET", re.compile(r"^/detector/[^/]+$"), "GetDetector"),
 ]
 
@@ -218,6 +222,13 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             if rule == "Hang":
                 time.sleep(300)
                 return None
+            if action in UNIMPLEMENTED:
+                body = (
+                    "<Response><Errors><Error><Code>UnsupportedOperation</Code>"
+                    f"<Message>moto does not implement {action}</Message></Error></Errors>"
+                    "<RequestID>0</RequestID></Response>"
+                )
+                return self.reply(400, body.encode(), "text/xml")
             if service in UNEMULATED:
                 body = json.dumps({"__type": "UnknownOperationException", "message": f"moto does not emulate {service}"})
                 return self.reply(404, body.encode(), "application/json")
