@@ -29,7 +29,9 @@ pub mod plan;
 pub mod rds;
 pub mod registry;
 pub mod s3;
+pub mod secretsmanager;
 pub mod sns;
+pub mod sqs;
 pub mod sts;
 
 use crate::inventory::{

@@ -84,6 +84,8 @@ services! {
     ];
     efs: Regional ["aws.efs.file_system", "aws.efs.access_point"];
     sns: Regional ["aws.sns.topic"];
+    sqs: Regional ["aws.sqs.queue"];
+    secretsmanager: Regional ["aws.secretsmanager.secret"];
 }
 
 /// The service that produces `resource_type`.

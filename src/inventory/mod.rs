@@ -16,6 +16,7 @@ mod parser_properties;
 pub mod policy;
 pub mod rds;
 pub mod s3;
+pub mod secrets;
 pub mod sns;
 pub mod snapshot;
 pub mod sources;
@@ -157,6 +158,8 @@ resource_types! {
     EfsFileSystem(efs::FileSystem) = "aws.efs.file_system",
     EfsAccessPoint(efs::AccessPoint) = "aws.efs.access_point",
     SnsTopic(sns::Topic) = "aws.sns.topic",
+    SecretsManagerSecret(secrets::Secret) = "aws.secretsmanager.secret",
+    SqsQueue(secrets::Queue) = "aws.sqs.queue",
 }
 
 impl ResourceData {

@@ -19,6 +19,7 @@ use super::kms::Key;
 use super::monitoring::{LogGroup, MetricFilter};
 use super::rds::{DbCluster, DbInstance, DbSnapshot, EventSubscriptions};
 use super::s3::{AccountPublicAccessBlock, Bucket};
+use super::secrets::{Queue, Secret};
 use super::sns::Topic;
 use crate::attributes;
 
@@ -172,6 +173,14 @@ sources! {
     Topic {
         "sns:ListTopics" => [name],
         "sns:GetTopicAttributes" => [delivery_status_logging, kms_key_id, policy, policy_public],
+    }
+    Secret {
+        "secretsmanager:ListSecrets" =>
+            [created, last_accessed, last_rotated, name, rotation_days, rotation_enabled],
+    }
+    Queue {
+        "sqs:ListQueues" => [name],
+        "sqs:GetQueueAttributes" => [kms_key_id, policy, policy_public, sqs_managed_sse],
     }
     AccessPoint {
         "elasticfilesystem:DescribeAccessPoints" =>

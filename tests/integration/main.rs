@@ -20,4 +20,5 @@ mod plan;
 mod policies;
 mod rds;
 mod regional;
+mod secrets;
 mod storage;
