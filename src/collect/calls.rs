@@ -104,6 +104,7 @@ fn permission_prefix(service: &str) -> String {
         "AccessAnalyzer" => "access-analyzer".to_owned(),
         "S3 Control" => "s3control".to_owned(),
         "EFS" => "elasticfilesystem".to_owned(),
+        "Secrets Manager" => "secretsmanager".to_owned(),
         other => other.to_ascii_lowercase(),
     }
 }

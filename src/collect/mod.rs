@@ -299,6 +299,68 @@ where
     Ok(all)
 }
 
+/// Resources whose per-resource reads run at once.
+const PER_RESOURCE_FAN_OUT: usize = 8;
+
+/// What a per-resource read gave for each listed resource: `None` when it was not made.
+pub type PerResource<K, T> = Vec<(K, Option<Result<T, CallError>>)>;
+
+/// Runs `read` for each listed resource, a few at a time, when a selected check reads what
+/// `action` provides; otherwise records `action` as skipped for `resource_types` and reads
+/// nothing (`None` for each resource).
+pub async fn per_resource<K, T, F, Fut>(
+    scope: &Scope<'_>,
+    out: &mut Collected,
+    action: &'static str,
+    resource_types: &[&str],
+    keys: Vec<K>,
+    read: F,
+) -> PerResource<K, T>
+where
+    F: Fn(K) -> Fut,
+    Fut: std::future::Future<Output = (K, Result<T, CallError>)>,
+{
+    if !scope.plan.wants(action) {
+        for resource_type in resource_types {
+            out.skipped(action, &scope.region, resource_type);
+        }
+        return keys.into_iter().map(|key| (key, None)).collect();
+    }
+    let read = &read;
+    futures::stream::iter(keys)
+        .map(|key| async move {
+            let (key, answer) = read(key).await;
+            (key, Some(answer))
+        })
+        .buffer_unordered(PER_RESOURCE_FAN_OUT)
+        .collect()
+        .await
+}
+
+/// A resource policy's text parsed, with whether it opens the resource to everyone (the one
+/// policy analysis); text that is not a policy leaves `attributes` of the resource unknown.
+pub fn resource_policy(
+    out: &mut Collected,
+    action: &'static str,
+    scope: &Scope<'_>,
+    (resource_type, arn): (&str, &str),
+    text: Option<&str>,
+    attributes: &[&str],
+) -> (Option<crate::inventory::policy::PolicyDocument>, bool) {
+    match text.map(crate::inventory::policy::PolicyDocument::parse) {
+        None => (None, false),
+        Some(Ok(policy)) => {
+            let public = policy.allows_public();
+            (Some(policy), public)
+        }
+        Some(Err(e)) => {
+            let error = CallError::data(action, ErrorKind::Decode, e.to_string());
+            out.unknown(&error, &scope.region, resource_type, arn, attributes);
+            (None, false)
+        }
+    }
+}
+
 /// Data left unknown: `attributes` of resources of `resource_type` (all of them when empty).
 pub fn affects(resource_type: &str, attributes: &[&str]) -> Affected {
     Affected {

@@ -4,14 +4,13 @@
 //! restore permissions of manual snapshots (no listing says who may restore), made only when
 //! a selected check reads them.
 
-use super::{CallError, Collected, Scope, drain};
+use super::{CallError, Collected, Scope, drain, per_resource};
 use crate::inventory::ResourceData;
 use crate::inventory::rds::{
     DbCluster, DbInstance, DbSnapshot, EventSubscription, EventSubscriptions,
 };
 use crate::{attributes, or_unknown};
 use aws_sdk_rds::Client;
-use futures::StreamExt;
 
 /// The API actions this module calls.
 pub const ACTIONS: &[&str] = &[
@@ -27,8 +26,6 @@ pub const ACTIONS: &[&str] = &[
 const INSTANCE: &str = "aws.rds.db_instance";
 const DB_SNAPSHOT: &str = "aws.rds.db_snapshot";
 const SUBSCRIPTIONS: &str = "aws.rds.event_subscriptions";
-/// Snapshots whose restore permissions are read at once.
-const FAN_OUT: usize = 8;
 
 /// Which service a cluster (or cluster snapshot) belongs to, by engine.
 #[derive(Clone, Copy)]
@@ -202,6 +199,16 @@ fn restore_permissions(data: &mut DbSnapshot, values: &[String]) {
     }
 }
 
+/// The values of a snapshot's `restore` attribute, from `(name, values)` pairs.
+fn restore_values<'a>(
+    attributes: impl Iterator<Item = (Option<&'a str>, &'a [String])>,
+) -> Vec<String> {
+    attributes
+        .filter(|(name, _)| *name == Some("restore"))
+        .flat_map(|(_, values)| values.iter().cloned())
+        .collect()
+}
+
 /// A listed snapshot before its restore permissions are known.
 struct Listed {
     arn: String,
@@ -222,30 +229,18 @@ async fn with_permissions<F, Fut>(
     F: Fn(String) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<String>, CallError>>,
 {
-    let wanted = scope.plan.wants(action);
-    if !wanted {
-        for kind in listed
-            .iter()
-            .map(|l| l.kind)
-            .collect::<std::collections::BTreeSet<_>>()
-        {
-            out.skipped(action, &scope.region, kind);
-        }
-    }
+    let kinds: std::collections::BTreeSet<&str> = listed.iter().map(|l| l.kind).collect();
+    let kinds: Vec<&str> = kinds.into_iter().collect();
     let read = &read;
-    let read: Vec<(Listed, Option<Result<Vec<String>, CallError>>)> = futures::stream::iter(listed)
-        .map(|listed| async move {
-            let answer = (wanted && listed.data.snapshot_type == "manual")
-                .then(|| read(listed.data.identifier.clone()));
-            let answer = match answer {
-                Some(future) => Some(future.await),
-                None => None,
-            };
-            (listed, answer)
-        })
-        .buffer_unordered(FAN_OUT)
-        .collect()
-        .await;
+    let read = per_resource(scope, out, action, &kinds, listed, |listed| async move {
+        let answer = if listed.data.snapshot_type == "manual" {
+            read(listed.data.identifier.clone()).await
+        } else {
+            Ok(Vec::new())
+        };
+        (listed, answer)
+    })
+    .await;
     for (mut listed, answer) in read {
         match answer {
             None => {}
@@ -318,14 +313,15 @@ async fn db_snapshots(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
             .send()
             .await
             .map_err(|e| CallError::from_sdk(ATTRIBUTES, &e))?;
-        Ok(answer
+        let attributes = answer
             .db_snapshot_attributes_result()
             .map(|r| r.db_snapshot_attributes())
-            .unwrap_or_default()
-            .iter()
-            .filter(|a| a.attribute_name() == Some("restore"))
-            .flat_map(|a| a.attribute_values().iter().cloned())
-            .collect())
+            .unwrap_or_default();
+        Ok(restore_values(
+            attributes
+                .iter()
+                .map(|a| (a.attribute_name(), a.attribute_values())),
+        ))
     };
     with_permissions(scope, ATTRIBUTES, listed, read, out).await;
 }
@@ -382,14 +378,15 @@ async fn cluster_snapshots(scope: &Scope<'_>, client: &Client, out: &mut Collect
             .send()
             .await
             .map_err(|e| CallError::from_sdk(ATTRIBUTES, &e))?;
-        Ok(answer
+        let attributes = answer
             .db_cluster_snapshot_attributes_result()
             .map(|r| r.db_cluster_snapshot_attributes())
-            .unwrap_or_default()
-            .iter()
-            .filter(|a| a.attribute_name() == Some("restore"))
-            .flat_map(|a| a.attribute_values().iter().cloned())
-            .collect())
+            .unwrap_or_default();
+        Ok(restore_values(
+            attributes
+                .iter()
+                .map(|a| (a.attribute_name(), a.attribute_values())),
+        ))
     };
     with_permissions(scope, ATTRIBUTES, listed, read, out).await;
 }

@@ -2,18 +2,15 @@
 //! GetTopicAttributes per topic (the only call carrying encryption, delivery-status logging and
 //! the access policy), made only when a selected check reads them.
 
-use super::{CallError, Collected, Scope, drain};
-use crate::inventory::policy::PolicyDocument;
+use super::{CallError, Collected, Scope, drain, per_resource, resource_policy};
+use crate::inventory::ResourceData;
 use crate::inventory::sns::Topic;
-use crate::inventory::{ErrorKind, ResourceData};
-use futures::StreamExt;
 
 /// The API actions this module calls.
 pub const ACTIONS: &[&str] = &["sns:GetTopicAttributes", "sns:ListTopics"];
 
 const TYPE: &str = "aws.sns.topic";
-/// Topics whose attributes are read at once.
-const FAN_OUT: usize = 8;
+const ATTRIBUTES: &str = "sns:GetTopicAttributes";
 
 /// Collects the region's topics.
 pub async fn collect(scope: &Scope<'_>) -> Collected {
@@ -31,28 +28,25 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
             return out;
         }
     };
-    let wanted = scope.plan.wants("sns:GetTopicAttributes");
-    if !wanted {
-        out.skipped("sns:GetTopicAttributes", &scope.region, TYPE);
-    }
     let client = &client;
-    let read: Vec<(String, Option<Result<_, CallError>>)> = futures::stream::iter(arns)
-        .map(|arn| async move {
-            if !wanted {
-                return (arn, None);
-            }
+    let read = per_resource(
+        scope,
+        &mut out,
+        ATTRIBUTES,
+        &[TYPE],
+        arns,
+        |arn| async move {
             let answer = client
                 .get_topic_attributes()
                 .topic_arn(&arn)
                 .send()
                 .await
                 .map(|a| a.attributes().cloned().unwrap_or_default())
-                .map_err(|e| CallError::from_sdk("sns:GetTopicAttributes", &e));
-            (arn, Some(answer))
-        })
-        .buffer_unordered(FAN_OUT)
-        .collect()
-        .await;
+                .map_err(|e| CallError::from_sdk(ATTRIBUTES, &e));
+            (arn, answer)
+        },
+    )
+    .await;
     for (arn, answer) in read {
         let name = arn.rsplit(':').next().unwrap_or_default().to_owned();
         let mut data = Topic {
@@ -66,24 +60,14 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
                 data.delivery_status_logging = attributes
                     .keys()
                     .any(|k| k.ends_with("FailureFeedbackRoleArn"));
-                match attributes.get("Policy").map(|p| PolicyDocument::parse(p)) {
-                    None => {}
-                    Some(Ok(policy)) => {
-                        data.policy_public = policy.allows_public();
-                        data.policy = Some(policy);
-                    }
-                    Some(Err(e)) => out.unknown(
-                        &CallError::data(
-                            "sns:GetTopicAttributes",
-                            ErrorKind::Decode,
-                            e.to_string(),
-                        ),
-                        &scope.region,
-                        TYPE,
-                        &arn,
-                        crate::attributes!(Topic: policy, policy_public),
-                    ),
-                }
+                (data.policy, data.policy_public) = resource_policy(
+                    &mut out,
+                    ATTRIBUTES,
+                    scope,
+                    (TYPE, &arn),
+                    attributes.get("Policy").map(String::as_str),
+                    crate::attributes!(Topic: policy, policy_public),
+                );
             }
             Some(Err(error)) => out.unknown(&error, &scope.region, TYPE, &arn, &[]),
         }

@@ -2,19 +2,16 @@
 //! GetQueueAttributes per queue (no listing carries encryption or the policy), made only when
 //! a selected check reads them.
 
-use super::{CallError, Collected, Scope, drain};
-use crate::inventory::policy::PolicyDocument;
+use super::{CallError, Collected, Scope, drain, per_resource, resource_policy};
+use crate::inventory::ResourceData;
 use crate::inventory::secrets::Queue;
-use crate::inventory::{ErrorKind, ResourceData};
 use aws_sdk_sqs::types::QueueAttributeName;
-use futures::StreamExt;
 
 /// The API actions this module calls.
 pub const ACTIONS: &[&str] = &["sqs:GetQueueAttributes", "sqs:ListQueues"];
 
 const TYPE: &str = "aws.sqs.queue";
-/// Queues whose attributes are read at once.
-const FAN_OUT: usize = 8;
+const ATTRIBUTES: &str = "sqs:GetQueueAttributes";
 
 /// Collects the region's queues.
 pub async fn collect(scope: &Scope<'_>) -> Collected {
@@ -28,16 +25,14 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
             return out;
         }
     };
-    let wanted = scope.plan.wants("sqs:GetQueueAttributes");
-    if !wanted {
-        out.skipped("sqs:GetQueueAttributes", &scope.region, TYPE);
-    }
     let client = &client;
-    let read: Vec<(String, Option<Result<_, CallError>>)> = futures::stream::iter(urls)
-        .map(|url| async move {
-            if !wanted {
-                return (url, None);
-            }
+    let read = per_resource(
+        scope,
+        &mut out,
+        ATTRIBUTES,
+        &[TYPE],
+        urls,
+        |url| async move {
             let answer = client
                 .get_queue_attributes()
                 .queue_url(&url)
@@ -45,12 +40,11 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
                 .send()
                 .await
                 .map(|a| a.attributes().cloned().unwrap_or_default())
-                .map_err(|e| CallError::from_sdk("sqs:GetQueueAttributes", &e));
-            (url, Some(answer))
-        })
-        .buffer_unordered(FAN_OUT)
-        .collect()
-        .await;
+                .map_err(|e| CallError::from_sdk(ATTRIBUTES, &e));
+            (url, answer)
+        },
+    )
+    .await;
     for (url, answer) in read {
         let name = url.rsplit('/').next().unwrap_or_default().to_owned();
         let arn = scope.arn("sqs", &name);
@@ -65,24 +59,14 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
                 data.sqs_managed_sse =
                     get(QueueAttributeName::SqsManagedSseEnabled).as_deref() == Some("true");
                 data.kms_key_id = get(QueueAttributeName::KmsMasterKeyId);
-                match get(QueueAttributeName::Policy).map(|p| PolicyDocument::parse(&p)) {
-                    None => {}
-                    Some(Ok(policy)) => {
-                        data.policy_public = policy.allows_public();
-                        data.policy = Some(policy);
-                    }
-                    Some(Err(e)) => out.unknown(
-                        &CallError::data(
-                            "sqs:GetQueueAttributes",
-                            ErrorKind::Decode,
-                            e.to_string(),
-                        ),
-                        &scope.region,
-                        TYPE,
-                        &arn,
-                        crate::attributes!(Queue: policy, policy_public),
-                    ),
-                }
+                (data.policy, data.policy_public) = resource_policy(
+                    &mut out,
+                    ATTRIBUTES,
+                    scope,
+                    (TYPE, &arn),
+                    get(QueueAttributeName::Policy).as_deref(),
+                    crate::attributes!(Queue: policy, policy_public),
+                );
             }
             Some(Err(error)) => out.unknown(&error, &scope.region, TYPE, &arn, &[]),
         }

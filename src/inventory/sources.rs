@@ -7,8 +7,8 @@ use super::cloudtrail::{AccountTrails, Trail};
 use super::configservice::RegionRecording;
 use super::detection::{AccessAnalyzer, GuardDuty, SecurityHub};
 use super::ec2::{
-    Address, ClientVpnEndpoint, EbsEncryptionDefault, Image, Instance, LaunchTemplate,
-    NetworkAcl, SecurityGroup, Snapshot, Subnet, TransitGateway, Volume, Vpc, VpnConnection,
+    Address, ClientVpnEndpoint, EbsEncryptionDefault, Image, Instance, LaunchTemplate, NetworkAcl,
+    SecurityGroup, Snapshot, Subnet, TransitGateway, Volume, Vpc, VpnConnection,
 };
 use super::efs::{AccessPoint, FileSystem};
 use super::iam::{

@@ -403,6 +403,31 @@ pub fn statuses(
         .collect()
 }
 
+/// Scans `account` in `regions` with the `checks` pattern, writing JSON to `dir/name`, and
+/// returns the statuses of its findings.
+pub fn scan_checks(
+    account: &TestAccount,
+    dir: &TempDir,
+    name: &str,
+    regions: &str,
+    checks: &str,
+) -> std::collections::BTreeMap<(String, String), String> {
+    let mut command = account.lockdown();
+    command.args(["scan", "--quiet", "--regions", regions, "--checks", checks]);
+    statuses(&scan_report(&mut command, &dir.path(name)))
+}
+
+/// The status of `check` on the resource `name`, failing with every status when there is none.
+pub fn status_of(
+    got: &std::collections::BTreeMap<(String, String), String>,
+    check: &str,
+    name: &str,
+) -> String {
+    got.get(&(check.to_owned(), name.to_owned()))
+        .cloned()
+        .unwrap_or_else(|| panic!("no finding of {check} on {name}: {got:?}"))
+}
+
 /// Asserts a usage error: exit code 2 and a message on stderr holding every `needle`.
 pub fn assert_usage_error(output: &Output, needles: &[&str]) {
     assert_eq!(output.status.code(), Some(2), "{}", describe(output));

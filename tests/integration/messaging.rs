@@ -2,7 +2,7 @@
 //! public topic policies (through the one policy analysis), access points' root directory and
 //! user identity; denied per-resource reads give ERROR for exactly their checks.
 
-use crate::harness::{TempDir, TestAccount, scan_report, statuses};
+use crate::harness::{TempDir, TestAccount, scan_checks, status_of};
 use aws_sdk_efs::types::{PosixUser, RootDirectory};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -81,25 +81,8 @@ async fn topics_and_access_points() {
         .unwrap();
 
     let dir = TempDir::new("messaging");
-    let scan = |name: &str| {
-        let mut command = account.lockdown();
-        command.args([
-            "scan",
-            "--quiet",
-            "--regions",
-            "us-east-1",
-            "--checks",
-            "sns_*,efs_*",
-        ]);
-        statuses(&scan_report(&mut command, &dir.path(name)))
-    };
+    let scan = |name: &str| scan_checks(&account, &dir, name, "us-east-1", "sns_*,efs_*");
     let got = scan("scan.json");
-    let status =
-        |got: &std::collections::BTreeMap<(String, String), String>, check: &str, name: &str| {
-            got.get(&(check.to_owned(), name.to_owned()))
-                .cloned()
-                .unwrap_or_else(|| panic!("{check} {name}: {got:?}"))
-        };
     for (check, name, expected) in [
         ("sns_topic_encrypted", "guarded", "PASS"),
         ("sns_topic_encrypted", "open", "FAIL"),
@@ -113,7 +96,7 @@ async fn topics_and_access_points() {
         ("efs_access_point_user_identity", "app", "PASS"),
         ("efs_access_point_user_identity", "everything", "FAIL"),
     ] {
-        assert_eq!(status(&got, check, name), expected, "{check} {name}");
+        assert_eq!(status_of(&got, check, name), expected, "{check} {name}");
     }
 
     // Topic attributes and access points denied: their checks are ERROR, the file system's

@@ -2,7 +2,7 @@
 //! unused network ACLs, transit gateways, launch templates, VPC endpoints, AMIs, instances'
 //! public addresses, and a denied listing turning exactly its checks into ERROR.
 
-use crate::harness::{TempDir, TestAccount, scan_report, statuses};
+use crate::harness::{TempDir, TestAccount, scan_report, status_of, statuses};
 use aws_sdk_ec2::types::{
     LaunchTemplateInstanceNetworkInterfaceSpecificationRequest, RequestLaunchTemplateData,
     TransitGatewayRequestOptions,
@@ -124,11 +124,7 @@ async fn network_inventory_of_a_region() {
 
     let dir = TempDir::new("network");
     let got = statuses(&scan(&account, &dir, "scan.json"));
-    let status = |check: &str, name: &str| {
-        got.get(&(check.to_owned(), name.to_owned()))
-            .cloned()
-            .unwrap_or_else(|| panic!("{check} {name}: {got:?}"))
-    };
+    let status = |check: &str, name: &str| status_of(&got, check, name);
     assert_eq!(status("ec2_eip_in_use", &idle_ip), "FAIL");
     assert_eq!(status("ec2_nacl_in_use", &idle_acl), "FAIL");
     assert_eq!(status("ec2_subnet_no_auto_public_ip", &subnet), "PASS");

@@ -2,7 +2,7 @@
 //! MFA and GuardDuty protection plans against moto; a denied GetDetector makes the plan
 //! checks ERROR.
 
-use crate::harness::{TempDir, TestAccount, scan_report, statuses};
+use crate::harness::{TempDir, TestAccount, scan_checks, status_of};
 use aws_sdk_guardduty::types::{DetectorFeature, DetectorFeatureConfiguration, FeatureStatus};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -47,24 +47,15 @@ async fn policy_breadth_user_mfa_and_guardduty_plans() {
 
     let dir = TempDir::new("policies");
     let scan = |name: &str| {
-        let mut command = account.lockdown();
-        command.args([
-            "scan",
-            "--quiet",
-            "--regions",
+        scan_checks(
+            &account,
+            &dir,
+            name,
             "us-east-1",
-            "--checks",
             "kms_customer_policy_no_decrypt_all,iam_customer_policy_no_service_wildcards,iam_user_mfa_enabled,guardduty_s3_protection,guardduty_rds_protection",
-        ]);
-        statuses(&scan_report(&mut command, &dir.path(name)))
+        )
     };
     let got = scan("scan.json");
-    let status =
-        |got: &std::collections::BTreeMap<(String, String), String>, check: &str, name: &str| {
-            got.get(&(check.to_owned(), name.to_owned()))
-                .cloned()
-                .unwrap_or_else(|| panic!("{check} {name}: {got:?}"))
-        };
     for (check, name, expected) in [
         (
             "kms_customer_policy_no_decrypt_all",
@@ -83,20 +74,20 @@ async fn policy_breadth_user_mfa_and_guardduty_plans() {
         ("guardduty_s3_protection", "GuardDuty (us-east-1)", "PASS"),
         ("guardduty_rds_protection", "GuardDuty (us-east-1)", "FAIL"),
     ] {
-        assert_eq!(status(&got, check, name), expected, "{check} {name}");
+        assert_eq!(status_of(&got, check, name), expected, "{check} {name}");
     }
 
     account.deny("guardduty:GetDetector");
     let denied = scan("denied.json");
     for check in ["guardduty_s3_protection", "guardduty_rds_protection"] {
         assert_eq!(
-            status(&denied, check, "GuardDuty (us-east-1)"),
+            status_of(&denied, check, "GuardDuty (us-east-1)"),
             "ERROR",
             "{check}"
         );
     }
     assert_eq!(
-        status(
+        status_of(
             &denied,
             "kms_customer_policy_no_decrypt_all",
             "decrypt-everything"

@@ -2,7 +2,7 @@
 //! DocumentDB clusters (one API, told apart by engine), snapshots and event subscriptions;
 //! a denied listing or per-snapshot read turns exactly its checks into ERROR.
 
-use crate::harness::{TempDir, TestAccount, scan_report, statuses};
+use crate::harness::{TempDir, TestAccount, scan_report, status_of, statuses};
 use aws_sdk_rds::Client;
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
@@ -114,11 +114,7 @@ async fn the_rds_family_in_two_regions() {
 
     let dir = TempDir::new("rds");
     let got = statuses(&scan(&account, &dir, "scan.json"));
-    let status = |check: &str, name: &str| {
-        got.get(&(check.to_owned(), name.to_owned()))
-            .cloned()
-            .unwrap_or_else(|| panic!("{check} {name}: {got:?}"))
-    };
+    let status = |check: &str, name: &str| status_of(&got, check, name);
     for (check, name, expected) in [
         ("rds_iam_authentication", "orders-east", "PASS"),
         ("rds_iam_authentication", "orders-west", "FAIL"),

@@ -2,7 +2,7 @@
 //! encryption and public queue policies (through the one policy analysis); a denied listing
 //! or attribute read turns exactly its checks into ERROR.
 
-use crate::harness::{TempDir, TestAccount, scan_report, statuses};
+use crate::harness::{TempDir, TestAccount, scan_checks, status_of};
 use aws_sdk_sqs::types::QueueAttributeName;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -47,18 +47,8 @@ async fn secrets_and_queues() {
         .unwrap();
 
     let dir = TempDir::new("secrets");
-    let scan = |name: &str| {
-        let mut command = account.lockdown();
-        command.args([
-            "scan",
-            "--quiet",
-            "--regions",
-            "us-east-1",
-            "--checks",
-            "secretsmanager_*,sqs_*",
-        ]);
-        statuses(&scan_report(&mut command, &dir.path(name)))
-    };
+    let scan =
+        |name: &str| scan_checks(&account, &dir, name, "us-east-1", "secretsmanager_*,sqs_*");
     let got = scan("scan.json");
     for (check, name, expected) in [
         ("secretsmanager_rotation_enabled", "db-password", "FAIL"),
@@ -74,12 +64,7 @@ async fn secrets_and_queues() {
         ("sqs_queue_not_public", "orders", "PASS"),
         ("sqs_queue_not_public", "inbox", "FAIL"),
     ] {
-        assert_eq!(
-            got.get(&(check.to_owned(), name.to_owned()))
-                .map(String::as_str),
-            Some(expected),
-            "{check} {name}: {got:?}"
-        );
+        assert_eq!(status_of(&got, check, name), expected, "{check} {name}");
     }
 
     account.deny("secretsmanager:ListSecrets");

@@ -4,9 +4,10 @@
 
 use crate::harness::{TempDir, TestAccount, s3_client, scan_report};
 use aws_sdk_s3::types::{
-    BucketLifecycleConfiguration, BucketVersioningStatus, Destination, Event, ExpirationStatus,
-    LifecycleExpiration, LifecycleRule, LifecycleRuleFilter, NotificationConfiguration,
-    QueueConfiguration, ReplicationConfiguration, ReplicationRule, ReplicationRuleStatus,
+    BucketLifecycleConfiguration, BucketVersioningStatus, DeleteMarkerReplication,
+    DeleteMarkerReplicationStatus, Destination, Event, ExpirationStatus, LifecycleExpiration,
+    LifecycleRule, LifecycleRuleFilter, NotificationConfiguration, QueueConfiguration,
+    ReplicationConfiguration, ReplicationRule, ReplicationRuleFilter, ReplicationRuleStatus,
     VersioningConfiguration,
 };
 use std::collections::BTreeMap;
@@ -71,7 +72,12 @@ async fn data_protection_settings_of_buckets() {
                     ReplicationRule::builder()
                         .id("all")
                         .status(ReplicationRuleStatus::Enabled)
-                        .prefix("")
+                        .filter(ReplicationRuleFilter::builder().prefix("").build())
+                        .delete_marker_replication(
+                            DeleteMarkerReplication::builder()
+                                .status(DeleteMarkerReplicationStatus::Disabled)
+                                .build(),
+                        )
                         .destination(
                             Destination::builder()
                                 .bucket(format!("arn:aws:s3:::{replica}"))

@@ -191,6 +191,19 @@ fn action_matches(pattern: &str, action: &str) -> bool {
         .is_ok_and(|glob| glob.compile_matcher().is_match(action.to_ascii_lowercase()))
 }
 
+/// Whether a statement's `Action` (or `NotAction`) covers `action`.
+fn covers_action(statement: &Statement, action: &str) -> bool {
+    statement
+        .actions
+        .iter()
+        .any(|pattern| action_matches(pattern, action))
+        || (!statement.not_actions.is_empty()
+            && !statement
+                .not_actions
+                .iter()
+                .any(|pattern| action_matches(pattern, action)))
+}
+
 impl PolicyDocument {
     /// Which of `actions` an Allow statement grants to principals of accounts other than
     /// `account` (everyone included). Conditions are not read: a grant narrowed only by a
@@ -211,18 +224,7 @@ impl PolicyDocument {
             .collect();
         actions
             .iter()
-            .filter(|action| {
-                outside.iter().any(|s| {
-                    s.actions
-                        .iter()
-                        .any(|pattern| action_matches(pattern, action))
-                        || (!s.not_actions.is_empty()
-                            && !s
-                                .not_actions
-                                .iter()
-                                .any(|pattern| action_matches(pattern, action)))
-                })
-            })
+            .filter(|action| outside.iter().any(|s| covers_action(s, action)))
             .map(|action| (*action).to_owned())
             .collect()
     }
@@ -234,16 +236,7 @@ impl PolicyDocument {
             s.effect == Effect::Allow
                 && s.not_resources.is_empty()
                 && s.resources.iter().any(|r| r == "*")
-                && actions.iter().any(|action| {
-                    s.actions
-                        .iter()
-                        .any(|pattern| action_matches(pattern, action))
-                        || (!s.not_actions.is_empty()
-                            && !s
-                                .not_actions
-                                .iter()
-                                .any(|pattern| action_matches(pattern, action)))
-                })
+                && actions.iter().any(|action| covers_action(s, action))
         })
     }
 
