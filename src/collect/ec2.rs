@@ -591,11 +591,11 @@ async fn network_inventory(scope: &Scope<'_>, client: &Client, out: &mut Collect
         "ec2:DescribeVpnConnections",
         "aws.ec2.vpn_connection",
         vpns,
-        |v, _| {
+        |v, missing| {
             let id = v.vpn_connection_id().unwrap_or_default().to_owned();
             let data = VpnConnection {
                 vpn_connection_id: id.clone(),
-                state: v.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                state: or_unknown!(missing, VpnConnection: state = v.state().map(|s| s.as_str().to_owned())),
                 tunnels: v
                     .vgw_telemetry()
                     .iter()
@@ -641,17 +641,17 @@ async fn network_inventory(scope: &Scope<'_>, client: &Client, out: &mut Collect
         "ec2:DescribeLaunchTemplateVersions",
         "aws.ec2.launch_template",
         templates,
-        |t, _| {
+        |t, missing| {
             let id = t.launch_template_id().unwrap_or_default().to_owned();
             let data = LaunchTemplate {
                 launch_template_id: id.clone(),
                 name: t.launch_template_name().unwrap_or_default().to_owned(),
-                assigns_public_ip: t
+                assigns_public_ip: or_unknown!(missing, LaunchTemplate: assigns_public_ip = t
                     .launch_template_data()
-                    .map(|d| d.network_interfaces())
-                    .unwrap_or_default()
-                    .iter()
-                    .any(|n| n.associate_public_ip_address() == Some(true)),
+                    .map(|d| d
+                        .network_interfaces()
+                        .iter()
+                        .any(|n| n.associate_public_ip_address() == Some(true)))),
             };
             (
                 data.name.clone(),

@@ -157,8 +157,8 @@ async fn clusters(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
             .db_cluster_identifier()
             .unwrap_or_default()
             .to_owned();
-        let engine = cluster.engine().unwrap_or_default().to_owned();
-        let family = Family::of(&engine);
+        let engine = cluster.engine().map(str::to_owned);
+        let family = Family::of(engine.as_deref().unwrap_or_default());
         let arn = cluster
             .db_cluster_arn()
             .map(str::to_owned)
@@ -166,7 +166,7 @@ async fn clusters(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
         let mut missing = Vec::new();
         let data = DbCluster {
             identifier: identifier.clone(),
-            engine,
+            engine: or_unknown!(missing, DbCluster: engine = engine),
             storage_encrypted: or_unknown!(missing, DbCluster: storage_encrypted = cluster.storage_encrypted()),
             deletion_protection: or_unknown!(missing, DbCluster: deletion_protection = cluster.deletion_protection()),
             multi_az: or_unknown!(missing, DbCluster: multi_az = cluster.multi_az()),
