@@ -15,6 +15,7 @@ macro_rules! sdk_client {
     };
 }
 
+pub mod account;
 pub mod calls;
 pub mod cloudtrail;
 pub mod configservice;

@@ -86,6 +86,7 @@ services! {
     sns: Regional ["aws.sns.topic"];
     sqs: Regional ["aws.sqs.queue"];
     secretsmanager: Regional ["aws.secretsmanager.secret"];
+    account: Global ["aws.account.contacts"];
 }
 
 /// The service that produces `resource_type`.

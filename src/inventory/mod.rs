@@ -1,6 +1,7 @@
 //! The normalized, serializable snapshot of an account: resources, the errors met while
 //! collecting them, and the API calls made. Independent of AWS SDK types.
 
+pub mod account;
 pub mod cloudtrail;
 pub mod configservice;
 pub mod credential_report;
@@ -160,6 +161,7 @@ resource_types! {
     SnsTopic(sns::Topic) = "aws.sns.topic",
     SecretsManagerSecret(secrets::Secret) = "aws.secretsmanager.secret",
     SqsQueue(secrets::Queue) = "aws.sqs.queue",
+    AccountContacts(account::Contacts) = "aws.account.contacts",
 }
 
 impl ResourceData {

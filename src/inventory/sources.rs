@@ -3,6 +3,7 @@
 //! ([`crate::attributes!`]); a test checks that every attribute of every type has exactly one
 //! source, and `lockdown checks attributes TYPE` shows them.
 
+use super::account::Contacts;
 use super::cloudtrail::{AccountTrails, Trail};
 use super::configservice::RegionRecording;
 use super::detection::{AccessAnalyzer, GuardDuty, SecurityHub};
@@ -150,6 +151,7 @@ sources! {
         "s3:GetObjectLockConfiguration" => [object_lock],
     }
     AccountPublicAccessBlock { "s3control:GetPublicAccessBlock" => [settings] }
+    Contacts { "account:GetAlternateContact" => [security_contact] }
     RegionRecording {
         "config:DescribeConfigurationRecorders" => [recorders, all_supported, include_global],
         "config:DescribeConfigurationRecorderStatus" => [recording],

@@ -2,6 +2,7 @@
 
 mod baseline;
 mod cli;
+mod coverage_misc;
 mod delivery;
 mod deploy;
 mod false_pass;

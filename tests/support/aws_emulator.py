@@ -54,6 +54,7 @@ REST_ACTIONS = [
     ("guardduty", "GET", re.compile(r"^/detector$"), "ListDetectors"),
     ("elasticfilesystem", "GET", re.compile(r"^/2015-02-01/access-points"), "DescribeAccessPoints"),
     ("guardduty", "GET", re.compile(r"^/detector/[^/]+$"), "GetDetector"),
+    ("account", "POST", re.compile(r"^/getAlternateContact$"), "GetAlternateContact"),
 ]
 
 # S3 bucket sub-resources read with GET ?<key>, named so that one of them can be denied alone
