@@ -105,6 +105,7 @@ fn permission_prefix(service: &str) -> String {
         "S3 Control" => "s3control".to_owned(),
         "EFS" => "elasticfilesystem".to_owned(),
         "Secrets Manager" => "secretsmanager".to_owned(),
+        "OpenSearch" => "es".to_owned(),
         other => other.to_ascii_lowercase(),
     }
 }

@@ -25,6 +25,7 @@ pub mod efs;
 pub mod iam;
 pub mod kms;
 pub mod monitoring;
+pub mod opensearch;
 pub mod org;
 pub mod plan;
 pub mod rds;

@@ -86,6 +86,7 @@ services! {
     sns: Regional ["aws.sns.topic"];
     sqs: Regional ["aws.sqs.queue"];
     secretsmanager: Regional ["aws.secretsmanager.secret"];
+    opensearch: Regional ["aws.opensearch.domain", "aws.es.domain"];
     account: Global ["aws.account.contacts"];
 }
 

@@ -11,6 +11,7 @@ pub mod efs;
 pub mod iam;
 pub mod kms;
 pub mod monitoring;
+pub mod opensearch;
 pub mod organization;
 #[cfg(test)]
 mod parser_properties;
@@ -161,6 +162,8 @@ resource_types! {
     SnsTopic(sns::Topic) = "aws.sns.topic",
     SecretsManagerSecret(secrets::Secret) = "aws.secretsmanager.secret",
     SqsQueue(secrets::Queue) = "aws.sqs.queue",
+    OpenSearchDomain(opensearch::Domain) = "aws.opensearch.domain",
+    EsDomain(opensearch::Domain) = "aws.es.domain",
     AccountContacts(account::Contacts) = "aws.account.contacts",
 }
 

@@ -18,6 +18,7 @@ use super::iam::{
 };
 use super::kms::Key;
 use super::monitoring::{LogGroup, MetricFilter};
+use super::opensearch::Domain;
 use super::rds::{DbCluster, DbInstance, DbSnapshot, EventSubscriptions};
 use super::s3::{AccountPublicAccessBlock, Bucket};
 use super::secrets::{Queue, Secret};
@@ -183,6 +184,14 @@ sources! {
     Queue {
         "sqs:ListQueues" => [name],
         "sqs:GetQueueAttributes" => [kms_key_id, policy, policy_public, sqs_managed_sse],
+    }
+    Domain {
+        "es:ListDomainNames" => [name],
+        "es:DescribeDomains" => [
+            cloudwatch_logs, dedicated_master, dedicated_master_count, deleted, encrypted_at_rest,
+            enforce_https, engine_version, fine_grained_access_control, in_vpc, instance_count,
+            kms_key_id, node_to_node_encryption, tls_policy, update_available, zone_awareness,
+        ],
     }
     AccessPoint {
         "elasticfilesystem:DescribeAccessPoints" =>

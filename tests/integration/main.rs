@@ -14,6 +14,7 @@ mod iam;
 mod lambda;
 mod messaging;
 mod monitoring;
+mod opensearch;
 mod network;
 mod organization;
 mod outputs;
