@@ -18,12 +18,15 @@ macro_rules! sdk_client {
 pub mod account;
 pub mod calls;
 pub mod cloudtrail;
+pub mod codebuild;
 pub mod configservice;
 pub mod detection;
 pub mod ec2;
+pub mod ecr;
 pub mod efs;
 pub mod iam;
 pub mod kms;
+pub mod lambda;
 pub mod monitoring;
 pub mod opensearch;
 pub mod org;

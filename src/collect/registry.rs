@@ -88,6 +88,9 @@ services! {
     secretsmanager: Regional ["aws.secretsmanager.secret"];
     opensearch: Regional ["aws.opensearch.domain", "aws.es.domain"];
     account: Global ["aws.account.contacts"];
+    lambda: Regional ["aws.lambda.function"];
+    ecr: Regional ["aws.ecr.repository"];
+    codebuild: Regional ["aws.codebuild.project"];
 }
 
 /// The service that produces `resource_type`.

@@ -3,13 +3,16 @@
 
 pub mod account;
 pub mod cloudtrail;
+pub mod codebuild;
 pub mod configservice;
 pub mod credential_report;
 pub mod detection;
 pub mod ec2;
+pub mod ecr;
 pub mod efs;
 pub mod iam;
 pub mod kms;
+pub mod lambda;
 pub mod monitoring;
 pub mod opensearch;
 pub mod organization;
@@ -165,6 +168,9 @@ resource_types! {
     OpenSearchDomain(opensearch::Domain) = "aws.opensearch.domain",
     EsDomain(opensearch::Domain) = "aws.es.domain",
     AccountContacts(account::Contacts) = "aws.account.contacts",
+    LambdaFunction(lambda::Function) = "aws.lambda.function",
+    EcrRepository(ecr::Repository) = "aws.ecr.repository",
+    CodeBuildProject(codebuild::Project) = "aws.codebuild.project",
 }
 
 impl ResourceData {

@@ -5,18 +5,21 @@
 
 use super::account::Contacts;
 use super::cloudtrail::{AccountTrails, Trail};
+use super::codebuild::Project;
 use super::configservice::RegionRecording;
 use super::detection::{AccessAnalyzer, GuardDuty, SecurityHub};
 use super::ec2::{
     Address, ClientVpnEndpoint, EbsEncryptionDefault, Image, Instance, LaunchTemplate, NetworkAcl,
     SecurityGroup, Snapshot, Subnet, TransitGateway, Volume, Vpc, VpnConnection,
 };
+use super::ecr::Repository;
 use super::efs::{AccessPoint, FileSystem};
 use super::iam::{
     Account, Group, InlinePolicy, ManagedPolicy, PasswordPolicy, Role, RootUser, ServerCertificate,
     User,
 };
 use super::kms::Key;
+use super::lambda::Function;
 use super::monitoring::{LogGroup, MetricFilter};
 use super::opensearch::Domain;
 use super::rds::{DbCluster, DbInstance, DbSnapshot, EventSubscriptions};
@@ -219,6 +222,23 @@ sources! {
             [public, shared_with],
     }
     EventSubscriptions { "rds:DescribeEventSubscriptions" => [subscriptions] }
+    Function {
+        "lambda:ListFunctions" => [name, package_type, runtime, subnet_ids, vpc_id],
+        "lambda:GetPolicy" => [policy, policy_public],
+        "ec2:DescribeSubnets (the functions' subnets)" => [availability_zones],
+    }
+    Repository {
+        "ecr:DescribeRepositories" => [name, scan_on_push, tag_mutability],
+        "ecr:BatchGetRepositoryScanningConfiguration" => [scan_frequency],
+        "ecr:GetLifecyclePolicy" => [lifecycle_policy],
+    }
+    Project {
+        "codebuild:ListProjects" => [name],
+        "codebuild:BatchGetProjects" => [
+            cloudwatch_logs, environment_variables, privileged_mode, s3_logs,
+            s3_logs_encryption_disabled, sources,
+        ],
+    }
 }
 
 /// The attributes of `resource_type` that `action` provides (every attribute whose source

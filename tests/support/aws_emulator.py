@@ -55,6 +55,8 @@ REST_ACTIONS = [
     ("elasticfilesystem", "GET", re.compile(r"^/2015-02-01/access-points"), "DescribeAccessPoints"),
     ("guardduty", "GET", re.compile(r"^/detector/[^/]+$"), "GetDetector"),
     ("account", "POST", re.compile(r"^/getAlternateContact$"), "GetAlternateContact"),
+    ("lambda", "GET", re.compile(r"^/2015-03-31/functions/?$"), "ListFunctions"),
+    ("lambda", "GET", re.compile(r"^/2015-03-31/functions/[^/]+/policy/?$"), "GetPolicy"),
     ("es", "GET", re.compile(r"^/2021-01-01/domain$"), "ListDomainNames"),
     ("es", "POST", re.compile(r"^/2021-01-01/opensearch/domain-info$"), "DescribeDomains"),
 ]

@@ -124,6 +124,15 @@ fn deny_narrows(condition: &Condition) -> bool {
     ) && condition.values.iter().all(|v| is_fixed(v))
 }
 
+/// Whether this condition pins the account of the resource a service acts for: a narrowing
+/// key other than `aws:SourceArn`, or `aws:SourceArn` values that each name an account (an S3
+/// bucket's ARN names none: anyone may own a bucket of that name).
+fn pins_source_account(condition: &Condition) -> bool {
+    allow_narrows(condition)
+        && (!condition.key.eq_ignore_ascii_case("aws:SourceArn")
+            || condition.values.iter().all(|v| fixed_arn_account(v)))
+}
+
 fn applies_to_everyone(statement: &Statement) -> bool {
     !statement.not_principals.is_empty() || statement.principals.iter().any(|p| is_everyone(p))
 }
@@ -258,6 +267,17 @@ impl PolicyDocument {
             && !self.statements.iter().any(denies_all_outsiders)
     }
 
+    /// True when an Allow statement lets an AWS service (`{"Service": "s3.amazonaws.com"}`)
+    /// act without a condition pinning the account it acts for, so any customer's resource of
+    /// that service can use the grant (the confused deputy).
+    pub fn allows_service_for_any_account(&self) -> bool {
+        self.statements.iter().any(|s| {
+            s.effect == Effect::Allow
+                && s.principals.iter().any(|p| p.starts_with("Service:"))
+                && !s.conditions.iter().any(pins_source_account)
+        })
+    }
+
     /// True when one Deny statement refuses every S3 request made without TLS: every principal,
     /// every action (`*` or `s3:*`), the bucket and its objects, conditioned only on
     /// `aws:SecureTransport` being false.
@@ -289,6 +309,32 @@ impl PolicyDocument {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn service_grants_need_a_condition_pinning_the_source_account() {
+        let invoke = r#""Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:us-east-1:111122223333:function:f""#;
+        let service = r#""Principal":{"Service":"s3.amazonaws.com"}"#;
+        let cases = [
+            (String::new(), true, "no condition"),
+            (r#","Condition":{"ArnLike":{"AWS:SourceArn":"arn:aws:s3:::uploads"}}"#.to_owned(), true, "a bucket ARN names no account"),
+            (r#","Condition":{"StringEquals":{"AWS:SourceAccount":"111122223333"}}"#.to_owned(), false, "source account pinned"),
+            (r#","Condition":{"ArnLike":{"AWS:SourceArn":"arn:aws:sns:us-east-1:111122223333:topic"}}"#.to_owned(), false, "a source ARN naming an account"),
+            (r#","Condition":{"ArnLike":{"AWS:SourceArn":"arn:aws:sns:us-east-1:*:topic"}}"#.to_owned(), true, "a wildcard account"),
+            (r#","Condition":{"StringEqualsIfExists":{"AWS:SourceAccount":"111122223333"}}"#.to_owned(), true, "IfExists pins nothing"),
+        ];
+        for (condition, unscoped, why) in cases {
+            let policy = statement("Allow", service, &format!("{invoke}{condition}"));
+            let policy = PolicyDocument::parse(&policy).unwrap();
+            assert_eq!(policy.allows_service_for_any_account(), unscoped, "{why}");
+            assert!(!policy.allows_public(), "{why}: a service is not everyone");
+        }
+        let account = statement("Allow", r#""Principal":{"AWS":"111122223333"}"#, invoke);
+        assert!(
+            !PolicyDocument::parse(&account)
+                .unwrap()
+                .allows_service_for_any_account()
+        );
+    }
 
     const BUCKET: &str = "arn:aws:s3:::b";
 
