@@ -173,3 +173,34 @@ async fn domains_by_engine_in_two_regions() {
         assert_eq!(status, want, "{check} {name}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_denied_listing_is_error_for_both_engines_in_that_region_only() {
+    let account = TestAccount::new().await;
+    let base = account.sdk_config().await;
+    aws_sdk_opensearch::Client::new(&base)
+        .create_domain()
+        .domain_name("bare")
+        .engine_version("OpenSearch_2.11")
+        .send()
+        .await
+        .unwrap();
+    account.deny_in("es:ListDomainNames", "eu-west-1");
+    let dir = TempDir::new("opensearch-listing");
+    let got = scan_checks(&account, &dir, "scan.json", "us-east-1,eu-west-1", CHECKS);
+    for ((check, name), status) in &got {
+        let want = match (check.as_str(), name.as_str()) {
+            ("opensearch_domain_software_update_installed", _) => "ERROR",
+            (_, "bare") => "FAIL",
+            _ => "ERROR",
+        };
+        assert_eq!(status, want, "{check} {name}");
+    }
+    for check in ["opensearch_domain_in_vpc", "es_domain_in_vpc"] {
+        assert!(
+            got.iter()
+                .any(|((c, name), status)| c == check && name != "bare" && status == "ERROR"),
+            "{check}: {got:?}"
+        );
+    }
+}
