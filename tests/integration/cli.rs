@@ -606,7 +606,7 @@ fn iam_policy_lists_exactly_the_declared_read_only_actions() {
     assert_eq!(actions, lockdown::collect::all_permissions());
     assert!(actions.iter().all(|a| {
         let name = a.split(':').nth(1).unwrap();
-        ["Get", "List", "Describe", "GenerateCredentialReport"]
+        ["Get", "BatchGet", "List", "Describe", "GenerateCredentialReport"]
             .iter()
             .any(|p| name.starts_with(p))
     }));
