@@ -21,7 +21,7 @@ const BATCH: usize = 100;
 
 /// A source location with its user information (`https://TOKEN@host/...`,
 /// `https://user:password@host/...`) replaced by [`REDACTED`], and whether it had any.
-pub fn without_credentials(location: &str) -> (String, bool) {
+fn without_credentials(location: &str) -> (String, bool) {
     let Some((scheme, rest)) = location.split_once("://") else {
         return (location.to_owned(), false);
     };
@@ -121,6 +121,14 @@ fn project(
 ) -> Project {
     let mut missing = Vec::new();
     let environment = p.environment();
+    // Every project has a source and a build environment: an answer without one says nothing
+    // about its URLs or variables.
+    if p.source().is_none() {
+        missing.extend(crate::attributes!(Project: sources));
+    }
+    if environment.is_none() {
+        missing.extend(crate::attributes!(Project: environment_variables));
+    }
     let logs = p.logs_config();
     let cloudwatch = logs.and_then(|l| l.cloud_watch_logs()).map(|c| c.status());
     let s3 = logs.and_then(|l| l.s3_logs());

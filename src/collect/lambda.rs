@@ -74,7 +74,14 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
     let mut policies: BTreeMap<String, _> =
         per_resource(scope, &mut out, POLICY, &[TYPE], names, |name| async move {
             let answer = match client.get_policy().function_name(&name).send().await {
-                Ok(answer) => Ok(answer.policy().map(str::to_owned)),
+                Ok(answer) => match answer.policy() {
+                    Some(policy) => Ok(Some(policy.to_owned())),
+                    None => Err(CallError::data(
+                        POLICY,
+                        ErrorKind::MissingData,
+                        format!("the {POLICY} answer has no policy"),
+                    )),
+                },
                 Err(e)
                     if matches!(
                         e.as_service_error(),

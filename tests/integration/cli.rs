@@ -606,9 +606,15 @@ fn iam_policy_lists_exactly_the_declared_read_only_actions() {
     assert_eq!(actions, lockdown::collect::all_permissions());
     assert!(actions.iter().all(|a| {
         let name = a.split(':').nth(1).unwrap();
-        ["Get", "BatchGet", "List", "Describe", "GenerateCredentialReport"]
-            .iter()
-            .any(|p| name.starts_with(p))
+        [
+            "Get",
+            "BatchGet",
+            "List",
+            "Describe",
+            "GenerateCredentialReport",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p))
     }));
     assert_eq!(policy["Statement"].as_array().unwrap().len(), 1);
 
