@@ -337,7 +337,7 @@ async fn instances(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
         let id = instance.instance_id().unwrap_or_default().to_owned();
         let metadata = instance.metadata_options();
         let mut missing = Vec::new();
-        let data = Instance {
+        let mut data = Instance {
             instance_id: id.clone(),
             state: instance
                 .state()
@@ -360,7 +360,6 @@ async fn instances(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
                 .map(|v| v.as_str().to_owned())),
             stopped_at: None,
         };
-        let mut data = data;
         if data.state == "stopped" {
             data.stopped_at = or_unknown!(missing, Instance: stopped_at = stop_time(
                 instance.state_transition_reason().unwrap_or_default()

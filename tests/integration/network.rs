@@ -1,6 +1,7 @@
 //! EC2 and VPC inventory beyond instances and groups, against moto: Elastic IPs, subnets,
 //! unused network ACLs, transit gateways, launch templates, VPC endpoints, AMIs, instances'
-//! public addresses, and a denied listing turning exactly its checks into ERROR.
+//! public addresses, ENIs and virtualization, and a denied listing turning exactly its checks
+//! into ERROR.
 
 use crate::harness::{TempDir, TestAccount, scan_report, status_of, statuses};
 use aws_sdk_ec2::types::{
@@ -16,7 +17,7 @@ fn scan(account: &TestAccount, dir: &TempDir, name: &str) -> serde_json::Value {
         "--regions",
         "us-east-1",
         "--checks",
-        "ec2_eip_in_use,ec2_subnet_no_auto_public_ip,ec2_nacl_in_use,ec2_transit_gateway_no_auto_accept,ec2_launch_template_no_public_ip,ec2_vpc_endpoint_for_ec2,ec2_ami_not_public,ec2_instance_no_public_ip,ec2_instance_single_eni,ec2_sg_no_high_risk_ports,ec2_sg_unrestricted_only_authorized_ports",
+        "ec2_eip_in_use,ec2_subnet_no_auto_public_ip,ec2_nacl_in_use,ec2_transit_gateway_no_auto_accept,ec2_launch_template_no_public_ip,ec2_vpc_endpoint_for_ec2,ec2_ami_not_public,ec2_instance_no_public_ip,ec2_instance_single_eni,ec2_instance_not_paravirtual,ec2_sg_no_high_risk_ports,ec2_sg_unrestricted_only_authorized_ports",
     ]);
     scan_report(&mut command, &dir.path(name))
 }
@@ -121,6 +122,64 @@ async fn network_inventory_of_a_region() {
         .send()
         .await
         .unwrap();
+    // An instance in the default VPC gets a public address; one in the new subnet does not.
+    // moto (without its AMI catalog) reports instances of an image it does not know as
+    // paravirtual, and gives an image registered without one no virtualization type.
+    let bare_image = ec2
+        .register_image()
+        .name("bare")
+        .send()
+        .await
+        .unwrap()
+        .image_id
+        .unwrap();
+    let mut launched = Vec::new();
+    for (subnet, image) in [
+        (None, "ami-12c6146b"),
+        (Some(&subnet), "ami-12c6146b"),
+        (Some(&subnet), bare_image.as_str()),
+    ] {
+        let answer = ec2
+            .run_instances()
+            .image_id(image)
+            .min_count(1)
+            .max_count(1)
+            .set_subnet_id(subnet.cloned())
+            .send()
+            .await
+            .unwrap();
+        launched.push(answer.instances()[0].instance_id().unwrap().to_owned());
+    }
+    let [public_instance, private_instance, bare_instance] =
+        <[String; 3]>::try_from(launched).unwrap();
+    // Two AMIs of the private instance, one shared with everyone.
+    let mut images = Vec::new();
+    for name in ["shared-image", "own-image"] {
+        let image = ec2
+            .create_image()
+            .instance_id(&private_instance)
+            .name(name)
+            .send()
+            .await
+            .unwrap()
+            .image_id
+            .unwrap();
+        images.push(image);
+    }
+    ec2.modify_image_attribute()
+        .image_id(&images[0])
+        .launch_permission(
+            aws_sdk_ec2::types::LaunchPermissionModifications::builder()
+                .add(
+                    aws_sdk_ec2::types::LaunchPermission::builder()
+                        .group(aws_sdk_ec2::types::PermissionGroup::All)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
 
     let dir = TempDir::new("network");
     let got = statuses(&scan(&account, &dir, "scan.json"));
@@ -147,6 +206,24 @@ async fn network_inventory_of_a_region() {
         status("ec2_sg_unrestricted_only_authorized_ports", &db_open),
         "FAIL"
     );
+    assert_eq!(
+        status("ec2_instance_no_public_ip", &public_instance),
+        "FAIL"
+    );
+    assert_eq!(
+        status("ec2_instance_no_public_ip", &private_instance),
+        "PASS"
+    );
+    for instance in [&public_instance, &private_instance] {
+        assert_eq!(status("ec2_instance_single_eni", instance), "PASS");
+        assert_eq!(status("ec2_instance_not_paravirtual", instance), "FAIL");
+    }
+    assert_eq!(
+        status("ec2_instance_not_paravirtual", &bare_instance),
+        "ERROR"
+    );
+    assert_eq!(status("ec2_ami_not_public", &images[0]), "FAIL");
+    assert_eq!(status("ec2_ami_not_public", &images[1]), "PASS");
     // The default VPC's subnets hand out public addresses and it has no EC2 endpoint.
     assert!(
         got.iter().any(
