@@ -339,11 +339,10 @@ async fn instances(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
         let mut missing = Vec::new();
         let mut data = Instance {
             instance_id: id.clone(),
-            state: instance
+            state: or_unknown!(missing, Instance: state = instance
                 .state()
                 .and_then(|s| s.name())
-                .map(|n| n.as_str().to_owned())
-                .unwrap_or_default(),
+                .map(|n| n.as_str().to_owned())),
             http_tokens: or_unknown!(missing, Instance: http_tokens = metadata
                 .and_then(|m| m.http_tokens())
                 .map(|t| t.as_str().to_owned())),
