@@ -106,6 +106,8 @@ fn permission_prefix(service: &str) -> String {
         "EFS" => "elasticfilesystem".to_owned(),
         "Secrets Manager" => "secretsmanager".to_owned(),
         "OpenSearch" => "es".to_owned(),
+        "Auto Scaling" => "autoscaling".to_owned(),
+        "Elastic Load Balancing" | "Elastic Load Balancing v2" => "elasticloadbalancing".to_owned(),
         other => other.to_ascii_lowercase(),
     }
 }

@@ -16,6 +16,7 @@ macro_rules! sdk_client {
 }
 
 pub mod account;
+pub mod autoscaling;
 pub mod calls;
 pub mod cloudtrail;
 pub mod codebuild;
@@ -24,6 +25,7 @@ pub mod detection;
 pub mod ec2;
 pub mod ecr;
 pub mod efs;
+pub mod elb;
 pub mod iam;
 pub mod kms;
 pub mod lambda;

@@ -91,6 +91,8 @@ services! {
     lambda: Regional ["aws.lambda.function"];
     ecr: Regional ["aws.ecr.repository"];
     codebuild: Regional ["aws.codebuild.project"];
+    elb: Regional ["aws.elbv2.load_balancer", "aws.elb.load_balancer"];
+    autoscaling: Regional ["aws.autoscaling.group", "aws.autoscaling.launch_configuration"];
 }
 
 /// The service that produces `resource_type`.

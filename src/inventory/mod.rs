@@ -2,6 +2,7 @@
 //! collecting them, and the API calls made. Independent of AWS SDK types.
 
 pub mod account;
+pub mod autoscaling;
 pub mod cloudtrail;
 pub mod codebuild;
 pub mod configservice;
@@ -10,6 +11,7 @@ pub mod detection;
 pub mod ec2;
 pub mod ecr;
 pub mod efs;
+pub mod elb;
 pub mod iam;
 pub mod kms;
 pub mod lambda;
@@ -171,6 +173,10 @@ resource_types! {
     LambdaFunction(lambda::Function) = "aws.lambda.function",
     EcrRepository(ecr::Repository) = "aws.ecr.repository",
     CodeBuildProject(codebuild::Project) = "aws.codebuild.project",
+    Elbv2LoadBalancer(elb::LoadBalancer) = "aws.elbv2.load_balancer",
+    ElbLoadBalancer(elb::ClassicLoadBalancer) = "aws.elb.load_balancer",
+    AutoScalingGroup(autoscaling::Group) = "aws.autoscaling.group",
+    AutoScalingLaunchConfiguration(autoscaling::LaunchConfiguration) = "aws.autoscaling.launch_configuration",
 }
 
 impl ResourceData {

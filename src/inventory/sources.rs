@@ -4,6 +4,7 @@
 //! source, and `lockdown checks attributes TYPE` shows them.
 
 use super::account::Contacts;
+use super::autoscaling::{Group as AutoScalingGroup, LaunchConfiguration};
 use super::cloudtrail::{AccountTrails, Trail};
 use super::codebuild::Project;
 use super::configservice::RegionRecording;
@@ -14,6 +15,7 @@ use super::ec2::{
 };
 use super::ecr::Repository;
 use super::efs::{AccessPoint, FileSystem};
+use super::elb::{ClassicLoadBalancer, LoadBalancer};
 use super::iam::{
     Account, Group, InlinePolicy, ManagedPolicy, PasswordPolicy, Role, RootUser, ServerCertificate,
     User,
@@ -237,6 +239,31 @@ sources! {
         "codebuild:BatchGetProjects" => [
             cloudwatch_logs, environment_variables, privileged_mode, s3_logs,
             s3_logs_encryption_disabled, sources,
+        ],
+    }
+    LoadBalancer {
+        "elasticloadbalancing:DescribeLoadBalancers" =>
+            [availability_zones, load_balancer_type, name, scheme],
+        "elasticloadbalancing:DescribeLoadBalancerAttributes" =>
+            [access_logs, deletion_protection, desync_mitigation_mode, drop_invalid_header_fields],
+        "elasticloadbalancing:DescribeListeners, elasticloadbalancing:DescribeRules (HTTP listeners of Application Load Balancers)" =>
+            [listeners],
+    }
+    ClassicLoadBalancer {
+        "elasticloadbalancing:DescribeLoadBalancers" =>
+            [availability_zones, listeners, name, scheme],
+        "elasticloadbalancing:DescribeLoadBalancerAttributes" =>
+            [access_logs, connection_draining, cross_zone, desync_mitigation_mode],
+    }
+    AutoScalingGroup {
+        "autoscaling:DescribeAutoScalingGroups" => [
+            availability_zones, health_check_types, instance_requirements, instance_types,
+            launch_configuration, launch_template, load_balancer_names, name, target_group_arns,
+        ],
+    }
+    LaunchConfiguration {
+        "autoscaling:DescribeLaunchConfigurations" => [
+            associate_public_ip, metadata_hop_limit, metadata_http_tokens, name,
         ],
     }
 }

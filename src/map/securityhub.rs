@@ -134,7 +134,7 @@ mod tests {
             assert!(ids.contains(&inside), "{inside} is an FSBP control");
         }
         assert!(!catalog.controls.contains_key("S3.4"), "S3.4 is retired");
-        assert_eq!(ids.len(), 277);
+        assert_eq!(ids.len(), 337);
     }
 
     #[test]

@@ -414,7 +414,20 @@ pub fn scan_checks(
 ) -> std::collections::BTreeMap<(String, String), String> {
     let mut command = account.lockdown();
     command.args(["scan", "--quiet", "--regions", regions, "--checks", checks]);
-    statuses(&scan_report(&mut command, &dir.path(name)))
+    let report = scan_report(&mut command, &dir.path(name));
+    // Every call the scan made is one lockdown declares (so the shipped IAM policy grants it).
+    let declared = lockdown::collect::all_actions();
+    for action in report["collection"]["api_calls"]
+        .as_object()
+        .unwrap()
+        .keys()
+    {
+        assert!(
+            declared.contains(&action.as_str()),
+            "{action} is called but not declared"
+        );
+    }
+    statuses(&report)
 }
 
 /// The status of `check` on the resource `name`, failing with every status when there is none.

@@ -12,6 +12,7 @@ mod harness;
 mod history;
 mod iam;
 mod lambda;
+mod load_balancing;
 mod messaging;
 mod monitoring;
 mod network;
