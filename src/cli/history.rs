@@ -36,6 +36,15 @@ pub enum PeriodFormat {
     Html,
 }
 
+/// What an evidence package holds beyond the period report, population and sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvidenceFormat {
+    /// The period report, the population of runs and the sampled runs' results.
+    Standard,
+    /// The same, plus OSCAL assessment results for every run of the period.
+    Oscal,
+}
+
 /// A framework over an audit period.
 #[derive(Debug, Args)]
 pub struct PeriodArgs {
@@ -101,6 +110,10 @@ pub enum HistoryCommand {
         /// Sign the package with this private key (from `lockdown keygen`).
         #[arg(long, value_name = "KEY_FILE")]
         sign: Option<PathBuf>,
+        /// `oscal` adds the period's runs as OSCAL 1.2.1 assessment results
+        /// (assessment-results.oscal.json, one result per run) to the package.
+        #[arg(long, value_enum, default_value_t = EvidenceFormat::Standard)]
+        format: EvidenceFormat,
     },
     /// Delete runs older than a retention period, e.g. `--keep 400d`.
     Prune {
@@ -187,10 +200,17 @@ fn print_timeline(store: &Store, id: &str, label: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-fn mappings() -> Result<crate::map::Mappings, Failure> {
-    let catalog =
-        crate::pipeline::load_catalog(&[], &[], &[]).map_err(|e| Failure::usage(e.to_string()))?;
+/// The built-in checks.
+fn catalog() -> Result<crate::evaluate::Catalog, Failure> {
+    crate::pipeline::load_catalog(&[], &[], &[]).map_err(|e| Failure::usage(e.to_string()))
+}
+
+fn mappings_of(catalog: &crate::evaluate::Catalog) -> Result<crate::map::Mappings, Failure> {
     crate::map::Mappings::load(&catalog.checks, &[]).map_err(Failure::usage)
+}
+
+fn mappings() -> Result<crate::map::Mappings, Failure> {
+    mappings_of(&catalog()?)
 }
 
 fn resolve<'m>(
@@ -343,6 +363,7 @@ pub fn run(command: HistoryCommand, db: &DatabaseArg) -> Result<u8, Failure> {
             seed,
             out,
             sign,
+            format,
         } => {
             // The key is read before anything is written: a bad key leaves no half package.
             let key = sign
@@ -350,13 +371,16 @@ pub fn run(command: HistoryCommand, db: &DatabaseArg) -> Result<u8, Failure> {
                 .map(crate::emit::signing::signing_key)
                 .transpose()
                 .map_err(Failure::usage)?;
-            let mappings = mappings()?;
+            let catalog = catalog()?;
+            let mappings = mappings_of(&catalog)?;
             let request = evidence::Request {
                 framework: resolve(&mappings, &framework)?,
                 from,
                 to,
                 sample,
                 seed,
+                oscal: (format == EvidenceFormat::Oscal)
+                    .then_some((&catalog.checks[..], &mappings)),
             };
             let files = evidence::package(&store, &request, &out).map_err(runtime)?;
             out!("wrote {} files to {}", files.len(), out.display());

@@ -5,6 +5,7 @@ pub mod compliance;
 pub mod csv;
 pub mod html;
 pub mod ocsf;
+pub mod oscal;
 pub mod readable;
 pub mod report;
 pub mod signing;
@@ -28,6 +29,9 @@ pub enum Format {
     Ocsf,
     /// AWS Security Finding Format (Security Hub), a JSON array.
     Asff,
+    /// OSCAL 1.2.1 assessment results (JSON): observations, risks, and a finding per
+    /// requirement of the frameworks chosen with --framework.
+    Oscal,
     /// One row per finding.
     Csv,
     /// A self-contained HTML report for people.
@@ -42,6 +46,7 @@ impl Format {
             Format::Ndjson => report.write_ndjson(out),
             Format::Ocsf => ocsf::write(report, out),
             Format::Asff => asff::write(report, &report.home_region, out),
+            Format::Oscal => oscal::write(report, out),
             Format::Csv => csv::write(report, out),
             Format::Html => html::write(report, out),
         }
@@ -54,6 +59,7 @@ impl Format {
             Format::Ndjson => "ndjson",
             Format::Ocsf => "ocsf.jsonl",
             Format::Asff => "asff.json",
+            Format::Oscal => "oscal.json",
             Format::Csv => "csv",
             Format::Html => "html",
         }

@@ -16,6 +16,9 @@ pub struct Request<'a> {
     pub sample: usize,
     /// The seed that makes the sample reproducible.
     pub seed: u64,
+    /// With the check definitions and mappings: also the period's runs as OSCAL assessment
+    /// results (`assessment-results.oscal.json`).
+    pub oscal: Option<(&'a [crate::evaluate::Check], &'a crate::map::Mappings)>,
 }
 
 /// The runs the auditor's sample picks: `count` of `runs`, chosen by `seed`, oldest first.
@@ -85,6 +88,19 @@ pub fn package(
         "sample": chosen.iter().map(|r| json!({"seq": r.seq, "run": r.id, "started_at": r.started_at})).collect::<Vec<_>>(),
     });
     write(dir, "sample.json", &pretty(&sample_index), &mut files)?;
+    if let Some((checks, mappings)) = request.oscal {
+        let period = super::oscal::Period {
+            checks,
+            mappings,
+            framework: request.framework,
+            from: request.from,
+            to: request.to,
+        };
+        let mut document = Vec::new();
+        super::oscal::write(store, &period, &mut document)?;
+        let text = String::from_utf8(document).expect("serde_json writes UTF-8");
+        write(dir, "assessment-results.oscal.json", &text, &mut files)?;
+    }
     for run in &chosen {
         let results = json!({
             "run": run,

@@ -7,6 +7,7 @@
 //! nothing (imports can be repeated).
 
 pub mod evidence;
+pub mod oscal;
 pub mod period;
 mod render;
 pub mod s3;

@@ -18,6 +18,7 @@ mod monitoring;
 mod network;
 mod opensearch;
 mod organization;
+mod oscal;
 mod outputs;
 mod plan;
 mod policies;
