@@ -358,6 +358,10 @@ async fn instances(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
                 .virtualization_type()
                 .map(|v| v.as_str().to_owned())),
             stopped_at: None,
+            instance_profile: instance
+                .iam_instance_profile()
+                .and_then(|p| p.arn())
+                .map(str::to_owned),
         };
         if data.state == "stopped" {
             data.stopped_at = or_unknown!(missing, Instance: stopped_at = stop_time(

@@ -88,6 +88,8 @@ pub struct Instance {
     pub virtualization_type: String,
     /// When a stopped instance was stopped (from its state transition reason); null otherwise.
     pub stopped_at: Option<String>,
+    /// The ARN of the instance profile (the IAM role's) attached; null when none is.
+    pub instance_profile: Option<String>,
 }
 
 /// An Elastic IP address.

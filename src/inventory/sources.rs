@@ -105,8 +105,8 @@ sources! {
     }
     Instance {
         "ec2:DescribeInstances" => [
-            http_endpoint, http_tokens, instance_id, metadata_state, network_interfaces,
-            public_ip, state, stopped_at, virtualization_type,
+            http_endpoint, http_tokens, instance_id, instance_profile, metadata_state,
+            network_interfaces, public_ip, state, stopped_at, virtualization_type,
         ],
     }
     Address { "ec2:DescribeAddresses" => [allocation_id, association_id, public_ip] }

@@ -17,7 +17,7 @@ fn scan(account: &TestAccount, dir: &TempDir, name: &str) -> serde_json::Value {
         "--regions",
         "us-east-1",
         "--checks",
-        "ec2_eip_in_use,ec2_subnet_no_auto_public_ip,ec2_nacl_in_use,ec2_transit_gateway_no_auto_accept,ec2_launch_template_no_public_ip,ec2_vpc_endpoint_for_ec2,ec2_ami_not_public,ec2_instance_no_public_ip,ec2_instance_single_eni,ec2_instance_not_paravirtual,ec2_sg_no_high_risk_ports,ec2_sg_unrestricted_only_authorized_ports",
+        "ec2_eip_in_use,ec2_subnet_no_auto_public_ip,ec2_nacl_in_use,ec2_transit_gateway_no_auto_accept,ec2_launch_template_no_public_ip,ec2_vpc_endpoint_for_ec2,ec2_ami_not_public,ec2_instance_no_public_ip,ec2_instance_single_eni,ec2_instance_not_paravirtual,ec2_sg_no_high_risk_ports,ec2_sg_unrestricted_only_authorized_ports,ec2_sg_no_cifs_public,ec2_instance_profile_attached",
     ]);
     scan_report(&mut command, &dir.path(name))
 }
@@ -122,6 +122,29 @@ async fn network_inventory_of_a_region() {
         .send()
         .await
         .unwrap();
+    // SMB from any IPv6 address, over UDP on a range covering 445.
+    ec2.authorize_security_group_ingress()
+        .group_id(&group)
+        .ip_permissions(
+            aws_sdk_ec2::types::IpPermission::builder()
+                .ip_protocol("udp")
+                .from_port(400)
+                .to_port(500)
+                .ipv6_ranges(aws_sdk_ec2::types::Ipv6Range::builder().cidr_ipv6("::/0").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let profile = aws_sdk_iam::Client::new(&account.sdk_config().await)
+        .create_instance_profile()
+        .instance_profile_name("web")
+        .send()
+        .await
+        .unwrap()
+        .instance_profile
+        .unwrap()
+        .arn;
     // An instance in the default VPC gets a public address; one in the new subnet does not.
     // moto (without its AMI catalog) reports instances of an image it does not know as
     // paravirtual, and gives an image registered without one no virtualization type.
@@ -139,12 +162,19 @@ async fn network_inventory_of_a_region() {
         (Some(&subnet), "ami-12c6146b"),
         (Some(&subnet), bare_image.as_str()),
     ] {
+        // Only the instance in the default VPC runs with a role.
+        let role = subnet.is_none().then(|| {
+            aws_sdk_ec2::types::IamInstanceProfileSpecification::builder()
+                .arn(&profile)
+                .build()
+        });
         let answer = ec2
             .run_instances()
             .image_id(image)
             .min_count(1)
             .max_count(1)
             .set_subnet_id(subnet.cloned())
+            .set_iam_instance_profile(role)
             .send()
             .await
             .unwrap();
@@ -213,6 +243,15 @@ async fn network_inventory_of_a_region() {
     assert_eq!(
         status("ec2_instance_no_public_ip", &private_instance),
         "PASS"
+    );
+    assert_eq!(status("ec2_sg_no_cifs_public", &db_open), "FAIL");
+    assert_eq!(
+        status("ec2_instance_profile_attached", &public_instance),
+        "PASS"
+    );
+    assert_eq!(
+        status("ec2_instance_profile_attached", &private_instance),
+        "FAIL"
     );
     for instance in [&public_instance, &private_instance] {
         assert_eq!(status("ec2_instance_single_eni", instance), "PASS");
