@@ -64,19 +64,35 @@ async fn guardduty(scope: &Scope<'_>, out: &mut Collected) {
                         let enabled = detector.status().map(|s| s.as_str()) == Some("ENABLED");
                         detectors.enabled |= enabled;
                         match &detector.features {
-                            Some(features) if enabled => detectors.features.extend(
-                                features
+                            Some(features) if enabled => {
+                                for feature in features
                                     .iter()
                                     .filter(|f| f.status().map(|s| s.as_str()) == Some("ENABLED"))
-                                    .filter_map(|f| f.name().map(|n| n.as_str().to_owned())),
-                            ),
+                                {
+                                    let Some(name) = feature.name().map(|n| n.as_str()) else {
+                                        continue;
+                                    };
+                                    detectors.features.push(name.to_owned());
+                                    detectors.feature_configurations.extend(
+                                        feature
+                                            .additional_configuration()
+                                            .iter()
+                                            .filter(|c| {
+                                                c.status().map(|s| s.as_str()) == Some("ENABLED")
+                                            })
+                                            .filter_map(|c| {
+                                                Some(format!("{name}/{}", c.name()?.as_str()))
+                                            }),
+                                    );
+                                }
+                            }
                             Some(_) => {}
                             None => out.left_out(
                                 "guardduty:GetDetector",
                                 region,
                                 DETECTOR_TYPE,
                                 &arn,
-                                attributes!(GuardDuty: features),
+                                attributes!(GuardDuty: features, feature_configurations),
                             ),
                         }
                     }
@@ -85,7 +101,7 @@ async fn guardduty(scope: &Scope<'_>, out: &mut Collected) {
                         region,
                         DETECTOR_TYPE,
                         &arn,
-                        attributes!(GuardDuty: enabled, features),
+                        attributes!(GuardDuty: enabled, features, feature_configurations),
                     ),
                 }
             }

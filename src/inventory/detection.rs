@@ -21,6 +21,9 @@ pub struct GuardDuty {
     /// Protection plans (`S3_DATA_EVENTS`, `RDS_LOGIN_EVENTS`, ...) enabled on an enabled
     /// detector.
     pub features: Vec<String>,
+    /// The enabled additional configurations of those plans, as `PLAN/CONFIGURATION` (e.g.
+    /// `RUNTIME_MONITORING/EC2_AGENT_MANAGEMENT`: GuardDuty manages the runtime agent).
+    pub feature_configurations: Vec<String>,
 }
 
 /// A region's IAM Access Analyzer analyzers.

@@ -171,7 +171,7 @@ sources! {
     SecurityHub { "securityhub:DescribeHub" => [enabled, hub_arn] }
     GuardDuty {
         "guardduty:ListDetectors" => [detectors],
-        "guardduty:GetDetector" => [enabled, features],
+        "guardduty:GetDetector" => [enabled, feature_configurations, features],
     }
     AccessAnalyzer { "access-analyzer:ListAnalyzers" => [active, analyzers] }
     FileSystem {

@@ -17,7 +17,7 @@ fn scan(account: &TestAccount, dir: &TempDir, name: &str) -> serde_json::Value {
         "--regions",
         "us-east-1",
         "--checks",
-        "ec2_eip_in_use,ec2_subnet_no_auto_public_ip,ec2_nacl_in_use,ec2_transit_gateway_no_auto_accept,ec2_launch_template_no_public_ip,ec2_vpc_endpoint_for_ec2,ec2_ami_not_public,ec2_instance_no_public_ip,ec2_instance_single_eni,ec2_instance_not_paravirtual,ec2_sg_no_high_risk_ports,ec2_sg_unrestricted_only_authorized_ports,ec2_sg_no_cifs_public,ec2_instance_profile_attached",
+        "ec2_eip_in_use,ec2_subnet_no_auto_public_ip,ec2_nacl_in_use,ec2_transit_gateway_no_auto_accept,ec2_launch_template_no_public_ip,ec2_vpc_endpoint_for_*,ec2_ami_not_public,ec2_instance_no_public_ip,ec2_instance_single_eni,ec2_instance_not_paravirtual,ec2_sg_no_high_risk_ports,ec2_sg_unrestricted_only_authorized_ports,ec2_sg_no_cifs_public,ec2_instance_profile_attached",
     ]);
     scan_report(&mut command, &dir.path(name))
 }
@@ -47,12 +47,14 @@ async fn network_inventory_of_a_region() {
         .unwrap()
         .subnet_id
         .unwrap();
-    ec2.create_vpc_endpoint()
-        .vpc_id(&vpc)
-        .service_name("com.amazonaws.us-east-1.ec2")
-        .send()
-        .await
-        .unwrap();
+    for service in ["ec2", "ecr.dkr"] {
+        ec2.create_vpc_endpoint()
+            .vpc_id(&vpc)
+            .service_name(format!("com.amazonaws.us-east-1.{service}"))
+            .send()
+            .await
+            .unwrap();
+    }
     let idle_acl = ec2
         .create_network_acl()
         .vpc_id(&vpc)
@@ -130,7 +132,11 @@ async fn network_inventory_of_a_region() {
                 .ip_protocol("udp")
                 .from_port(400)
                 .to_port(500)
-                .ipv6_ranges(aws_sdk_ec2::types::Ipv6Range::builder().cidr_ipv6("::/0").build())
+                .ipv6_ranges(
+                    aws_sdk_ec2::types::Ipv6Range::builder()
+                        .cidr_ipv6("::/0")
+                        .build(),
+                )
                 .build(),
         )
         .send()
@@ -230,6 +236,9 @@ async fn network_inventory_of_a_region() {
         "PASS"
     );
     assert_eq!(status("ec2_vpc_endpoint_for_ec2", &vpc), "PASS");
+    assert_eq!(status("ec2_vpc_endpoint_for_ecr_dkr", &vpc), "PASS");
+    assert_eq!(status("ec2_vpc_endpoint_for_ecr_api", &vpc), "FAIL");
+    assert_eq!(status("ec2_vpc_endpoint_for_ssm", &vpc), "FAIL");
     let db_open = format!("db-open ({group})");
     assert_eq!(status("ec2_sg_no_high_risk_ports", &db_open), "FAIL");
     assert_eq!(

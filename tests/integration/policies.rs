@@ -41,6 +41,19 @@ async fn policy_breadth_user_mfa_and_guardduty_plans() {
                 .status(FeatureStatus::Enabled)
                 .build(),
         )
+        // Runtime Monitoring with the agent managed for EC2 only.
+        .features(
+            DetectorFeatureConfiguration::builder()
+                .name(DetectorFeature::RuntimeMonitoring)
+                .status(FeatureStatus::Enabled)
+                .additional_configuration(
+                    aws_sdk_guardduty::types::DetectorAdditionalConfiguration::builder()
+                        .name(aws_sdk_guardduty::types::FeatureAdditionalConfiguration::Ec2AgentManagement)
+                        .status(FeatureStatus::Enabled)
+                        .build(),
+                )
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -52,7 +65,7 @@ async fn policy_breadth_user_mfa_and_guardduty_plans() {
             &dir,
             name,
             "us-east-1",
-            "kms_customer_policy_no_decrypt_all,iam_customer_policy_no_service_wildcards,iam_user_mfa_enabled,guardduty_s3_protection,guardduty_rds_protection",
+            "kms_customer_policy_no_decrypt_all,iam_customer_policy_no_service_wildcards,iam_user_mfa_enabled,guardduty_*",
         )
     };
     let got = scan("scan.json");
@@ -73,13 +86,49 @@ async fn policy_breadth_user_mfa_and_guardduty_plans() {
         ("iam_user_mfa_enabled", "no-mfa", "FAIL"),
         ("guardduty_s3_protection", "GuardDuty (us-east-1)", "PASS"),
         ("guardduty_rds_protection", "GuardDuty (us-east-1)", "FAIL"),
+        (
+            "guardduty_runtime_monitoring",
+            "GuardDuty (us-east-1)",
+            "PASS",
+        ),
+        (
+            "guardduty_ec2_runtime_monitoring",
+            "GuardDuty (us-east-1)",
+            "PASS",
+        ),
+        (
+            "guardduty_ecs_runtime_monitoring",
+            "GuardDuty (us-east-1)",
+            "FAIL",
+        ),
+        (
+            "guardduty_eks_runtime_monitoring",
+            "GuardDuty (us-east-1)",
+            "FAIL",
+        ),
+        ("guardduty_eks_audit_logs", "GuardDuty (us-east-1)", "FAIL"),
+        (
+            "guardduty_lambda_protection",
+            "GuardDuty (us-east-1)",
+            "FAIL",
+        ),
+        (
+            "guardduty_ec2_malware_protection",
+            "GuardDuty (us-east-1)",
+            "FAIL",
+        ),
     ] {
         assert_eq!(status_of(&got, check, name), expected, "{check} {name}");
     }
 
     account.deny("guardduty:GetDetector");
     let denied = scan("denied.json");
-    for check in ["guardduty_s3_protection", "guardduty_rds_protection"] {
+    for check in [
+        "guardduty_s3_protection",
+        "guardduty_rds_protection",
+        "guardduty_ec2_runtime_monitoring",
+        "guardduty_lambda_protection",
+    ] {
         assert_eq!(
             status_of(&denied, check, "GuardDuty (us-east-1)"),
             "ERROR",
