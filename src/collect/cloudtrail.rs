@@ -68,7 +68,18 @@ fn advanced_matches(selector: &AdvancedEventSelector, field: &str, value: &str) 
         .any(|f| f.field() == field && f.equals().iter().any(|v| v == value))
 }
 
-/// (management events, S3 object-level events) recorded by a trail's selectors.
+/// Whether a basic selector's S3 data resource value names every bucket, current and future
+/// (`arn:aws:s3`, or `arn:aws:s3:::`), rather than one bucket or prefix.
+fn all_buckets(value: &str) -> bool {
+    value
+        .strip_prefix("arn:")
+        .and_then(|rest| rest.split_once(':'))
+        .is_some_and(|(_, rest)| rest == "s3" || rest == "s3:::")
+}
+
+/// (management events, S3 object-level events) recorded by a trail's selectors: S3 object
+/// events count only when a selector takes them for every bucket (CIS v5.0.0 3.8/3.9), not
+/// for some buckets, prefixes or event names.
 fn recorded(basic: &[EventSelector], advanced: &[AdvancedEventSelector]) -> (String, String) {
     let (mut management, mut s3) = (Coverage::default(), Coverage::default());
     for selector in basic {
@@ -76,11 +87,9 @@ fn recorded(basic: &[EventSelector], advanced: &[AdvancedEventSelector]) -> (Str
         if selector.include_management_events().unwrap_or(true) {
             management.add(read_write);
         }
-        if selector
-            .data_resources()
-            .iter()
-            .any(|d| d.r#type() == Some("AWS::S3::Object"))
-        {
+        if selector.data_resources().iter().any(|d| {
+            d.r#type() == Some("AWS::S3::Object") && d.values().iter().any(|v| all_buckets(v))
+        }) {
             s3.add(read_write);
         }
     }
@@ -90,6 +99,10 @@ fn recorded(basic: &[EventSelector], advanced: &[AdvancedEventSelector]) -> (Str
         }
         if advanced_matches(selector, "eventCategory", "Data")
             && advanced_matches(selector, "resources.type", "AWS::S3::Object")
+            && selector
+                .field_selectors()
+                .iter()
+                .all(|f| matches!(f.field(), "eventCategory" | "resources.type" | "readOnly"))
         {
             s3.add(advanced_read_write(selector));
         }
@@ -363,7 +376,59 @@ pub fn account_summary(account: &Account, out: &mut Collected) {
 
 #[cfg(test)]
 mod tests {
-    use super::log_group;
+    use super::{log_group, recorded};
+    use aws_sdk_cloudtrail::types::{
+        AdvancedEventSelector, AdvancedFieldSelector, DataResource, EventSelector,
+    };
+
+    fn basic(value: &str) -> EventSelector {
+        EventSelector::builder()
+            .include_management_events(false)
+            .data_resources(
+                DataResource::builder()
+                    .r#type("AWS::S3::Object")
+                    .values(value)
+                    .build(),
+            )
+            .build()
+    }
+
+    fn field(name: &str, equals: Option<&str>, starts_with: Option<&str>) -> AdvancedFieldSelector {
+        AdvancedFieldSelector::builder()
+            .field(name)
+            .set_equals(equals.map(|v| vec![v.to_owned()]))
+            .set_starts_with(starts_with.map(|v| vec![v.to_owned()]))
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn s3_object_events_count_only_for_every_bucket() {
+        let none = recorded(&[], &[]).1;
+        for all in ["arn:aws:s3", "arn:aws:s3:::", "arn:aws-us-gov:s3"] {
+            assert_ne!(recorded(&[basic(all)], &[]).1, none, "{all}");
+        }
+        for some in ["arn:aws:s3:::one-bucket/", "arn:aws:s3:::one-bucket/logs/"] {
+            assert_eq!(recorded(&[basic(some)], &[]).1, none, "{some}");
+        }
+        let advanced = |extra: Option<AdvancedFieldSelector>| {
+            AdvancedEventSelector::builder()
+                .set_field_selectors(Some(
+                    [
+                        field("eventCategory", Some("Data"), None),
+                        field("resources.type", Some("AWS::S3::Object"), None),
+                    ]
+                    .into_iter()
+                    .chain(extra)
+                    .collect(),
+                ))
+                .build()
+                .unwrap()
+        };
+        assert_ne!(recorded(&[], &[advanced(None)]).1, none);
+        let one_bucket = field("resources.ARN", None, Some("arn:aws:s3:::one-bucket/"));
+        assert_eq!(recorded(&[], &[advanced(Some(one_bucket))]).1, none);
+    }
 
     #[test]
     fn log_group_arns_give_region_and_name() {

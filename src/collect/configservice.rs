@@ -30,31 +30,37 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
         Ok(answer) => {
             let recorders = answer.configuration_recorders();
             data.recorders = recorders.len() as i64;
-            let groups = || recorders.iter().filter_map(|r| r.recording_group());
-            data.all_supported = groups().any(|g| g.all_supported());
-            data.include_global = groups().any(|g| g.include_global_resource_types());
+            data.every_recorder_all_supported = !recorders.is_empty()
+                && recorders
+                    .iter()
+                    .all(|r| r.recording_group().is_some_and(|g| g.all_supported()));
+            data.include_global = recorders
+                .iter()
+                .filter_map(|r| r.recording_group())
+                .any(|g| g.include_global_resource_types());
         }
         Err(e) => out.unknown(
             &CallError::from_sdk("config:DescribeConfigurationRecorders", &e),
             region,
             TYPE,
             &arn,
-            attributes!(RegionRecording: recorders, all_supported, include_global),
+            attributes!(RegionRecording: recorders, every_recorder_all_supported, include_global),
         ),
     }
     match statuses {
         Ok(answer) => {
-            data.recording = answer
-                .configuration_recorders_status()
-                .iter()
-                .any(|s| s.recording())
+            let statuses = answer.configuration_recorders_status();
+            data.all_recording_succeeded = !statuses.is_empty()
+                && statuses.iter().all(|s| {
+                    s.recording() && s.last_status().map(|l| l.as_str()) == Some("SUCCESS")
+                });
         }
         Err(e) => out.unknown(
             &CallError::from_sdk("config:DescribeConfigurationRecorderStatus", &e),
             region,
             TYPE,
             &arn,
-            attributes!(RegionRecording: recording),
+            attributes!(RegionRecording: all_recording_succeeded),
         ),
     }
     match channels {

@@ -131,6 +131,11 @@ async fn access_analyzer(scope: &Scope<'_>, out: &mut Collected) {
                 analyzers.analyzers += 1;
                 if analyzer.status().as_str() == "ACTIVE" {
                     analyzers.active += 1;
+                    // External access analyzers; the unused- and internal-access kinds
+                    // (`*_UNUSED_ACCESS`, `*_INTERNAL_ACCESS`) find something else.
+                    if matches!(analyzer.r#type().as_str(), "ACCOUNT" | "ORGANIZATION") {
+                        analyzers.external_access_active += 1;
+                    }
                 }
             }
         }

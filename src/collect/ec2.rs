@@ -2,7 +2,7 @@
 //! VPCs with their flow logs, network ACLs, instances' metadata settings, the account's EBS
 //! snapshots and who may restore them.
 
-use super::{CallError, CallRecorder, Collected, Scope, affects, drain};
+use super::{CallError, CallRecorder, Collected, Scope, affects, drain, per_resource};
 use crate::inventory::ec2::{
     AclEntry, Address, ClientVpnEndpoint, EbsEncryptionDefault, Image, Instance, LaunchTemplate,
     NetworkAcl, Rule, SecurityGroup, Snapshot, Subnet, TransitGateway, Volume, Vpc, VpnConnection,
@@ -13,6 +13,7 @@ use aws_config::SdkConfig;
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::IpPermission;
 use futures::StreamExt;
+use std::collections::HashMap;
 
 /// The API actions this module calls.
 pub const ACTIONS: &[&str] = &[
@@ -34,6 +35,8 @@ pub const ACTIONS: &[&str] = &[
     "ec2:DescribeVpcs",
     "ec2:DescribeVpnConnections",
     "ec2:GetEbsEncryptionByDefault",
+    // Whether an instance's profile holds a role (the instance listing gives only its ARN).
+    "iam:GetInstanceProfile",
 ];
 
 const VPC_TYPE: &str = "aws.ec2.vpc";
@@ -333,6 +336,7 @@ async fn instances(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
         .iter()
         .flat_map(|page| page.reservations())
         .flat_map(|reservation| reservation.instances());
+    let mut listed = Vec::new();
     for instance in found {
         let id = instance.instance_id().unwrap_or_default().to_owned();
         let metadata = instance.metadata_options();
@@ -362,6 +366,7 @@ async fn instances(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
                 .iam_instance_profile()
                 .and_then(|p| p.arn())
                 .map(str::to_owned),
+            instance_profile_has_role: false,
         };
         if data.state == "stopped" {
             data.stopped_at = or_unknown!(missing, Instance: stopped_at = stop_time(
@@ -377,9 +382,67 @@ async fn instances(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
             &arn,
             &missing,
         );
+        listed.push((arn, id, data));
+    }
+    let with_roles = profiles_with_roles(scope, out, &listed).await;
+    for (arn, id, mut data) in listed {
+        match data.instance_profile.as_deref().map(|p| with_roles.get(p)) {
+            None => data.instance_profile_has_role = false,
+            Some(Some(Ok(has_role))) => data.instance_profile_has_role = *has_role,
+            Some(Some(Err(error))) => out.unknown(
+                error,
+                &scope.region,
+                "aws.ec2.instance",
+                &arn,
+                attributes!(Instance: instance_profile_has_role),
+            ),
+            // Not read: `per_resource` recorded the skip for the type.
+            Some(None) => {}
+        }
         out.resources
             .push(scope.resource(arn, id, ResourceData::Ec2Instance(data)));
     }
+}
+
+/// Whether each instance profile the instances use holds a role (one GetInstanceProfile per
+/// distinct profile, only when a selected check reads it), by profile ARN.
+async fn profiles_with_roles(
+    scope: &Scope<'_>,
+    out: &mut Collected,
+    instances: &[(String, String, Instance)],
+) -> HashMap<String, Result<bool, CallError>> {
+    const ACTION: &str = "iam:GetInstanceProfile";
+    let mut profiles: Vec<String> = instances
+        .iter()
+        .filter_map(|(_, _, i)| i.instance_profile.clone())
+        .collect();
+    profiles.sort_unstable();
+    profiles.dedup();
+    let iam = sdk_client!(aws_sdk_iam, &scope.config, scope.recorder);
+    let iam = &iam;
+    per_resource(
+        scope,
+        out,
+        ACTION,
+        &["aws.ec2.instance"],
+        profiles,
+        |arn| async move {
+            // arn:aws:iam::123456789012:instance-profile/path/name: the name is the last part.
+            let name = arn.rsplit('/').next().unwrap_or_default().to_owned();
+            let answer = iam
+                .get_instance_profile()
+                .instance_profile_name(name)
+                .send()
+                .await
+                .map(|a| a.instance_profile().is_some_and(|p| !p.roles().is_empty()))
+                .map_err(|e| CallError::from_sdk(ACTION, &e));
+            (arn, answer)
+        },
+    )
+    .await
+    .into_iter()
+    .filter_map(|(arn, answer)| Some((arn, answer?)))
+    .collect()
 }
 
 /// Snapshots in flight at once while reading their permissions.

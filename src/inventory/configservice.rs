@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct RegionRecording {
     pub recorders: i64,
-    /// Some recorder is running.
-    pub recording: bool,
-    /// Some recorder records all supported resource types.
-    pub all_supported: bool,
+    /// There is a recorder status, and every recorder is recording with its last recording
+    /// attempt a success (`lastStatus` SUCCESS; a recorder whose delivery fails is FAILURE).
+    pub all_recording_succeeded: bool,
+    /// There is a recorder, and every recorder records all supported resource types.
+    pub every_recorder_all_supported: bool,
     /// Some recorder includes global resource types (IAM).
     pub include_global: bool,
     pub delivery_channels: i64,

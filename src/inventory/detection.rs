@@ -33,4 +33,6 @@ pub struct AccessAnalyzer {
     pub analyzers: i64,
     /// Analyzers whose status is `ACTIVE`.
     pub active: i64,
+    /// Active external access analyzers (type `ACCOUNT` or `ORGANIZATION`).
+    pub external_access_active: i64,
 }

@@ -90,6 +90,8 @@ pub struct Instance {
     pub stopped_at: Option<String>,
     /// The ARN of the instance profile (the IAM role's) attached; null when none is.
     pub instance_profile: Option<String>,
+    /// The attached instance profile holds a role (a profile can be left without one).
+    pub instance_profile_has_role: bool,
 }
 
 /// An Elastic IP address.

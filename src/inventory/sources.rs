@@ -108,6 +108,7 @@ sources! {
             http_endpoint, http_tokens, instance_id, instance_profile, metadata_state,
             network_interfaces, public_ip, state, stopped_at, virtualization_type,
         ],
+        "iam:GetInstanceProfile" => [instance_profile_has_role],
     }
     Address { "ec2:DescribeAddresses" => [allocation_id, association_id, public_ip] }
     Subnet { "ec2:DescribeSubnets" => [map_public_ip_on_launch, subnet_id, vpc_id] }
@@ -159,8 +160,10 @@ sources! {
     AccountPublicAccessBlock { "s3control:GetPublicAccessBlock" => [settings] }
     Contacts { "account:GetAlternateContact" => [security_contact] }
     RegionRecording {
-        "config:DescribeConfigurationRecorders" => [recorders, all_supported, include_global],
-        "config:DescribeConfigurationRecorderStatus" => [recording],
+        "config:DescribeConfigurationRecorders" => [
+            every_recorder_all_supported, include_global, recorders,
+        ],
+        "config:DescribeConfigurationRecorderStatus" => [all_recording_succeeded],
         "config:DescribeDeliveryChannels" => [delivery_channels],
     }
     MetricFilter {
@@ -173,7 +176,7 @@ sources! {
         "guardduty:ListDetectors" => [detectors],
         "guardduty:GetDetector" => [enabled, feature_configurations, features],
     }
-    AccessAnalyzer { "access-analyzer:ListAnalyzers" => [active, analyzers] }
+    AccessAnalyzer { "access-analyzer:ListAnalyzers" => [active, analyzers, external_access_active] }
     FileSystem {
         "elasticfilesystem:DescribeFileSystems" =>
             [encrypted, file_system_id, kms_key_id, life_cycle_state, name],

@@ -142,7 +142,8 @@ async fn network_inventory_of_a_region() {
         .send()
         .await
         .unwrap();
-    let profile = aws_sdk_iam::Client::new(&account.sdk_config().await)
+    let iam = aws_sdk_iam::Client::new(&account.sdk_config().await);
+    let profile = iam
         .create_instance_profile()
         .instance_profile_name("web")
         .send()
@@ -151,6 +152,20 @@ async fn network_inventory_of_a_region() {
         .instance_profile
         .unwrap()
         .arn;
+    iam.create_role()
+        .role_name("web")
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    iam.add_role_to_instance_profile()
+        .instance_profile_name("web")
+        .role_name("web")
+        .send()
+        .await
+        .unwrap();
     // An instance in the default VPC gets a public address; one in the new subnet does not.
     // moto (without its AMI catalog) reports instances of an image it does not know as
     // paravirtual, and gives an image registered without one no virtualization type.
@@ -280,11 +295,15 @@ async fn network_inventory_of_a_region() {
         "{got:?}"
     );
 
-    // Elastic IPs unlisted: the EIP check is ERROR, the rest keep their statuses.
+    // Elastic IPs unlisted: the EIP check is ERROR; the instance profile unread: the role
+    // check is ERROR for the instance that has one; the rest keep their statuses.
     account.deny("ec2:DescribeAddresses");
+    account.deny("iam:GetInstanceProfile");
     let denied = statuses(&scan(&account, &dir, "denied.json"));
     for ((check, name), status) in &denied {
-        if check == "ec2_eip_in_use" {
+        if check == "ec2_eip_in_use"
+            || (check == "ec2_instance_profile_attached" && name == &public_instance)
+        {
             assert_eq!(status, "ERROR", "{name}");
         } else {
             assert_eq!(

@@ -195,12 +195,12 @@ impl PolicyDocument {
         Ok(Self { statements })
     }
 
-    /// True when an unconditional Allow statement grants every action on every resource
-    /// (`"Action": "*"` or `"*:*"` with `"Resource": "*"`), as CIS AWS 1.16 defines it.
+    /// True when an Allow statement grants every action on every resource (`"Action": "*"` or
+    /// `"*:*"` with `"Resource": "*"`), with or without a condition, as CIS AWS (v5.0.0 1.15)
+    /// and FSBP IAM.1 audit it: a condition (MFA, source IP) narrows when, not what.
     pub fn grants_full_admin(&self) -> bool {
         self.statements.iter().any(|s| {
             s.effect == Effect::Allow
-                && !s.has_condition
                 && s.actions.iter().any(|a| a == "*" || a == "*:*")
                 && s.resources.iter().any(|r| r == "*")
         })
@@ -223,9 +223,14 @@ mod tests {
     }
 
     #[test]
-    fn conditions_deny_and_not_action_are_not_full_admin() {
+    fn deny_and_not_action_are_not_full_admin_and_a_condition_does_not_excuse_it() {
+        let conditioned = r#"{"Statement":[{"Effect":"Allow","Action":"*:*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}"#;
+        assert!(
+            PolicyDocument::parse(conditioned)
+                .unwrap()
+                .grants_full_admin()
+        );
         for json in [
-            r#"{"Statement":[{"Effect":"Allow","Action":"*:*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}"#,
             r#"{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#,
             r#"{"Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}]}"#,
             r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
