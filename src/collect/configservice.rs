@@ -80,3 +80,31 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
     ));
     out
 }
+
+/// Sets, on every region's recording, whether some scanned region records global resource
+/// types (IAM), which CIS asks of the account as a whole. Run after the unknowns are attached:
+/// when no region is known to record them and some region's recorders are unknown, the fact is
+/// unknown everywhere, with that region's cause.
+pub fn link_global_recording(out: &mut Collected) {
+    let mut recorded = false;
+    let mut unknown_cause = None;
+    for resource in &out.resources {
+        if let ResourceData::ConfigRecording(data) = &resource.data {
+            match crate::inventory::unknown::cause_for(&resource.unknown, ["include_global"]) {
+                Some(cause) => unknown_cause = unknown_cause.or(Some(cause.clone())),
+                None => recorded |= data.include_global,
+            }
+        }
+    }
+    for resource in &mut out.resources {
+        if let ResourceData::ConfigRecording(data) = &mut resource.data {
+            data.global_recorded_in_account = recorded;
+            if let (false, Some(cause)) = (recorded, &unknown_cause) {
+                resource
+                    .unknown
+                    .entry("global_recorded_in_account".to_owned())
+                    .or_insert_with(|| cause.clone());
+            }
+        }
+    }
+}

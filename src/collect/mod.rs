@@ -644,6 +644,9 @@ async fn collect_account(
     // Unknown values go onto their resources first: the trail facts derived from buckets
     // inherit them, and the account-wide summary's own gaps are placed afterwards.
     collected.attach_unknowns();
+    if plan.includes(registry::named("configservice").expect("a registered service")) {
+        configservice::link_global_recording(&mut collected);
+    }
     if plan.includes(registry::named("cloudtrail").expect("a registered service")) {
         cloudtrail::link_buckets(&mut collected);
         cloudtrail::account_summary(&account, &mut collected);

@@ -14,5 +14,8 @@ pub struct RegionRecording {
     pub every_recorder_all_supported: bool,
     /// Some recorder includes global resource types (IAM).
     pub include_global: bool,
+    /// Some recorder of some scanned region includes global resource types: the account
+    /// records them somewhere.
+    pub global_recorded_in_account: bool,
     pub delivery_channels: i64,
 }

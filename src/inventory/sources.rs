@@ -163,6 +163,9 @@ sources! {
         "config:DescribeConfigurationRecorders" => [
             every_recorder_all_supported, include_global, recorders,
         ],
+        "config:DescribeConfigurationRecorders (every scanned region)" => [
+            global_recorded_in_account,
+        ],
         "config:DescribeConfigurationRecorderStatus" => [all_recording_succeeded],
         "config:DescribeDeliveryChannels" => [delivery_channels],
     }
