@@ -670,6 +670,15 @@ async fn network_inventory(scope: &Scope<'_>, client: &Client, out: &mut Collect
                             .unwrap_or_default()
                     })
                     .collect(),
+                tunnel_logging: or_unknown!(missing, VpnConnection: tunnel_logging = v.options().map(|o| o
+                    .tunnel_options()
+                    .iter()
+                    .map(|t| t
+                        .log_options()
+                        .and_then(|l| l.cloud_watch_log_options())
+                        .and_then(|c| c.log_enabled())
+                        == Some(true))
+                    .collect())),
             };
             (
                 id.clone(),
@@ -708,7 +717,7 @@ async fn network_inventory(scope: &Scope<'_>, client: &Client, out: &mut Collect
         templates,
         |t, missing| {
             let id = t.launch_template_id().unwrap_or_default().to_owned();
-            let data = LaunchTemplate {
+            let mut data = LaunchTemplate {
                 launch_template_id: id.clone(),
                 name: t.launch_template_name().unwrap_or_default().to_owned(),
                 assigns_public_ip: or_unknown!(missing, LaunchTemplate: assigns_public_ip = t
@@ -717,7 +726,24 @@ async fn network_inventory(scope: &Scope<'_>, client: &Client, out: &mut Collect
                         .network_interfaces()
                         .iter()
                         .any(|n| n.associate_public_ip_address() == Some(true)))),
+                metadata_http_tokens: t
+                    .launch_template_data()
+                    .and_then(|d| d.metadata_options())
+                    .and_then(|m| m.http_tokens())
+                    .map(|h| h.as_str().to_owned()),
+                ebs_volumes: 0,
+                ebs_volumes_unencrypted: 0,
             };
+            let volumes = t
+                .launch_template_data()
+                .map(|d| d.block_device_mappings())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|m| m.ebs());
+            for volume in volumes {
+                data.ebs_volumes += 1;
+                data.ebs_volumes_unencrypted += i64::from(volume.encrypted() != Some(true));
+            }
             (
                 data.name.clone(),
                 format!("launch-template/{id}"),

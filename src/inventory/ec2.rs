@@ -123,6 +123,9 @@ pub struct VpnConnection {
     pub state: String,
     /// The status (`UP`, `DOWN`) of each tunnel, from the connection's telemetry.
     pub tunnels: Vec<String>,
+    /// Per tunnel (from the connection's tunnel options): its activity is logged to CloudWatch
+    /// Logs.
+    pub tunnel_logging: Vec<bool>,
 }
 
 /// A transit gateway.
@@ -142,6 +145,13 @@ pub struct LaunchTemplate {
     pub name: String,
     /// Some network interface of the template asks for a public IPv4 address.
     pub assigns_public_ip: bool,
+    /// `required` or `optional`; null when the template sets no metadata options (instances
+    /// then take the AMI's or the account's default).
+    pub metadata_http_tokens: Option<String>,
+    /// EBS volumes the template's block device mappings attach.
+    pub ebs_volumes: i64,
+    /// Of those, the ones not set to be encrypted.
+    pub ebs_volumes_unencrypted: i64,
 }
 
 /// A Client VPN endpoint.

@@ -112,12 +112,17 @@ sources! {
     }
     Address { "ec2:DescribeAddresses" => [allocation_id, association_id, public_ip] }
     Subnet { "ec2:DescribeSubnets" => [map_public_ip_on_launch, subnet_id, vpc_id] }
-    VpnConnection { "ec2:DescribeVpnConnections" => [state, tunnels, vpn_connection_id] }
+    VpnConnection {
+        "ec2:DescribeVpnConnections" => [state, tunnel_logging, tunnels, vpn_connection_id],
+    }
     TransitGateway {
         "ec2:DescribeTransitGateways" => [auto_accept_shared_attachments, transit_gateway_id],
     }
     LaunchTemplate {
-        "ec2:DescribeLaunchTemplateVersions" => [assigns_public_ip, launch_template_id, name],
+        "ec2:DescribeLaunchTemplateVersions" => [
+            assigns_public_ip, ebs_volumes, ebs_volumes_unencrypted, launch_template_id,
+            metadata_http_tokens, name,
+        ],
     }
     ClientVpnEndpoint {
         "ec2:DescribeClientVpnEndpoints" => [client_vpn_endpoint_id, connection_logging],

@@ -17,7 +17,7 @@ fn scan(account: &TestAccount, dir: &TempDir, name: &str) -> serde_json::Value {
         "--regions",
         "us-east-1",
         "--checks",
-        "ec2_eip_in_use,ec2_subnet_no_auto_public_ip,ec2_nacl_in_use,ec2_transit_gateway_no_auto_accept,ec2_launch_template_no_public_ip,ec2_vpc_endpoint_for_*,ec2_ami_not_public,ec2_instance_no_public_ip,ec2_instance_single_eni,ec2_instance_not_paravirtual,ec2_sg_no_high_risk_ports,ec2_sg_unrestricted_only_authorized_ports,ec2_sg_no_cifs_public,ec2_instance_profile_attached",
+        "ec2_eip_in_use,ec2_subnet_no_auto_public_ip,ec2_nacl_in_use,ec2_transit_gateway_no_auto_accept,ec2_launch_template_*,ec2_vpc_endpoint_for_*,ec2_ami_not_public,ec2_instance_no_public_ip,ec2_instance_single_eni,ec2_instance_not_paravirtual,ec2_sg_no_high_risk_ports,ec2_sg_unrestricted_only_authorized_ports,ec2_sg_no_cifs_public,ec2_instance_profile_attached",
     ]);
     scan_report(&mut command, &dir.path(name))
 }
@@ -88,7 +88,14 @@ async fn network_inventory_of_a_region() {
         .unwrap()
         .transit_gateway_id
         .unwrap();
+    // The public template leaves IMDSv1 on and attaches an unencrypted volume; the private
+    // one requires IMDSv2 and encrypts its volume.
     for (name, public) in [("public-web", true), ("private-app", false)] {
+        let tokens = if public {
+            aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Optional
+        } else {
+            aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Required
+        };
         ec2.create_launch_template()
             .launch_template_name(name)
             .launch_template_data(
@@ -97,6 +104,22 @@ async fn network_inventory_of_a_region() {
                         LaunchTemplateInstanceNetworkInterfaceSpecificationRequest::builder()
                             .device_index(0)
                             .associate_public_ip_address(public)
+                            .build(),
+                    )
+                    .metadata_options(
+                        aws_sdk_ec2::types::LaunchTemplateInstanceMetadataOptionsRequest::builder()
+                            .http_tokens(tokens)
+                            .build(),
+                    )
+                    .block_device_mappings(
+                        aws_sdk_ec2::types::LaunchTemplateBlockDeviceMappingRequest::builder()
+                            .device_name("/dev/xvda")
+                            .ebs(
+                                aws_sdk_ec2::types::LaunchTemplateEbsBlockDeviceRequest::builder()
+                                    .volume_size(8)
+                                    .encrypted(!public)
+                                    .build(),
+                            )
                             .build(),
                     )
                     .build(),
@@ -250,6 +273,13 @@ async fn network_inventory_of_a_region() {
         status("ec2_launch_template_no_public_ip", "private-app"),
         "PASS"
     );
+    for (check, public, private) in [
+        ("ec2_launch_template_imdsv2", "FAIL", "PASS"),
+        ("ec2_launch_template_ebs_encrypted", "FAIL", "PASS"),
+    ] {
+        assert_eq!(status(check, "public-web"), public, "{check}");
+        assert_eq!(status(check, "private-app"), private, "{check}");
+    }
     assert_eq!(status("ec2_vpc_endpoint_for_ec2", &vpc), "PASS");
     assert_eq!(status("ec2_vpc_endpoint_for_ecr_dkr", &vpc), "PASS");
     assert_eq!(status("ec2_vpc_endpoint_for_ecr_api", &vpc), "FAIL");
