@@ -18,6 +18,7 @@ macro_rules! sdk_client {
 pub mod account;
 pub mod autoscaling;
 pub mod calls;
+pub mod cloudfront;
 pub mod cloudtrail;
 pub mod codebuild;
 pub mod configservice;

@@ -93,6 +93,7 @@ services! {
     codebuild: Regional ["aws.codebuild.project"];
     elb: Regional ["aws.elbv2.load_balancer", "aws.elb.load_balancer"];
     autoscaling: Regional ["aws.autoscaling.group", "aws.autoscaling.launch_configuration"];
+    cloudfront: Global ["aws.cloudfront.distribution"];
 }
 
 /// The service that produces `resource_type`.

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod autoscaling;
+pub mod cloudfront;
 pub mod cloudtrail;
 pub mod codebuild;
 pub mod configservice;
@@ -177,6 +178,7 @@ resource_types! {
     ElbLoadBalancer(elb::ClassicLoadBalancer) = "aws.elb.load_balancer",
     AutoScalingGroup(autoscaling::Group) = "aws.autoscaling.group",
     AutoScalingLaunchConfiguration(autoscaling::LaunchConfiguration) = "aws.autoscaling.launch_configuration",
+    CloudFrontDistribution(cloudfront::Distribution) = "aws.cloudfront.distribution",
 }
 
 impl ResourceData {

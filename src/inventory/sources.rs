@@ -5,6 +5,7 @@
 
 use super::account::Contacts;
 use super::autoscaling::{Group as AutoScalingGroup, LaunchConfiguration};
+use super::cloudfront::Distribution;
 use super::cloudtrail::{AccountTrails, Trail};
 use super::codebuild::Project;
 use super::configservice::RegionRecording;
@@ -271,6 +272,13 @@ sources! {
             availability_zones, health_check_types, instance_requirements, instance_types,
             launch_configuration, launch_template, load_balancer_names, name, target_group_arns,
         ],
+    }
+    Distribution {
+        "cloudfront:ListDistributions" => [
+            default_certificate, domain_name, enabled, id, minimum_protocol_version,
+            origin_groups, origins, ssl_support_method, viewer_protocol_policies, web_acl,
+        ],
+        "cloudfront:GetDistributionConfig" => [logging],
     }
     LaunchConfiguration {
         "autoscaling:DescribeLaunchConfigurations" => [

@@ -5,6 +5,7 @@ mod cli;
 mod coverage_misc;
 mod delivery;
 mod deploy;
+mod edge;
 mod false_pass;
 mod faults;
 mod frameworks;

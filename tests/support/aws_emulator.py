@@ -59,6 +59,8 @@ REST_ACTIONS = [
     ("lambda", "GET", re.compile(r"^/2015-03-31/functions/[^/]+/policy/?$"), "GetPolicy"),
     ("es", "GET", re.compile(r"^/2021-01-01/domain$"), "ListDomainNames"),
     ("es", "POST", re.compile(r"^/2021-01-01/opensearch/domain-info$"), "DescribeDomains"),
+    ("cloudfront", "GET", re.compile(r"^/2020-05-31/distribution/?$"), "ListDistributions"),
+    ("cloudfront", "GET", re.compile(r"^/2020-05-31/distribution/[^/]+/config$"), "GetDistributionConfig"),
 ]
 
 # S3 bucket sub-resources read with GET ?<key>, named so that one of them can be denied alone
