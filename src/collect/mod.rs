@@ -25,6 +25,7 @@ pub mod configservice;
 pub mod detection;
 pub mod ec2;
 pub mod ecr;
+pub mod ecs;
 pub mod efs;
 pub mod elb;
 pub mod iam;

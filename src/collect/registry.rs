@@ -94,6 +94,7 @@ services! {
     elb: Regional ["aws.elbv2.load_balancer", "aws.elb.load_balancer"];
     autoscaling: Regional ["aws.autoscaling.group", "aws.autoscaling.launch_configuration"];
     cloudfront: Global ["aws.cloudfront.distribution"];
+    ecs: Regional ["aws.ecs.cluster", "aws.ecs.service", "aws.ecs.task_definition"];
 }
 
 /// The service that produces `resource_type`.

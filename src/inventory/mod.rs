@@ -11,6 +11,7 @@ pub mod credential_report;
 pub mod detection;
 pub mod ec2;
 pub mod ecr;
+pub mod ecs;
 pub mod efs;
 pub mod elb;
 pub mod iam;
@@ -179,6 +180,9 @@ resource_types! {
     AutoScalingGroup(autoscaling::Group) = "aws.autoscaling.group",
     AutoScalingLaunchConfiguration(autoscaling::LaunchConfiguration) = "aws.autoscaling.launch_configuration",
     CloudFrontDistribution(cloudfront::Distribution) = "aws.cloudfront.distribution",
+    EcsCluster(ecs::Cluster) = "aws.ecs.cluster",
+    EcsService(ecs::Service) = "aws.ecs.service",
+    EcsTaskDefinition(ecs::TaskDefinition) = "aws.ecs.task_definition",
 }
 
 impl ResourceData {

@@ -15,6 +15,7 @@ use super::ec2::{
     SecurityGroup, Snapshot, Subnet, TransitGateway, Volume, Vpc, VpnConnection,
 };
 use super::ecr::Repository;
+use super::ecs::{Cluster as EcsCluster, Service as EcsService, TaskDefinition};
 use super::efs::{AccessPoint, FileSystem};
 use super::elb::{ClassicLoadBalancer, LoadBalancer};
 use super::iam::{
@@ -272,6 +273,17 @@ sources! {
             availability_zones, health_check_types, instance_requirements, instance_types,
             launch_configuration, launch_template, load_balancer_names, name, target_group_arns,
         ],
+    }
+    EcsCluster { "ecs:ListClusters, ecs:DescribeClusters" => [container_insights, name] }
+    EcsService {
+        "ecs:ListServices, ecs:DescribeServices" => [
+            assigns_public_ip, cluster, fargate, launch_type, name, platform_version,
+            task_sets_assign_public_ip,
+        ],
+    }
+    TaskDefinition {
+        "ecs:ListTaskDefinitions" => [family, revision],
+        "ecs:DescribeTaskDefinition" => [containers, network_mode, pid_mode],
     }
     Distribution {
         "cloudfront:ListDistributions" => [
