@@ -36,6 +36,7 @@ pub mod opensearch;
 pub mod org;
 pub mod plan;
 pub mod rds;
+pub mod redshift;
 pub mod registry;
 pub mod s3;
 pub mod secretsmanager;

@@ -95,6 +95,7 @@ services! {
     autoscaling: Regional ["aws.autoscaling.group", "aws.autoscaling.launch_configuration"];
     cloudfront: Global ["aws.cloudfront.distribution"];
     ecs: Regional ["aws.ecs.cluster", "aws.ecs.service", "aws.ecs.task_definition"];
+    redshift: Regional ["aws.redshift.cluster"];
 }
 
 /// The service that produces `resource_type`.

@@ -24,6 +24,7 @@ pub mod organization;
 mod parser_properties;
 pub mod policy;
 pub mod rds;
+pub mod redshift;
 pub mod s3;
 pub mod secrets;
 pub mod snapshot;
@@ -183,6 +184,7 @@ resource_types! {
     EcsCluster(ecs::Cluster) = "aws.ecs.cluster",
     EcsService(ecs::Service) = "aws.ecs.service",
     EcsTaskDefinition(ecs::TaskDefinition) = "aws.ecs.task_definition",
+    RedshiftCluster(redshift::Cluster) = "aws.redshift.cluster",
 }
 
 impl ResourceData {

@@ -27,6 +27,7 @@ use super::lambda::Function;
 use super::monitoring::{LogGroup, MetricFilter};
 use super::opensearch::Domain;
 use super::rds::{DbCluster, DbInstance, DbSnapshot, EventSubscriptions};
+use super::redshift::Cluster as RedshiftCluster;
 use super::s3::{AccountPublicAccessBlock, Bucket};
 use super::secrets::{Queue, Secret};
 use super::sns::Topic;
@@ -273,6 +274,13 @@ sources! {
             availability_zones, health_check_types, instance_requirements, instance_types,
             launch_configuration, launch_template, load_balancer_names, name, target_group_arns,
         ],
+    }
+    RedshiftCluster {
+        "redshift:DescribeClusters" => [
+            allow_version_upgrade, automated_snapshot_retention_days, encrypted,
+            enhanced_vpc_routing, identifier, master_username, multi_az, publicly_accessible,
+        ],
+        "redshift:DescribeLoggingStatus" => [audit_logging],
     }
     EcsCluster { "ecs:ListClusters, ecs:DescribeClusters" => [container_insights, name] }
     EcsService {

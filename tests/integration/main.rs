@@ -29,3 +29,4 @@ mod regional;
 mod secrets;
 mod serverless;
 mod storage;
+mod warehouse;
