@@ -63,6 +63,9 @@ REST_ACTIONS = [
     ("cloudfront", "GET", re.compile(r"^/2020-05-31/distribution/[^/]+/config$"), "GetDistributionConfig"),
 ]
 
+# REST services whose errors are XML (`<ErrorResponse><Error>...`), like the query protocols'.
+XML_REST = {"cloudfront"}
+
 # S3 bucket sub-resources read with GET ?<key>, named so that one of them can be denied alone
 # (a rule on `s3:GET` still covers them all).
 S3_SUBRESOURCES = {
@@ -221,9 +224,11 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                     or rules.get((access_key, "*", region))
                 )
             service = action.split(":")[0]
-            json_protocol = bool(self.headers.get("X-Amz-Target")) or service in JSON_REST or service in {
-                rest for rest, _, _, _ in REST_ACTIONS
-            }
+            json_protocol = service not in XML_REST and (
+                bool(self.headers.get("X-Amz-Target"))
+                or service in JSON_REST
+                or service in {rest for rest, _, _, _ in REST_ACTIONS}
+            )
             if rule == "AccessDenied":
                 return self.reply(*denial(action, json_protocol))
             if rule == "Hang":
