@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 
+/// A network ACL entry to create: rule number, protocol, allow, port.
+type AclEntry = (i32, &'static str, bool, Option<i32>);
+
 struct Seeded {
     /// key id → role in the scenario
     keys: BTreeMap<String, &'static str>,
@@ -551,7 +554,7 @@ async fn instances_acls_snapshots_and_log_groups_in_two_regions() {
         // Denies for TCP and UDP 22 and 3389 before an allow-all entry: FAIL, as CIS v5.0.0
         // 5.2's audit fails every allow from anywhere that covers an admin port. Only HTTPS
         // allowed from anywhere: PASS.
-        let variants: [(Vec<(i32, &str, bool, Option<i32>)>, &str); 2] = [
+        let variants: [(Vec<AclEntry>, &str); 2] = [
             (
                 vec![
                     (50, "6", false, Some(22)),
