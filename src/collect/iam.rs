@@ -443,6 +443,11 @@ async fn collect_into(
                     .map(|devices| devices.contains_key(&root.arn));
                 let data = iam::RootUser {
                     mfa_active: root.mfa_active,
+                    password_present: summary
+                        .as_ref()
+                        .ok()
+                        .and_then(|s| s.get("AccountPasswordPresent"))
+                        .map(|present| *present > 0),
                     virtual_mfa,
                     password_last_used: root.password_last_used,
                     access_keys: root.access_keys.clone(),
@@ -715,10 +720,13 @@ async fn collect_into(
     if let Err(e) = &summary {
         b.fail(
             e,
-            vec![affects(
-                "aws.iam.account",
-                attributes!(iam::Account: summary),
-            )],
+            vec![
+                affects("aws.iam.account", attributes!(iam::Account: summary)),
+                affects(
+                    "aws.iam.root_user",
+                    attributes!(iam::RootUser: password_present),
+                ),
+            ],
         );
     }
     let account_data = iam::Account {

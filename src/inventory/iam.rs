@@ -55,6 +55,9 @@ pub struct Account {
 #[serde(deny_unknown_fields)]
 pub struct RootUser {
     pub mfa_active: bool,
+    /// The root user has a console password (GetAccountSummary's `AccountPasswordPresent`;
+    /// accounts under centralized root access have none); null when the summary lacks it.
+    pub password_present: Option<bool>,
     /// A virtual MFA device is assigned to root; `null` when the MFA device list failed.
     pub virtual_mfa: Option<bool>,
     pub password_last_used: Option<DateTime<Utc>>,

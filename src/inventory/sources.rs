@@ -57,6 +57,7 @@ sources! {
     RootUser {
         "iam:GetCredentialReport (<root_account> row)" => [access_keys, mfa_active, password_last_used],
         "iam:ListVirtualMFADevices" => [virtual_mfa],
+        "iam:GetAccountSummary (AccountPasswordPresent)" => [password_present],
     }
     User {
         "iam:GetCredentialReport (users created after the report are unknown)" =>
