@@ -7,7 +7,7 @@
 use super::{CallError, Collected, Scope, drain, per_resource};
 use crate::inventory::ResourceData;
 use crate::inventory::rds::{
-    DbCluster, DbInstance, DbSnapshot, EventSubscription, EventSubscriptions,
+    DbCluster, DbInstance, DbProxy, DbSnapshot, EventSubscription, EventSubscriptions,
 };
 use crate::{attributes, or_unknown};
 use aws_sdk_rds::Client;
@@ -18,6 +18,7 @@ pub const ACTIONS: &[&str] = &[
     "rds:DescribeDBClusterSnapshots",
     "rds:DescribeDBClusters",
     "rds:DescribeDBInstances",
+    "rds:DescribeDBProxies",
     "rds:DescribeDBSnapshotAttributes",
     "rds:DescribeDBSnapshots",
     "rds:DescribeEventSubscriptions",
@@ -26,6 +27,7 @@ pub const ACTIONS: &[&str] = &[
 const INSTANCE: &str = "aws.rds.db_instance";
 const DB_SNAPSHOT: &str = "aws.rds.db_snapshot";
 const SUBSCRIPTIONS: &str = "aws.rds.event_subscriptions";
+const PROXY: &str = "aws.rds.db_proxy";
 
 /// Which service a cluster (or cluster snapshot) belongs to, by engine.
 #[derive(Clone, Copy)]
@@ -82,14 +84,15 @@ impl Family {
 /// Collects the region's RDS-family resources.
 pub async fn collect(scope: &Scope<'_>) -> Collected {
     let client = sdk_client!(aws_sdk_rds, &scope.config, scope.recorder);
-    let mut parts: [Collected; 5] = Default::default();
-    let [a, b, c, d, e] = &mut parts;
+    let mut parts: [Collected; 6] = Default::default();
+    let [a, b, c, d, e, f] = &mut parts;
     tokio::join!(
         instances(scope, &client, a),
         clusters(scope, &client, b),
         db_snapshots(scope, &client, c),
         cluster_snapshots(scope, &client, d),
         event_subscriptions(scope, &client, e),
+        proxies(scope, &client, f),
     );
     let mut out = Collected::default();
     for part in parts {
@@ -422,4 +425,30 @@ async fn event_subscriptions(scope: &Scope<'_>, client: &Client, out: &mut Colle
     let name = format!("RDS event subscriptions ({})", scope.region);
     out.resources
         .push(scope.resource(arn, name, ResourceData::RdsEventSubscriptions(data)));
+}
+
+/// The region's DB proxies, from one paginated listing.
+async fn proxies(scope: &Scope<'_>, client: &Client, out: &mut Collected) {
+    const ACTION: &str = "rds:DescribeDBProxies";
+    let pages = client.describe_db_proxies().into_paginator().send();
+    let pages = match drain(pages, ACTION).await {
+        Ok(pages) => pages,
+        Err(error) => return out.unlisted(&error, &scope.region, PROXY),
+    };
+    for proxy in pages.iter().flat_map(|page| page.db_proxies()) {
+        let name = proxy.db_proxy_name().unwrap_or_default().to_owned();
+        let arn = proxy
+            .db_proxy_arn()
+            .map(str::to_owned)
+            .unwrap_or_else(|| scope.arn("rds", &format!("db-proxy:{name}")));
+        let mut missing = Vec::new();
+        let data = DbProxy {
+            name: name.clone(),
+            engine_family: proxy.engine_family().unwrap_or_default().to_owned(),
+            require_tls: or_unknown!(missing, DbProxy: require_tls = proxy.require_tls()),
+        };
+        out.left_out(ACTION, &scope.region, PROXY, &arn, &missing);
+        out.resources
+            .push(scope.resource(arn, name, ResourceData::RdsDbProxy(data)));
+    }
 }

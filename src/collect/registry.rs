@@ -80,7 +80,7 @@ services! {
         "aws.rds.db_instance", "aws.rds.db_cluster", "aws.neptune.db_cluster",
         "aws.docdb.db_cluster", "aws.rds.db_snapshot", "aws.rds.db_cluster_snapshot",
         "aws.neptune.db_cluster_snapshot", "aws.docdb.db_cluster_snapshot",
-        "aws.rds.event_subscriptions",
+        "aws.rds.event_subscriptions", "aws.rds.db_proxy",
     ];
     efs: Regional ["aws.efs.file_system", "aws.efs.access_point"];
     sns: Regional ["aws.sns.topic"];

@@ -165,6 +165,7 @@ resource_types! {
     NeptuneDbClusterSnapshot(rds::DbSnapshot) = "aws.neptune.db_cluster_snapshot",
     DocDbClusterSnapshot(rds::DbSnapshot) = "aws.docdb.db_cluster_snapshot",
     RdsEventSubscriptions(rds::EventSubscriptions) = "aws.rds.event_subscriptions",
+    RdsDbProxy(rds::DbProxy) = "aws.rds.db_proxy",
     EfsFileSystem(efs::FileSystem) = "aws.efs.file_system",
     EfsAccessPoint(efs::AccessPoint) = "aws.efs.access_point",
     SnsTopic(sns::Topic) = "aws.sns.topic",

@@ -93,3 +93,14 @@ pub struct EventSubscription {
 pub struct EventSubscriptions {
     pub subscriptions: Vec<EventSubscription>,
 }
+
+/// An RDS Proxy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DbProxy {
+    pub name: String,
+    /// `MYSQL`, `POSTGRESQL` or `SQLSERVER`.
+    pub engine_family: String,
+    /// Clients must connect with TLS.
+    pub require_tls: bool,
+}

@@ -26,6 +26,7 @@ use super::kms::Key;
 use super::lambda::Function;
 use super::monitoring::{LogGroup, MetricFilter};
 use super::opensearch::Domain;
+use super::rds::DbProxy;
 use super::rds::{DbCluster, DbInstance, DbSnapshot, EventSubscriptions};
 use super::redshift::Cluster as RedshiftCluster;
 use super::s3::{AccountPublicAccessBlock, Bucket};
@@ -276,6 +277,7 @@ sources! {
             launch_configuration, launch_template, load_balancer_names, name, target_group_arns,
         ],
     }
+    DbProxy { "rds:DescribeDBProxies" => [engine_family, name, require_tls] }
     RedshiftCluster {
         "redshift:DescribeClusters" => [
             allow_version_upgrade, automated_snapshot_retention_days, encrypted,

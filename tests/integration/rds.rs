@@ -260,3 +260,79 @@ async fn the_rds_family_in_two_regions() {
         assert_eq!(denied[&key], got[&key], "{name}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn proxies_require_tls_and_a_denied_listing_is_error() {
+    let account = TestAccount::new().await;
+    let config = account.sdk_config().await;
+    let rds = Client::new(&config);
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.3.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .unwrap()
+        .vpc_id
+        .unwrap();
+    let mut subnets = Vec::new();
+    for (i, zone) in ["us-east-1a", "us-east-1b"].into_iter().enumerate() {
+        let subnet = ec2
+            .create_subnet()
+            .vpc_id(&vpc)
+            .cidr_block(format!("10.3.{i}.0/24"))
+            .availability_zone(zone)
+            .send()
+            .await
+            .unwrap();
+        subnets.push(subnet.subnet.unwrap().subnet_id.unwrap());
+    }
+    for (name, tls) in [("tls-proxy", true), ("plain-proxy", false)] {
+        rds.create_db_proxy()
+            .db_proxy_name(name)
+            .engine_family(aws_sdk_rds::types::EngineFamily::Postgresql)
+            .role_arn(format!("arn:aws:iam::{}:role/proxy", account.id))
+            .set_vpc_subnet_ids(Some(subnets.clone()))
+            .auth(
+                aws_sdk_rds::types::UserAuthConfig::builder()
+                    .auth_scheme(aws_sdk_rds::types::AuthScheme::Secrets)
+                    .secret_arn(format!(
+                        "arn:aws:secretsmanager:us-east-1:{}:secret:db",
+                        account.id
+                    ))
+                    .build(),
+            )
+            .require_tls(tls)
+            .send()
+            .await
+            .unwrap();
+    }
+    let dir = TempDir::new("rds-proxies");
+    let scan = |name: &str| {
+        let mut command = account.lockdown();
+        command.args([
+            "scan",
+            "--quiet",
+            "--regions",
+            "us-east-1",
+            "--checks",
+            "rds_proxy_requires_tls",
+        ]);
+        statuses(&scan_report(&mut command, &dir.path(name)))
+    };
+    let got = scan("scan.json");
+    assert_eq!(
+        status_of(&got, "rds_proxy_requires_tls", "tls-proxy"),
+        "PASS"
+    );
+    assert_eq!(
+        status_of(&got, "rds_proxy_requires_tls", "plain-proxy"),
+        "FAIL"
+    );
+    account.deny("rds:DescribeDBProxies");
+    let denied = scan("denied.json");
+    assert!(!denied.is_empty());
+    assert!(denied.values().all(|s| s == "ERROR"), "{denied:?}");
+}
