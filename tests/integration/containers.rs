@@ -71,16 +71,9 @@ async fn clusters_services_and_task_definitions() {
     let config = account.sdk_config().await;
     let client = aws_sdk_ecs::Client::new(&config);
     let ec2 = aws_sdk_ec2::Client::new(&config);
-    let vpc_id = ec2
-        .create_vpc()
-        .cidr_block("10.2.0.0/16")
-        .send()
-        .await
-        .unwrap()
-        .vpc
-        .unwrap()
-        .vpc_id
-        .unwrap();
+    let (vpc_id, subnets) =
+        crate::harness::vpc_with_subnets(&ec2, "10.2.0.0/16", &["us-east-1a"]).await;
+    let subnet = subnets[0].clone();
     let group = ec2
         .create_security_group()
         .group_name("tasks")
@@ -90,17 +83,6 @@ async fn clusters_services_and_task_definitions() {
         .await
         .unwrap()
         .group_id
-        .unwrap();
-    let subnet = ec2
-        .create_subnet()
-        .vpc_id(vpc_id)
-        .cidr_block("10.2.1.0/24")
-        .send()
-        .await
-        .unwrap()
-        .subnet
-        .unwrap()
-        .subnet_id
         .unwrap();
     // `hardened`: revision 1 privileged and without logs, revision 2 fixed: only 2 is judged.
     register(

@@ -303,6 +303,42 @@ pub async fn create_key(kms: &aws_sdk_kms::Client, rotate: bool) -> String {
 
 /// Makes trail `name` record all read and write management events (AWS gives a new trail that
 /// selector; moto gives none) and starts it logging.
+/// A new VPC with `cidr` (a /16 such as `10.3.0.0/16`) and a /24 subnet in each of `zones`,
+/// numbered from 0: the VPC's id and the subnets' ids.
+pub async fn vpc_with_subnets(
+    ec2: &aws_sdk_ec2::Client,
+    cidr: &str,
+    zones: &[&str],
+) -> (String, Vec<String>) {
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block(cidr)
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .unwrap()
+        .vpc_id
+        .unwrap();
+    let prefix = cidr
+        .rsplitn(3, '.')
+        .nth(2)
+        .expect("a /16 such as 10.3.0.0/16");
+    let mut subnets = Vec::new();
+    for (i, zone) in zones.iter().enumerate() {
+        let subnet = ec2
+            .create_subnet()
+            .vpc_id(&vpc)
+            .cidr_block(format!("{prefix}.{i}.0/24"))
+            .availability_zone(*zone)
+            .send()
+            .await
+            .unwrap();
+        subnets.push(subnet.subnet.unwrap().subnet_id.unwrap());
+    }
+    (vpc, subnets)
+}
+
 pub async fn log_all_management_events(trail: &aws_sdk_cloudtrail::Client, name: &str) {
     trail
         .put_event_selectors()

@@ -5,7 +5,7 @@
 //! health checks, zones and launch sources, and launch configurations' metadata options and
 //! public addresses. A denied read turns exactly its checks into ERROR.
 
-use crate::harness::{TempDir, TestAccount, scan_checks, status_of};
+use crate::harness::{TempDir, TestAccount, scan_checks, status_of, vpc_with_subnets};
 use aws_config::{Region, SdkConfig};
 use aws_sdk_autoscaling::types::{InstanceMetadataHttpTokensState, InstanceMetadataOptions};
 use aws_sdk_elasticloadbalancing::types::{
@@ -23,33 +23,6 @@ fn in_region(base: &SdkConfig, region: &str) -> SdkConfig {
     base.to_builder()
         .region(Region::new(region.to_owned()))
         .build()
-}
-
-/// A VPC with a subnet in each of `zones`: the VPC's id and the subnets' ids.
-async fn network(ec2: &aws_sdk_ec2::Client, zones: &[&str]) -> (String, Vec<String>) {
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.1.0.0/16")
-        .send()
-        .await
-        .unwrap()
-        .vpc
-        .unwrap()
-        .vpc_id
-        .unwrap();
-    let mut subnets = Vec::new();
-    for (i, zone) in zones.iter().enumerate() {
-        let subnet = ec2
-            .create_subnet()
-            .vpc_id(&vpc)
-            .cidr_block(format!("10.1.{i}.0/24"))
-            .availability_zone(*zone)
-            .send()
-            .await
-            .unwrap();
-        subnets.push(subnet.subnet.unwrap().subnet_id.unwrap());
-    }
-    (vpc, subnets)
 }
 
 fn attribute(key: &str, value: &str) -> LoadBalancerAttribute {
@@ -110,8 +83,9 @@ async fn http_listener(elbv2: &aws_sdk_elasticloadbalancingv2::Client, arn: &str
 /// attributes as moto leaves them) and `tcp` (a Network Load Balancer in one zone): the
 /// target group `web` forwards to.
 async fn seed_v2(base: &SdkConfig) -> TargetGroup {
-    let (vpc, subnets) = network(
+    let (vpc, subnets) = vpc_with_subnets(
         &aws_sdk_ec2::Client::new(base),
+        "10.1.0.0/16",
         &["us-east-1a", "us-east-1b"],
     )
     .await;

@@ -267,28 +267,8 @@ async fn proxies_require_tls_and_a_denied_listing_is_error() {
     let config = account.sdk_config().await;
     let rds = Client::new(&config);
     let ec2 = aws_sdk_ec2::Client::new(&config);
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.3.0.0/16")
-        .send()
-        .await
-        .unwrap()
-        .vpc
-        .unwrap()
-        .vpc_id
-        .unwrap();
-    let mut subnets = Vec::new();
-    for (i, zone) in ["us-east-1a", "us-east-1b"].into_iter().enumerate() {
-        let subnet = ec2
-            .create_subnet()
-            .vpc_id(&vpc)
-            .cidr_block(format!("10.3.{i}.0/24"))
-            .availability_zone(zone)
-            .send()
-            .await
-            .unwrap();
-        subnets.push(subnet.subnet.unwrap().subnet_id.unwrap());
-    }
+    let (_, subnets) =
+        crate::harness::vpc_with_subnets(&ec2, "10.3.0.0/16", &["us-east-1a", "us-east-1b"]).await;
     for (name, tls) in [("tls-proxy", true), ("plain-proxy", false)] {
         rds.create_db_proxy()
             .db_proxy_name(name)

@@ -32,32 +32,8 @@ fn in_region(base: &SdkConfig, region: &str) -> SdkConfig {
 
 /// Two subnets in `zones[0]`'s first zone and one in its second, in a new VPC: their ids.
 async fn subnets(ec2: &aws_sdk_ec2::Client, zones: [&str; 2]) -> [String; 3] {
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.0.0.0/16")
-        .send()
-        .await
-        .unwrap()
-        .vpc
-        .unwrap()
-        .vpc_id
-        .unwrap();
-    let mut ids = Vec::new();
-    for (cidr, zone) in [
-        ("10.0.1.0/24", zones[0]),
-        ("10.0.2.0/24", zones[0]),
-        ("10.0.3.0/24", zones[1]),
-    ] {
-        let subnet = ec2
-            .create_subnet()
-            .vpc_id(&vpc)
-            .cidr_block(cidr)
-            .availability_zone(zone)
-            .send()
-            .await
-            .unwrap();
-        ids.push(subnet.subnet.unwrap().subnet_id.unwrap());
-    }
+    let (_, ids) =
+        crate::harness::vpc_with_subnets(ec2, "10.0.0.0/16", &[zones[0], zones[0], zones[1]]).await;
     ids.try_into().unwrap()
 }
 
