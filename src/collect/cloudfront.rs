@@ -4,10 +4,10 @@
 //! logging), only when a selected check reads it.
 
 use super::{CallError, Collected, Scope, drain, per_resource};
-use crate::attributes;
 use crate::inventory::ResourceData;
 use crate::inventory::cloudfront::{Distribution, Origin};
-use aws_sdk_cloudfront::types::DistributionSummary;
+use crate::{attributes, or_unknown};
+use aws_sdk_cloudfront::types::{DistributionSummary, ViewerCertificate};
 
 /// The API actions this module calls.
 pub const ACTIONS: &[&str] = &[
@@ -25,11 +25,10 @@ fn is_s3_rest_endpoint(domain: &str) -> bool {
     domain.contains(".s3.") || domain.ends_with(".s3.amazonaws.com")
 }
 
-fn origins(summary: &DistributionSummary) -> Vec<Origin> {
-    let Some(origins) = summary.origins() else {
-        return Vec::new();
-    };
-    origins
+/// The distribution's origins; none when the summary leaves them out (unknown, not empty).
+fn origins(summary: &DistributionSummary) -> Option<Vec<Origin>> {
+    let origins = summary.origins()?;
+    let origins = origins
         .items()
         .iter()
         .map(|o| {
@@ -54,10 +53,22 @@ fn origins(summary: &DistributionSummary) -> Vec<Origin> {
                     .unwrap_or_default(),
             }
         })
-        .collect()
+        .collect();
+    Some(origins)
 }
 
-fn distribution(summary: &DistributionSummary) -> Distribution {
+/// Whether viewers get CloudFront's default certificate: a certificate of its own (ACM or IAM)
+/// means not, even without the flag; no viewer certificate in the answer is unknown.
+fn uses_default_certificate(certificate: Option<&ViewerCertificate>) -> Option<bool> {
+    let certificate = certificate?;
+    certificate.cloud_front_default_certificate().or_else(|| {
+        (certificate.acm_certificate_arn().is_some() || certificate.iam_certificate_id().is_some())
+            .then_some(false)
+    })
+}
+
+/// A distribution from its summary; attributes the summary leaves out go into `missing`.
+fn distribution(summary: &DistributionSummary, missing: &mut Vec<&'static str>) -> Distribution {
     let viewer_protocol_policies = summary
         .default_cache_behavior()
         .map(|b| b.viewer_protocol_policy().as_str().to_owned())
@@ -72,15 +83,13 @@ fn distribution(summary: &DistributionSummary) -> Distribution {
         )
         .collect();
     let certificate = summary.viewer_certificate();
-    let default_certificate = certificate
-        .and_then(|c| c.cloud_front_default_certificate())
-        .unwrap_or(false);
+    let default_certificate = or_unknown!(missing, Distribution: default_certificate = uses_default_certificate(certificate));
     Distribution {
         id: summary.id().to_owned(),
         domain_name: summary.domain_name().to_owned(),
         enabled: summary.enabled(),
         viewer_protocol_policies,
-        origins: origins(summary),
+        origins: or_unknown!(missing, Distribution: origins = origins(summary)),
         origin_groups: summary
             .origin_groups()
             .map_or(0, |g| i64::from(g.quantity())),
@@ -115,7 +124,13 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
         .iter()
         .filter_map(|page| page.distribution_list())
         .flat_map(|list| list.items())
-        .map(|summary| (summary.arn().to_owned(), distribution(summary)))
+        .map(|summary| {
+            let mut missing = Vec::new();
+            let data = distribution(summary, &mut missing);
+            let arn = summary.arn().to_owned();
+            out.left_out(LISTING, &scope.region, TYPE, &arn, &missing);
+            (arn, data)
+        })
         .collect();
     let client = &client;
     let read = per_resource(
@@ -141,23 +156,11 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
     )
     .await;
     for ((arn, mut data), answer) in read {
-        match answer {
-            None => {}
-            Some(Ok(Some(logging))) => data.logging = logging,
-            Some(Ok(None)) => out.left_out(
-                CONFIG,
-                &scope.region,
-                TYPE,
-                &arn,
-                attributes!(Distribution: logging),
-            ),
-            Some(Err(error)) => out.unknown(
-                &error,
-                &scope.region,
-                TYPE,
-                &arn,
-                attributes!(Distribution: logging),
-            ),
+        let source = (CONFIG, scope.region.as_str(), TYPE);
+        if let Some(value) =
+            out.read_value(source, &arn, attributes!(Distribution: logging), answer)
+        {
+            data.logging = value;
         }
         let name = data.id.clone();
         out.resources
@@ -168,7 +171,25 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
 
 #[cfg(test)]
 mod tests {
-    use super::is_s3_rest_endpoint;
+    use super::{is_s3_rest_endpoint, uses_default_certificate};
+    use aws_sdk_cloudfront::types::ViewerCertificate;
+
+    #[test]
+    fn a_missing_viewer_certificate_is_unknown_not_a_custom_one() {
+        assert_eq!(uses_default_certificate(None), None);
+        let default = ViewerCertificate::builder()
+            .cloud_front_default_certificate(true)
+            .build();
+        assert_eq!(uses_default_certificate(Some(&default)), Some(true));
+        let acm = ViewerCertificate::builder()
+            .acm_certificate_arn("arn:aws:acm:us-east-1:111122223333:certificate/1")
+            .build();
+        assert_eq!(uses_default_certificate(Some(&acm)), Some(false));
+        assert_eq!(
+            uses_default_certificate(Some(&ViewerCertificate::builder().build())),
+            None
+        );
+    }
 
     #[test]
     fn s3_rest_endpoints_are_told_from_website_endpoints() {

@@ -734,16 +734,18 @@ async fn network_inventory(scope: &Scope<'_>, client: &Client, out: &mut Collect
                 ebs_volumes: 0,
                 ebs_volumes_unencrypted: 0,
             };
-            let volumes = t
-                .launch_template_data()
-                .map(|d| d.block_device_mappings())
-                .unwrap_or_default()
+            // Without the template data its volumes are unknown, not none.
+            let volumes: Option<Vec<_>> = t.launch_template_data().map(|d| {
+                d.block_device_mappings()
+                    .iter()
+                    .filter_map(|m| m.ebs())
+                    .collect()
+            });
+            data.ebs_volumes = or_unknown!(missing, LaunchTemplate: ebs_volumes = volumes.as_ref().map(|v| v.len() as i64));
+            data.ebs_volumes_unencrypted = or_unknown!(missing, LaunchTemplate: ebs_volumes_unencrypted = volumes.map(|v| v
                 .iter()
-                .filter_map(|m| m.ebs());
-            for volume in volumes {
-                data.ebs_volumes += 1;
-                data.ebs_volumes_unencrypted += i64::from(volume.encrypted() != Some(true));
-            }
+                .filter(|volume| volume.encrypted() != Some(true))
+                .count() as i64));
             (
                 data.name.clone(),
                 format!("launch-template/{id}"),

@@ -236,16 +236,12 @@ async fn v2_load_balancers(scope: &Scope<'_>, out: &mut Collected) {
     )
     .await;
     for ((arn, mut data), answer) in read {
-        match answer {
-            None => {}
-            Some(Ok(listeners)) => data.listeners = listeners,
-            Some(Err(error)) => out.unknown(
-                &error,
-                &scope.region,
-                V2,
-                &arn,
-                attributes!(LoadBalancer: listeners),
-            ),
+        let source = (LISTENERS, scope.region.as_str(), V2);
+        let answer = answer.map(|a| a.map(Some));
+        if let Some(listeners) =
+            out.read_value(source, &arn, attributes!(LoadBalancer: listeners), answer)
+        {
+            data.listeners = listeners;
         }
         let name = data.name.clone();
         out.resources

@@ -478,6 +478,29 @@ impl Collected {
         affected.resource_arn = Some(arn.to_owned());
         self.errors.push(error.affecting(region, vec![affected]));
     }
+
+    /// The value one resource's [`per_resource`] read of `action` gave for `attributes`:
+    /// `None` when the read was skipped (already recorded), failed (the attributes are unknown
+    /// with its cause) or answered without the value (left out: unknown too).
+    pub fn read_value<T>(
+        &mut self,
+        (action, region, resource_type): (&'static str, &str, &str),
+        arn: &str,
+        attributes: &[&str],
+        answer: Option<Result<Option<T>, CallError>>,
+    ) -> Option<T> {
+        match answer? {
+            Ok(Some(value)) => Some(value),
+            Ok(None) => {
+                self.left_out(action, region, resource_type, arn, attributes);
+                None
+            }
+            Err(error) => {
+                self.unknown(&error, region, resource_type, arn, attributes);
+                None
+            }
+        }
+    }
 }
 
 /// What a regional collector needs: a client configuration for its region, the account, and

@@ -69,23 +69,11 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
     )
     .await;
     for ((arn, mut data), answer) in read {
-        match answer {
-            None => {}
-            Some(Ok(Some(enabled))) => data.audit_logging = enabled,
-            Some(Ok(None)) => out.left_out(
-                LOGGING,
-                &scope.region,
-                TYPE,
-                &arn,
-                attributes!(Cluster: audit_logging),
-            ),
-            Some(Err(error)) => out.unknown(
-                &error,
-                &scope.region,
-                TYPE,
-                &arn,
-                attributes!(Cluster: audit_logging),
-            ),
+        let source = (LOGGING, scope.region.as_str(), TYPE);
+        if let Some(value) =
+            out.read_value(source, &arn, attributes!(Cluster: audit_logging), answer)
+        {
+            data.audit_logging = value;
         }
         let name = data.identifier.clone();
         out.resources
