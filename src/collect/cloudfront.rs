@@ -1,7 +1,7 @@
 //! Amazon CloudFront, once per account (a global service): one paginated ListDistributions,
 //! which carries behaviors, origins, origin groups, the web ACL and the viewer certificate,
 //! then one GetDistributionConfig per distribution for what the listing leaves out (standard
-//! logging), only when a selected check reads it.
+//! logging, the default root object), only when a selected check reads it.
 
 use super::{CallError, Collected, Scope, drain, per_resource};
 use crate::inventory::ResourceData;
@@ -105,6 +105,7 @@ fn distribution(summary: &DistributionSummary, missing: &mut Vec<&'static str>) 
             .and_then(|c| c.minimum_protocol_version())
             .map(|v| v.as_str().to_owned()),
         logging: false,
+        default_root_object: String::new(),
     }
 }
 
@@ -147,9 +148,9 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
                 .await
                 .map_err(|e| CallError::from_sdk(CONFIG, &e))
                 .map(|a| {
-                    a.distribution_config()
-                        .and_then(|c| c.logging())
-                        .map(|l| l.enabled())
+                    a.distribution_config().and_then(|c| {
+                        Some((c.logging()?.enabled(), c.default_root_object()?.to_owned()))
+                    })
                 });
             ((arn, data), answer)
         },
@@ -157,10 +158,10 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
     .await;
     for ((arn, mut data), answer) in read {
         let source = (CONFIG, scope.region.as_str(), TYPE);
-        if let Some(value) =
-            out.read_value(source, &arn, attributes!(Distribution: logging), answer)
-        {
-            data.logging = value;
+        let read = attributes!(Distribution: logging, default_root_object);
+        if let Some((logging, root)) = out.read_value(source, &arn, read, answer) {
+            data.logging = logging;
+            data.default_root_object = root;
         }
         let name = data.id.clone();
         out.resources

@@ -16,6 +16,7 @@ macro_rules! sdk_client {
 }
 
 pub mod account;
+pub mod acm;
 pub mod autoscaling;
 pub mod calls;
 pub mod cloudfront;
@@ -23,10 +24,13 @@ pub mod cloudtrail;
 pub mod codebuild;
 pub mod configservice;
 pub mod detection;
+pub mod dynamodb;
 pub mod ec2;
 pub mod ecr;
 pub mod ecs;
 pub mod efs;
+pub mod eks;
+pub mod elasticache;
 pub mod elb;
 pub mod iam;
 pub mod kms;

@@ -96,6 +96,10 @@ services! {
     cloudfront: Global ["aws.cloudfront.distribution"];
     ecs: Regional ["aws.ecs.cluster", "aws.ecs.service", "aws.ecs.task_definition"];
     redshift: Regional ["aws.redshift.cluster"];
+    eks: Regional ["aws.eks.cluster"];
+    acm: Regional ["aws.acm.certificate"];
+    elasticache: Regional ["aws.elasticache.cluster", "aws.elasticache.replication_group"];
+    dynamodb: Regional ["aws.dynamodb.table"];
 }
 
 /// The service that produces `resource_type`.

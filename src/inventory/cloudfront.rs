@@ -26,6 +26,8 @@ pub struct Distribution {
     pub minimum_protocol_version: Option<String>,
     /// Standard logging (access logs to S3) is on.
     pub logging: bool,
+    /// The object CloudFront returns for the root URL (`index.html`); empty when none is set.
+    pub default_root_object: String,
 }
 
 /// An origin of a distribution.

@@ -2,6 +2,7 @@
 //! collecting them, and the API calls made. Independent of AWS SDK types.
 
 pub mod account;
+pub mod acm;
 pub mod autoscaling;
 pub mod cloudfront;
 pub mod cloudtrail;
@@ -9,10 +10,13 @@ pub mod codebuild;
 pub mod configservice;
 pub mod credential_report;
 pub mod detection;
+pub mod dynamodb;
 pub mod ec2;
 pub mod ecr;
 pub mod ecs;
 pub mod efs;
+pub mod eks;
+pub mod elasticache;
 pub mod elb;
 pub mod iam;
 pub mod kms;
@@ -186,6 +190,11 @@ resource_types! {
     EcsService(ecs::Service) = "aws.ecs.service",
     EcsTaskDefinition(ecs::TaskDefinition) = "aws.ecs.task_definition",
     RedshiftCluster(redshift::Cluster) = "aws.redshift.cluster",
+    EksCluster(eks::Cluster) = "aws.eks.cluster",
+    AcmCertificate(acm::Certificate) = "aws.acm.certificate",
+    ElastiCacheCluster(elasticache::CacheCluster) = "aws.elasticache.cluster",
+    ElastiCacheReplicationGroup(elasticache::ReplicationGroup) = "aws.elasticache.replication_group",
+    DynamoDbTable(dynamodb::Table) = "aws.dynamodb.table",
 }
 
 impl ResourceData {

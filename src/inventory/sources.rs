@@ -4,12 +4,14 @@
 //! source, and `lockdown checks attributes TYPE` shows them.
 
 use super::account::Contacts;
+use super::acm::Certificate;
 use super::autoscaling::{Group as AutoScalingGroup, LaunchConfiguration};
 use super::cloudfront::Distribution;
 use super::cloudtrail::{AccountTrails, Trail};
 use super::codebuild::Project;
 use super::configservice::RegionRecording;
 use super::detection::{AccessAnalyzer, GuardDuty, SecurityHub};
+use super::dynamodb::Table;
 use super::ec2::{
     Address, ClientVpnEndpoint, EbsEncryptionDefault, Image, Instance, LaunchTemplate, NetworkAcl,
     SecurityGroup, Snapshot, Subnet, TransitGateway, Volume, Vpc, VpnConnection,
@@ -17,6 +19,8 @@ use super::ec2::{
 use super::ecr::Repository;
 use super::ecs::{Cluster as EcsCluster, Service as EcsService, TaskDefinition};
 use super::efs::{AccessPoint, FileSystem};
+use super::eks::Cluster as EksCluster;
+use super::elasticache::{CacheCluster, ReplicationGroup};
 use super::elb::{ClassicLoadBalancer, LoadBalancer};
 use super::iam::{
     Account, Group, InlinePolicy, ManagedPolicy, PasswordPolicy, Role, RootUser, ServerCertificate,
@@ -286,6 +290,36 @@ sources! {
         "redshift:DescribeLoggingStatus" => [audit_logging],
     }
     EcsCluster { "ecs:ListClusters, ecs:DescribeClusters" => [container_insights, name] }
+    EksCluster {
+        "eks:ListClusters" => [name],
+        "eks:DescribeCluster" => [
+            enabled_log_types, endpoint_public_access, kubernetes_minor_version,
+            public_access_cidrs, secrets_encrypted, version,
+        ],
+    }
+    Certificate {
+        "acm:ListCertificates" => [
+            certificate_type, domain_name, in_use, key_algorithm, not_after, status,
+        ],
+    }
+    CacheCluster {
+        "elasticache:DescribeCacheClusters" => [
+            auto_minor_version_upgrade, cache_subnet_group, engine, engine_version, id,
+            replication_group, snapshot_retention_limit,
+        ],
+    }
+    ReplicationGroup {
+        "elasticache:DescribeReplicationGroups" => [
+            at_rest_encryption, auth_token_enabled, automatic_failover, id, transit_encryption,
+            user_group_ids,
+        ],
+        "elasticache:DescribeCacheClusters" => [engine_major_version],
+    }
+    Table {
+        "dynamodb:ListTables" => [name],
+        "dynamodb:DescribeTable" => [deletion_protection],
+        "dynamodb:DescribeContinuousBackups" => [point_in_time_recovery],
+    }
     EcsService {
         "ecs:ListServices, ecs:DescribeServices" => [
             assigns_public_ip, cluster, fargate, launch_type, name, platform_version,
@@ -301,7 +335,7 @@ sources! {
             default_certificate, domain_name, enabled, id, minimum_protocol_version,
             origin_groups, origins, ssl_support_method, viewer_protocol_policies, web_acl,
         ],
-        "cloudfront:GetDistributionConfig" => [logging],
+        "cloudfront:GetDistributionConfig" => [default_root_object, logging],
     }
     LaunchConfiguration {
         "autoscaling:DescribeLaunchConfigurations" => [

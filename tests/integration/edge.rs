@@ -1,7 +1,8 @@
 //! CloudFront distributions against moto (a global service): viewer and origin protocols,
 //! origin TLS versions, S3 origins without an origin access control, web ACLs, custom
-//! certificates and standard logging (from GetDistributionConfig). A denied configuration read
-//! turns exactly the logging check into ERROR; a denied listing turns every check into ERROR.
+//! certificates, SNI, standard logging and the default root object (from
+//! GetDistributionConfig). A denied configuration read turns exactly the logging and root-object
+//! checks into ERROR; a denied listing turns every check into ERROR.
 
 use crate::harness::{TempDir, TestAccount, scan_checks, status_of};
 use aws_sdk_cloudfront::types::{
@@ -51,6 +52,7 @@ async fn distribution(client: &aws_sdk_cloudfront::Client, seed: Seed) -> String
         .caller_reference(seed.comment)
         .comment(seed.comment)
         .enabled(true)
+        .default_root_object(if seed.logging { "index.html" } else { "" })
         .web_acl_id(seed.web_acl)
         .origins(
             Origins::builder()
@@ -179,21 +181,26 @@ async fn distributions_and_their_origins() {
         ("cloudfront_logging", &secure, "PASS"),
         ("cloudfront_logging", &legacy, "FAIL"),
         ("cloudfront_origin_failover", &secure, "FAIL"),
+        ("cloudfront_default_root_object", &secure, "PASS"),
+        ("cloudfront_default_root_object", &legacy, "FAIL"),
+        ("cloudfront_sni", &secure, "PASS"),
+        ("cloudfront_sni", &legacy, "NOT_APPLICABLE"),
     ];
     for (check, id, status) in expected {
         assert_eq!(status_of(&got, check, id), status, "{check} {id}");
     }
 
-    // The configuration read denied: logging is unknown, the listing's checks keep theirs.
+    // The configuration read denied: logging and the root object are unknown, the listing's checks keep theirs.
     account.deny("cloudfront:GetDistributionConfig");
     let denied = scan_checks(&account, &dir, "denied.json", "us-east-1", CHECKS);
     for ((check, id), status) in &denied {
         let before = &got[&(check.clone(), id.clone())];
-        let expected = if check == "cloudfront_logging" {
-            "ERROR"
-        } else {
-            before.as_str()
-        };
+        let expected =
+            if ["cloudfront_logging", "cloudfront_default_root_object"].contains(&check.as_str()) {
+                "ERROR"
+            } else {
+                before.as_str()
+            };
         assert_eq!(status, expected, "{check} {id}");
     }
     // The listing denied: ERROR for every check, never an account without distributions.

@@ -23,6 +23,7 @@ mod organization;
 mod oscal;
 mod outputs;
 mod plan;
+mod platforms;
 mod policies;
 mod rds;
 mod regional;

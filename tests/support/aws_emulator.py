@@ -61,6 +61,8 @@ REST_ACTIONS = [
     ("es", "POST", re.compile(r"^/2021-01-01/opensearch/domain-info$"), "DescribeDomains"),
     ("cloudfront", "GET", re.compile(r"^/2020-05-31/distribution/?$"), "ListDistributions"),
     ("cloudfront", "GET", re.compile(r"^/2020-05-31/distribution/[^/]+/config$"), "GetDistributionConfig"),
+    ("eks", "GET", re.compile(r"^/clusters/?$"), "ListClusters"),
+    ("eks", "GET", re.compile(r"^/clusters/[^/]+$"), "DescribeCluster"),
 ]
 
 # REST services whose errors are XML (`<ErrorResponse><Error>...`), like the query protocols'.
