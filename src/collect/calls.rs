@@ -108,6 +108,7 @@ fn permission_prefix(service: &str) -> String {
         "OpenSearch" => "es".to_owned(),
         "Auto Scaling" => "autoscaling".to_owned(),
         "Elastic Load Balancing" | "Elastic Load Balancing v2" => "elasticloadbalancing".to_owned(),
+        "SSO Admin" => "sso".to_owned(),
         other => other.to_ascii_lowercase(),
     }
 }

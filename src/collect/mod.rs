@@ -33,6 +33,7 @@ pub mod eks;
 pub mod elasticache;
 pub mod elb;
 pub mod iam;
+pub mod identity_center;
 pub mod kms;
 pub mod lambda;
 pub mod monitoring;
@@ -676,6 +677,9 @@ async fn collect_account(
     collected.attach_unknowns();
     if plan.includes(registry::named("configservice").expect("a registered service")) {
         configservice::link_global_recording(&mut collected);
+    }
+    if plan.includes(registry::named("identity_center").expect("a registered service")) {
+        identity_center::link_console_users(&mut collected);
     }
     if plan.includes(registry::named("cloudtrail").expect("a registered service")) {
         cloudtrail::link_buckets(&mut collected);

@@ -100,6 +100,7 @@ services! {
     acm: Regional ["aws.acm.certificate"];
     elasticache: Regional ["aws.elasticache.cluster", "aws.elasticache.replication_group"];
     dynamodb: Regional ["aws.dynamodb.table"];
+    identity_center: Regional ["aws.sso.instance", "aws.sso.permission_set"];
 }
 
 /// The service that produces `resource_type`.

@@ -19,6 +19,7 @@ pub mod eks;
 pub mod elasticache;
 pub mod elb;
 pub mod iam;
+pub mod identity_center;
 pub mod kms;
 pub mod lambda;
 pub mod monitoring;
@@ -195,6 +196,8 @@ resource_types! {
     ElastiCacheCluster(elasticache::CacheCluster) = "aws.elasticache.cluster",
     ElastiCacheReplicationGroup(elasticache::ReplicationGroup) = "aws.elasticache.replication_group",
     DynamoDbTable(dynamodb::Table) = "aws.dynamodb.table",
+    IdentityCenterInstance(identity_center::Instance) = "aws.sso.instance",
+    IdentityCenterPermissionSet(identity_center::PermissionSet) = "aws.sso.permission_set",
 }
 
 impl ResourceData {

@@ -26,6 +26,7 @@ use super::iam::{
     Account, Group, InlinePolicy, ManagedPolicy, PasswordPolicy, Role, RootUser, ServerCertificate,
     User,
 };
+use super::identity_center::{Instance as IdentityCenterInstance, PermissionSet};
 use super::kms::Key;
 use super::lambda::Function;
 use super::monitoring::{LogGroup, MetricFilter};
@@ -314,6 +315,23 @@ sources! {
             user_group_ids,
         ],
         "elasticache:DescribeCacheClusters" => [engine_major_version],
+    }
+    IdentityCenterInstance {
+        "sso:ListInstances" => [identity_store_id],
+        "identitystore:ListUsers" => [users],
+        "identitystore:ListGroups" => [groups],
+        "iam:GetCredentialReport (IAM users of the scanned account)" => [iam_console_users],
+    }
+    PermissionSet {
+        "sso:DescribePermissionSet" => [name, session_duration_minutes],
+        "sso:ListManagedPoliciesInPermissionSet" => [managed_policies],
+        "sso:GetInlinePolicyForPermissionSet" => [inline_full_admin, inline_policy],
+        "sso:ListCustomerManagedPolicyReferencesInPermissionSet" => [customer_managed_policies],
+        "sso:ListManagedPoliciesInPermissionSet, sso:GetInlinePolicyForPermissionSet, sso:ListCustomerManagedPolicyReferencesInPermissionSet" =>
+            [grants_full_admin],
+        "sso:ListAccountsForProvisionedPermissionSet, sso:ListAccountAssignments" => [assignments],
+        "sso:ListAccountsForProvisionedPermissionSet, sso:ListAccountAssignments, identitystore:ListGroupMemberships" =>
+            [assigned_users],
     }
     Table {
         "dynamodb:ListTables" => [name],

@@ -13,6 +13,7 @@ mod frameworks;
 mod harness;
 mod history;
 mod iam;
+mod identity_center;
 mod lambda;
 mod load_balancing;
 mod messaging;

@@ -48,7 +48,6 @@ async fn eks_endpoint_version_secrets_and_audit_logs() {
             request = request
                 .encryption_config(
                     EncryptionConfig::builder()
-                        .resources("secrets")
                         .provider(
                             Provider::builder()
                                 .key_arn("arn:aws:kms:us-east-1:123456789012:key/k")
