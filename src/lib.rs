@@ -12,6 +12,7 @@ pub mod collect;
 pub mod emit;
 pub mod evaluate;
 pub mod history;
+pub mod http;
 pub mod inventory;
 pub mod lambda;
 pub mod map;

@@ -220,6 +220,24 @@ struct AwsArgs {
     concurrency: u16,
     #[command(flatten)]
     org: OrgArgs,
+    #[command(flatten)]
+    okta: OktaArgs,
+}
+
+/// Okta, a second identity provider scanned beside AWS.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Okta")]
+struct OktaArgs {
+    /// Also scan this Okta org (https://ORG.okta.com): policies, users, API tokens and log
+    /// streams through the Management API, read only. The API token comes from
+    /// LOCKDOWN_OKTA_TOKEN or the file named by LOCKDOWN_OKTA_TOKEN_FILE, never an argument;
+    /// it needs the Read-only Administrator role (scopes: okta.policies.read,
+    /// okta.users.read, okta.apiTokens.read, okta.logStreams.read).
+    #[arg(long, value_name = "URL", env = "LOCKDOWN_OKTA_ORG")]
+    okta_org: Option<String>,
+    /// Do not call AWS: scan the Okta org only (needs --okta-org).
+    #[arg(long, requires = "okta_org")]
+    skip_aws: bool,
 }
 
 /// Scanning a whole AWS Organization.

@@ -2,6 +2,7 @@
 
 use super::config_file::{ConfigFile, HistorySetting};
 use super::{AwsArgs, CheckArgs, Failure, FrameworkArgs, OutputArgs, Ui, exit};
+use crate::collect::okta::OktaOptions;
 use crate::collect::org::OrgOptions;
 use crate::collect::plan::Plan;
 use crate::collect::{CallRecorder, CollectOptions};
@@ -88,6 +89,8 @@ pub(super) fn options(aws: &AwsArgs) -> CollectOptions {
             account_concurrency: usize::from(aws.org.account_concurrency),
         }),
         plan: Plan::everything(),
+        okta: None,
+        aws: true,
     }
 }
 
@@ -113,8 +116,16 @@ fn live_source(aws: &AwsArgs, save_snapshot: Option<PathBuf>) -> Result<Source, 
             "--external-id needs a role to assume: --role-arn ARN or --org",
         ));
     }
+    let okta = match &aws.okta.okta_org {
+        Some(org) => Some(OktaOptions::from_env(org).map_err(Failure::usage)?),
+        None => None,
+    };
     Ok(Source::Live {
-        options: Box::new(options(aws)),
+        options: Box::new(CollectOptions {
+            okta,
+            aws: !aws.okta.skip_aws,
+            ..options(aws)
+        }),
         save_snapshot,
     })
 }

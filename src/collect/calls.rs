@@ -83,6 +83,21 @@ impl CallRecorder {
         }
     }
 
+    /// Counts one request of `action` (for clients outside the AWS SDK, such as Okta's).
+    pub fn record(&self, action: &str) {
+        if let Ok(mut counts) = self.counts.lock() {
+            *counts.entry(action.to_owned()).or_default() += 1;
+        }
+        self.tally.calls.fetch_add(1, Ordering::Relaxed);
+        self.refresh();
+    }
+
+    /// Counts one answer with an HTTP error status.
+    pub fn record_error(&self) {
+        self.tally.errors.fetch_add(1, Ordering::Relaxed);
+        self.refresh();
+    }
+
     /// Clears the progress display.
     pub fn finish(&self) {
         if let Some(bar) = &self.progress {
@@ -125,16 +140,11 @@ impl Intercept for CallRecorder {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if let Some(metadata) = cfg.load::<Metadata>() {
-            let action = format!(
+            self.record(&format!(
                 "{}:{}",
                 permission_prefix(metadata.service()),
                 metadata.name()
-            );
-            if let Ok(mut counts) = self.counts.lock() {
-                *counts.entry(action).or_default() += 1;
-            }
-            self.tally.calls.fetch_add(1, Ordering::Relaxed);
-            self.refresh();
+            ));
         }
         Ok(())
     }
@@ -149,8 +159,7 @@ impl Intercept for CallRecorder {
             .response()
             .is_none_or(|response| !response.status().is_success());
         if failed {
-            self.tally.errors.fetch_add(1, Ordering::Relaxed);
-            self.refresh();
+            self.record_error();
         }
         Ok(())
     }

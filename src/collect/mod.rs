@@ -37,6 +37,7 @@ pub mod identity_center;
 pub mod kms;
 pub mod lambda;
 pub mod monitoring;
+pub mod okta;
 pub mod opensearch;
 pub mod org;
 pub mod plan;
@@ -105,6 +106,10 @@ pub struct CollectOptions {
     pub organization: Option<org::OrgOptions>,
     /// The services to collect (what the selected checks read).
     pub plan: plan::Plan,
+    /// An Okta org to collect beside AWS.
+    pub okta: Option<okta::OktaOptions>,
+    /// Whether to collect AWS at all (`false`: the Okta org only).
+    pub aws: bool,
 }
 
 impl Default for CollectOptions {
@@ -124,6 +129,8 @@ impl Default for CollectOptions {
             concurrency: DEFAULT_CONCURRENCY,
             organization: None,
             plan: plan::Plan::everything(),
+            okta: None,
+            aws: true,
         }
     }
 }
@@ -150,6 +157,8 @@ pub enum CollectError {
         .0.action, .0.message, .0.action
     )]
     Organization(CallError),
+    #[error("nothing to collect: --skip-aws needs an Okta org (--okta-org)")]
+    NothingToCollect,
 }
 
 /// A failed API call, before it is tied to the data it leaves unknown.
@@ -593,10 +602,48 @@ pub async fn collect(
     options: &CollectOptions,
     recorder: CallRecorder,
 ) -> Result<Snapshot, CollectError> {
-    match &options.organization {
-        Some(organization) => org::collect(options, organization, recorder).await,
-        None => collect_account(sdk_config(options).await, options, recorder).await,
+    let okta_recorder = recorder.split();
+    let okta = async {
+        match &options.okta {
+            Some(okta_options) => {
+                let wanted = options.plan.okta_types();
+                Some(okta::collect(okta_options, okta_recorder.clone(), wanted).await)
+            }
+            None => None,
+        }
+    };
+    let aws = async {
+        if !options.aws {
+            return None;
+        }
+        Some(match &options.organization {
+            Some(organization) => org::collect(options, organization, recorder.clone()).await,
+            None => collect_account(sdk_config(options).await, options, recorder.clone()).await,
+        })
+    };
+    let started_at = Utc::now();
+    let (okta, aws) = tokio::join!(okta, aws);
+    let mut snapshot = match (aws, &options.okta) {
+        (Some(snapshot), _) => snapshot?,
+        (None, Some(okta_options)) => Snapshot::empty(
+            crate::inventory::Account {
+                id: okta_options.host(),
+                partition: "okta".to_owned(),
+            },
+            started_at,
+        ),
+        (None, None) => return Err(CollectError::NothingToCollect),
+    };
+    if let Some(mut okta) = okta {
+        okta.attach_unknowns();
+        snapshot.resources.append(&mut okta.resources);
+        snapshot.errors.append(&mut okta.errors);
+        for (action, count) in okta_recorder.counts() {
+            *snapshot.collection.api_calls.entry(action).or_default() += count;
+        }
+        snapshot.collection.finished_at = Utc::now();
     }
+    Ok(snapshot)
 }
 
 /// Runs one service's collector in one scope, counting it done for the progress display.
@@ -730,7 +777,8 @@ mod tests {
 
     #[test]
     fn every_attribute_source_is_a_call_the_collectors_declare() {
-        let actions = super::all_actions();
+        let mut actions = super::all_actions();
+        actions.extend(super::okta::ACTIONS.iter().map(|(action, _)| *action));
         for &resource_type in crate::inventory::ResourceData::TYPES {
             for (calls, _) in crate::inventory::ResourceData::sources(resource_type).unwrap() {
                 let named: Vec<&str> = calls

@@ -15,6 +15,9 @@ pub struct Plan {
     /// The calls providing an attribute some selected check reads; `None`: every call.
     /// Collectors consult it ([`Plan::wants`]) before per-resource reads.
     calls: Option<BTreeSet<&'static str>>,
+    /// The Okta resource types (`okta.*`) the selected checks read, collected when an Okta
+    /// org is configured.
+    okta: BTreeSet<&'static str>,
 }
 
 impl Default for Plan {
@@ -44,6 +47,7 @@ impl Plan {
         Self {
             services: SERVICES.iter().map(|s| s.name).collect(),
             calls: None,
+            okta: super::okta::RESOURCE_TYPES.iter().copied().collect(),
         }
     }
 
@@ -55,8 +59,15 @@ impl Plan {
     {
         let mut services = BTreeSet::new();
         let mut calls = BTreeSet::new();
+        let mut okta = BTreeSet::new();
         for (resource_type, attributes) in needs {
             services.extend(registry::producer(resource_type).map(|s| s.name));
+            okta.extend(
+                super::okta::RESOURCE_TYPES
+                    .iter()
+                    .copied()
+                    .filter(|t| *t == resource_type),
+            );
             for attribute in attributes {
                 services.extend(
                     attribute_services(resource_type, attribute)
@@ -69,6 +80,7 @@ impl Plan {
         Self {
             services,
             calls: Some(calls),
+            okta,
         }
     }
 
@@ -79,6 +91,11 @@ impl Plan {
         self.calls
             .as_ref()
             .is_none_or(|calls| calls.contains(action))
+    }
+
+    /// The Okta resource types to collect (when an Okta org is configured).
+    pub fn okta_types(&self) -> &BTreeSet<&'static str> {
+        &self.okta
     }
 
     /// Whether the plan collects `service`.

@@ -70,7 +70,10 @@ fn related_requirements(finding: &Finding) -> Vec<String> {
 pub fn finding(report: &Report<'_>, finding: &Finding, region: &str) -> Value {
     // The importing account's default product; the finding's own account may be a member's.
     let importer = &report.account.id;
-    let account = &finding.resource.account_id;
+    // A finding of another provider (an Okta org's host) is filed under the importing account.
+    let account = Some(&finding.resource.account_id)
+        .filter(|id| crate::inventory::snapshot::is_account_id(id))
+        .unwrap_or(importer);
     let partition = &report.account.partition;
     let time = finding
         .evaluated_at

@@ -69,10 +69,18 @@ fn base_event(
     region: Option<&str>,
 ) -> serde_json::Map<String, Value> {
     let time = report.evaluated_at;
-    let mut cloud = json!({
-        "provider": "AWS",
-        "account": {"uid": account, "name": account, "type_id": 10, "type": "AWS Account"},
-    });
+    // An AWS account, or the host of an identity provider's org (Okta) scanned beside it.
+    let mut cloud = if crate::inventory::snapshot::is_account_id(account) {
+        json!({
+            "provider": "AWS",
+            "account": {"uid": account, "name": account, "type_id": 10, "type": "AWS Account"},
+        })
+    } else {
+        json!({
+            "provider": "Okta",
+            "account": {"uid": account, "name": account, "type_id": 99, "type": "Okta Org"},
+        })
+    };
     if let Some(region) = region {
         cloud["region"] = json!(region);
     }

@@ -71,10 +71,9 @@ fn id_matches(pattern: &str, id: &str) -> bool {
     }
 }
 
-/// The AWS service a check belongs to: the service part of its resource type
-/// (`aws.s3.bucket` → `s3`).
+/// The service a check belongs to (`aws.s3.bucket` → `s3`, `okta.user` → `okta`).
 pub fn service_of(check: &Check) -> &str {
-    check.def.resource.split('.').nth(1).unwrap_or_default()
+    crate::inventory::service_of(&check.def.resource)
 }
 
 /// Up to three known names closest to `unknown`, for "did you mean" hints.

@@ -85,11 +85,9 @@ pub struct FindingResource {
 }
 
 impl FindingResource {
-    /// The service the resource belongs to: the middle of its type (`aws.rds.db_instance` →
-    /// `rds`).
+    /// The service the resource belongs to (see [`crate::inventory::service_of`]).
     pub fn service(&self) -> &str {
-        let kind = &self.resource_type;
-        kind.split('.').nth(1).unwrap_or(kind)
+        crate::inventory::service_of(&self.resource_type)
     }
 }
 

@@ -23,6 +23,7 @@ pub mod identity_center;
 pub mod kms;
 pub mod lambda;
 pub mod monitoring;
+pub mod okta;
 pub mod opensearch;
 pub mod organization;
 #[cfg(test)]
@@ -58,6 +59,16 @@ pub struct Account {
     pub id: String,
     /// `aws`, `aws-us-gov` or `aws-cn`.
     pub partition: String,
+}
+
+/// The service a resource type belongs to: the middle of an AWS type (`aws.rds.db_instance` →
+/// `rds`), the provider of any other (`okta.user` → `okta`).
+pub fn service_of(resource_type: &str) -> &str {
+    match resource_type.split('.').collect::<Vec<_>>().as_slice() {
+        ["aws", service, ..] => service,
+        [provider, ..] => provider,
+        [] => resource_type,
+    }
 }
 
 /// One collected resource: where it lives, its typed attributes, and those of its attributes
@@ -198,6 +209,12 @@ resource_types! {
     DynamoDbTable(dynamodb::Table) = "aws.dynamodb.table",
     IdentityCenterInstance(identity_center::Instance) = "aws.sso.instance",
     IdentityCenterPermissionSet(identity_center::PermissionSet) = "aws.sso.permission_set",
+    OktaSignOnRule(okta::SignOnRule) = "okta.sign_on_rule",
+    OktaAccessRule(okta::AccessRule) = "okta.access_rule",
+    OktaPasswordPolicy(okta::PasswordPolicy) = "okta.password_policy",
+    OktaUser(okta::User) = "okta.user",
+    OktaApiToken(okta::ApiToken) = "okta.api_token",
+    OktaOrg(okta::Org) = "okta.org",
 }
 
 impl ResourceData {

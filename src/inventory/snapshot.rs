@@ -80,6 +80,18 @@ pub fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// A host name standing for a non-AWS provider's account (an Okta org: `acme.okta.com`):
+/// letters, digits, `-` and single dots, nothing that could leave a file name or a terminal.
+pub fn is_host_name(text: &str) -> bool {
+    (1..=253).contains(&text.len())
+        && text.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
 /// An AWS region name (`us-east-1`, `us-gov-west-1`, `cn-north-1`), or `global`.
 pub fn is_region(text: &str) -> bool {
     if text == super::GLOBAL_REGION {
@@ -166,6 +178,26 @@ struct VersionOnly {
 }
 
 impl Snapshot {
+    /// A snapshot of `account` with nothing collected yet, started at `started_at`.
+    pub fn empty(account: super::Account, started_at: chrono::DateTime<chrono::Utc>) -> Self {
+        Self {
+            schema_version: SCHEMA_VERSION,
+            account,
+            regions: Vec::new(),
+            regions_skipped: Vec::new(),
+            collection: super::CollectionInfo {
+                started_at,
+                finished_at: started_at,
+                lockdown_version: env!("CARGO_PKG_VERSION").to_owned(),
+                api_calls: Default::default(),
+                credential_report_generated_at: None,
+            },
+            resources: Vec::new(),
+            errors: Vec::new(),
+            organization: None,
+        }
+    }
+
     /// Parses a snapshot; `origin` names the source in error messages.
     pub fn from_json(text: &str, origin: &Path) -> Result<Self, SnapshotError> {
         // Look at the version first: a newer format deserves that message, not a field error.
@@ -215,8 +247,9 @@ impl Snapshot {
                 expected,
             })
         };
-        const ACCOUNT: &str = "an AWS account id (12 digits)";
+        const ACCOUNT: &str = "an AWS account id (12 digits) or an identity provider's host name";
         const REGION: &str = "an AWS region such as us-east-1 (or `global`)";
+        let is_account_id = |id: &str| is_account_id(id) || is_host_name(id);
         if !is_account_id(&self.account.id) {
             return invalid("account.id".into(), &self.account.id, ACCOUNT);
         }

@@ -30,6 +30,10 @@ use super::identity_center::{Instance as IdentityCenterInstance, PermissionSet};
 use super::kms::Key;
 use super::lambda::Function;
 use super::monitoring::{LogGroup, MetricFilter};
+use super::okta::{
+    AccessRule as OktaAccessRule, ApiToken as OktaApiToken, Org as OktaOrg,
+    PasswordPolicy as OktaPasswordPolicy, SignOnRule as OktaSignOnRule, User as OktaUser,
+};
 use super::opensearch::Domain;
 use super::rds::DbProxy;
 use super::rds::{DbCluster, DbInstance, DbSnapshot, EventSubscriptions};
@@ -333,6 +337,25 @@ sources! {
         "sso:ListAccountsForProvisionedPermissionSet, sso:ListAccountAssignments, identitystore:ListGroupMemberships" =>
             [assigned_users],
     }
+    OktaSignOnRule {
+        "okta:ListPolicies, okta:ListPolicyRules" => [
+            access, active, max_session_idle_minutes, max_session_lifetime_minutes,
+            persistent_cookie, policy, require_factor, rule,
+        ],
+    }
+    OktaAccessRule {
+        "okta:ListPolicies, okta:ListPolicyRules" =>
+            [access, active, factor_mode, phishing_resistant, policy, rule],
+    }
+    OktaPasswordPolicy {
+        "okta:ListPolicies" => [
+            active, history_count, max_age_days, max_attempts, min_length, min_lower_case,
+            min_number, min_symbol, min_upper_case, name,
+        ],
+    }
+    OktaUser { "okta:ListUsers" => [created, last_login, login, status] }
+    OktaApiToken { "okta:ListApiTokens" => [created, expires_at, name, user_id] }
+    OktaOrg { "okta:ListLogStreams" => [active_log_streams] }
     Table {
         "dynamodb:ListTables" => [name],
         "dynamodb:DescribeTable" => [deletion_protection],

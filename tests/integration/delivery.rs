@@ -658,11 +658,11 @@ fn pagerduty_gets_a_trigger_per_failure_at_the_alert_severity_and_refusals_spool
     for event in &stored {
         assert_eq!(event["event_action"], "trigger");
         assert_eq!(event["routing_key"], PAGERDUTY_KEY);
+        // The resource: an AWS ARN, or the API address of an Okta object.
+        let source = event["payload"]["source"].as_str().unwrap();
         assert!(
-            event["payload"]["source"]
-                .as_str()
-                .unwrap()
-                .starts_with("arn:")
+            source.starts_with("arn:") || source.starts_with("https://acme.okta.com/api/v1/"),
+            "{source}"
         );
         assert!(matches!(
             event["payload"]["severity"].as_str(),

@@ -19,6 +19,7 @@ mod load_balancing;
 mod messaging;
 mod monitoring;
 mod network;
+mod okta;
 mod opensearch;
 mod organization;
 mod oscal;

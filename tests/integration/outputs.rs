@@ -293,14 +293,7 @@ fn html_report_renders_with_filters_and_hostile_names_stay_text() {
     let mut services: Vec<&str> = findings
         .iter()
         .filter(|f| f["status"] == "FAIL" || f["status"] == "ERROR")
-        .map(|f| {
-            f["resource"]["type"]
-                .as_str()
-                .unwrap()
-                .split('.')
-                .nth(1)
-                .unwrap()
-        })
+        .map(|f| lockdown::inventory::service_of(f["resource"]["type"].as_str().unwrap()))
         .collect();
     services.sort_unstable();
     services.dedup();

@@ -1,0 +1,464 @@
+//! Okta, a second identity provider beside AWS: global session and authentication policies
+//! with their rules, password policies, users, API token metadata and log streams, read
+//! through Okta's Management API ([`client`]). Only the resource types that selected checks
+//! read are collected; a refused or failed request makes exactly what it would have provided
+//! unknown (ERROR), never absent.
+
+pub mod client;
+
+use super::{CallError, CallRecorder, Collected};
+use crate::inventory::okta::{AccessRule, ApiToken, Org, PasswordPolicy, SignOnRule, User};
+use crate::inventory::{GLOBAL_REGION, Resource, ResourceData};
+use crate::or_unknown;
+use chrono::{DateTime, Utc};
+use client::{OktaClient, PAGE_SIZE};
+use reqwest::Url;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// The environment variable holding the API token (or `…_FILE`, a file holding it).
+pub const TOKEN_VARIABLE: &str = "LOCKDOWN_OKTA_TOKEN";
+
+/// The Management API operations lockdown calls (all GET), with the OAuth scope each needs.
+pub const ACTIONS: &[(&str, &str)] = &[
+    ("okta:ListPolicies", "okta.policies.read"),
+    ("okta:ListPolicyRules", "okta.policies.read"),
+    ("okta:ListUsers", "okta.users.read"),
+    ("okta:ListApiTokens", "okta.apiTokens.read"),
+    ("okta:ListLogStreams", "okta.logStreams.read"),
+];
+
+const POLICIES: &str = "okta:ListPolicies";
+const RULES: &str = "okta:ListPolicyRules";
+const USERS: &str = "okta:ListUsers";
+const TOKENS: &str = "okta:ListApiTokens";
+const LOG_STREAMS: &str = "okta:ListLogStreams";
+
+const SIGN_ON_RULE: &str = "okta.sign_on_rule";
+const ACCESS_RULE: &str = "okta.access_rule";
+const PASSWORD_POLICY: &str = "okta.password_policy";
+const USER: &str = "okta.user";
+const API_TOKEN: &str = "okta.api_token";
+const ORG: &str = "okta.org";
+/// The resource types this provider produces.
+pub const RESOURCE_TYPES: &[&str] = &[
+    SIGN_ON_RULE,
+    ACCESS_RULE,
+    PASSWORD_POLICY,
+    USER,
+    API_TOKEN,
+    ORG,
+];
+
+/// Where the Okta org is and how to authenticate (the token is never printed).
+#[derive(Clone)]
+pub struct OktaOptions {
+    pub org: Url,
+    token: String,
+}
+
+impl std::fmt::Debug for OktaOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OktaOptions")
+            .field("org", &self.org.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl OktaOptions {
+    /// The org at `org` (`https://ORG.okta.com`), with the token from the environment.
+    pub fn from_env(org: &str) -> Result<Self, String> {
+        let url = Url::parse(org).map_err(|e| format!("--okta-org {org}: not a URL: {e}"))?;
+        if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
+            return Err(format!(
+                "--okta-org {org}: give the org's address only (https://ORG.okta.com); the token goes in {TOKEN_VARIABLE}"
+            ));
+        }
+        if !crate::http::may_carry_token(url.as_str()) {
+            return Err(format!(
+                "--okta-org {org}: must be https:// (the API token is sent to it)"
+            ));
+        }
+        let token = crate::http::secret(TOKEN_VARIABLE)?
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                format!("--okta-org needs an API token in {TOKEN_VARIABLE} or a file named by {TOKEN_VARIABLE}_FILE")
+            })?;
+        Ok(Self { org: url, token })
+    }
+
+    /// The org's host, which stands for the account in findings (`acme.okta.com`).
+    pub fn host(&self) -> String {
+        self.org.host_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// Collects the resource types in `wanted` (`okta.*`) from the org.
+pub async fn collect(
+    options: &OktaOptions,
+    recorder: CallRecorder,
+    wanted: &BTreeSet<&'static str>,
+) -> Collected {
+    let mut out = Collected::default();
+    let client = match OktaClient::new(&options.org, &options.token, recorder) {
+        Ok(client) => client,
+        Err(message) => {
+            let error = CallError::data(USERS, crate::inventory::ErrorKind::Network, message);
+            for resource_type in wanted {
+                out.unlisted(&error, GLOBAL_REGION, resource_type);
+            }
+            return out;
+        }
+    };
+    let collector = Collector {
+        client,
+        org: options.org.clone(),
+        host: options.host(),
+    };
+    let wants = |t: &'static str| wanted.contains(t);
+    if wants(SIGN_ON_RULE) {
+        collector
+            .policy_rules(&mut out, "OKTA_SIGN_ON", SIGN_ON_RULE, sign_on_rule)
+            .await;
+    }
+    if wants(ACCESS_RULE) {
+        collector
+            .policy_rules(&mut out, "ACCESS_POLICY", ACCESS_RULE, access_rule)
+            .await;
+    }
+    if wants(PASSWORD_POLICY) {
+        collector.password_policies(&mut out).await;
+    }
+    if wants(USER) {
+        collector
+            .listing(
+                &mut out,
+                USERS,
+                &format!("/api/v1/users?limit={PAGE_SIZE}"),
+                USER,
+                user,
+            )
+            .await;
+    }
+    if wants(API_TOKEN) {
+        collector
+            .listing(&mut out, TOKENS, "/api/v1/api-tokens", API_TOKEN, api_token)
+            .await;
+    }
+    if wants(ORG) {
+        collector.org(&mut out).await;
+    }
+    out
+}
+
+/// What a JSON object's builder fills in: the resource's name and data, with the attributes
+/// the object lacks recorded in `missing`.
+type Build = fn(&Value, &mut Vec<&'static str>) -> (String, ResourceData);
+
+struct Collector {
+    client: OktaClient,
+    org: Url,
+    host: String,
+}
+
+impl Collector {
+    fn resource(&self, path: &str, name: String, data: ResourceData) -> Resource {
+        Resource {
+            arn: self
+                .org
+                .join(path)
+                .map(String::from)
+                .unwrap_or_else(|_| path.to_owned()),
+            name,
+            region: GLOBAL_REGION.to_owned(),
+            account_id: self.host.clone(),
+            data,
+            unknown: Default::default(),
+        }
+    }
+
+    /// A listing whose items are the resources, each under `/api/v1/...{id}`.
+    async fn listing(
+        &self,
+        out: &mut Collected,
+        action: &'static str,
+        path: &str,
+        resource_type: &str,
+        build: Build,
+    ) {
+        match self.client.list(action, path).await {
+            Err(error) => out.unlisted(&error, GLOBAL_REGION, resource_type),
+            Ok(items) => {
+                let base = path.split('?').next().unwrap_or(path);
+                for item in &items {
+                    let id = str_at(item, "/id").unwrap_or_default();
+                    self.push(
+                        out,
+                        action,
+                        &format!("{base}/{id}"),
+                        resource_type,
+                        item,
+                        build,
+                    );
+                }
+            }
+        }
+    }
+
+    fn push(
+        &self,
+        out: &mut Collected,
+        action: &'static str,
+        path: &str,
+        resource_type: &str,
+        item: &Value,
+        build: Build,
+    ) {
+        let mut missing = Vec::new();
+        let (name, data) = build(item, &mut missing);
+        let resource = self.resource(path, name, data);
+        out.left_out(
+            action,
+            GLOBAL_REGION,
+            resource_type,
+            &resource.arn,
+            &missing,
+        );
+        out.resources.push(resource);
+    }
+
+    /// The policies of `policy_type`, then each policy's rules as resources.
+    async fn policy_rules(
+        &self,
+        out: &mut Collected,
+        policy_type: &str,
+        resource_type: &str,
+        build: Build,
+    ) {
+        let policies = match self
+            .client
+            .list(POLICIES, &format!("/api/v1/policies?type={policy_type}"))
+            .await
+        {
+            Ok(policies) => policies,
+            Err(error) => return out.unlisted(&error, GLOBAL_REGION, resource_type),
+        };
+        for policy in &policies {
+            let id = str_at(policy, "/id").unwrap_or_default();
+            let path = format!("/api/v1/policies/{id}/rules");
+            let rules = match self.client.list(RULES, &path).await {
+                Ok(rules) => rules,
+                Err(error) => {
+                    out.unlisted(&error, GLOBAL_REGION, resource_type);
+                    continue;
+                }
+            };
+            for rule in rules {
+                // The rule's builder sees its policy under `_policy` (name and status).
+                let mut rule = rule;
+                rule["_policy"] = serde_json::json!({
+                    "name": policy["name"],
+                    "status": policy["status"],
+                });
+                let rule_id = str_at(&rule, "/id").unwrap_or_default();
+                self.push(
+                    out,
+                    RULES,
+                    &format!("{path}/{rule_id}"),
+                    resource_type,
+                    &rule,
+                    build,
+                );
+            }
+        }
+    }
+
+    async fn password_policies(&self, out: &mut Collected) {
+        let path = "/api/v1/policies?type=PASSWORD";
+        self.listing(out, POLICIES, path, PASSWORD_POLICY, password_policy)
+            .await;
+    }
+
+    async fn org(&self, out: &mut Collected) {
+        let streams = self.client.list(LOG_STREAMS, "/api/v1/logStreams").await;
+        let mut resource = self.resource(
+            "/",
+            self.host.clone(),
+            ResourceData::OktaOrg(Org::default()),
+        );
+        match streams {
+            Ok(streams) => {
+                if let ResourceData::OktaOrg(org) = &mut resource.data {
+                    org.active_log_streams = streams
+                        .iter()
+                        .filter(|s| str_at(s, "/status").as_deref() == Some("ACTIVE"))
+                        .map(|s| str_at(s, "/name").unwrap_or_default())
+                        .collect();
+                }
+            }
+            Err(error) => out.unknown(
+                &error,
+                GLOBAL_REGION,
+                ORG,
+                &resource.arn,
+                crate::attributes!(Org: active_log_streams),
+            ),
+        }
+        out.resources.push(resource);
+    }
+}
+
+fn str_at(value: &Value, pointer: &str) -> Option<String> {
+    value.pointer(pointer)?.as_str().map(str::to_owned)
+}
+
+fn int_at(value: &Value, pointer: &str) -> Option<i64> {
+    value.pointer(pointer)?.as_i64()
+}
+
+fn bool_at(value: &Value, pointer: &str) -> Option<bool> {
+    value.pointer(pointer)?.as_bool()
+}
+
+/// A timestamp that is present and readable; `null` or absent is `None`.
+fn time_at(value: &Value, pointer: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(value.pointer(pointer)?.as_str()?)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Whether the rule and its policy are both active; unknown when either status is missing.
+fn active(rule: &Value) -> Option<bool> {
+    Some(str_at(rule, "/status")? == "ACTIVE" && str_at(rule, "/_policy/status")? == "ACTIVE")
+}
+
+fn sign_on_rule(rule: &Value, missing: &mut Vec<&'static str>) -> (String, ResourceData) {
+    let signon = "/actions/signon";
+    let data = SignOnRule {
+        policy: str_at(rule, "/_policy/name").unwrap_or_default(),
+        rule: str_at(rule, "/name").unwrap_or_default(),
+        active: or_unknown!(missing, SignOnRule: active = active(rule)),
+        access: or_unknown!(missing, SignOnRule: access = str_at(rule, &format!("{signon}/access"))),
+        require_factor: or_unknown!(missing, SignOnRule: require_factor = bool_at(rule, &format!("{signon}/requireFactor"))),
+        max_session_lifetime_minutes: or_unknown!(missing, SignOnRule: max_session_lifetime_minutes = int_at(rule, &format!("{signon}/session/maxSessionLifetimeMinutes"))),
+        max_session_idle_minutes: or_unknown!(missing, SignOnRule: max_session_idle_minutes = int_at(rule, &format!("{signon}/session/maxSessionIdleMinutes"))),
+        persistent_cookie: or_unknown!(missing, SignOnRule: persistent_cookie = bool_at(rule, &format!("{signon}/session/usePersistentCookie"))),
+    };
+    (
+        format!("{} / {}", data.policy, data.rule),
+        ResourceData::OktaSignOnRule(data),
+    )
+}
+
+/// Whether any possession constraint of an assurance requires phishing resistance.
+fn phishing_resistant(method: &Value) -> bool {
+    method["constraints"].as_array().is_some_and(|constraints| {
+        constraints.iter().any(|c| {
+            c.pointer("/possession/phishingResistant")
+                .and_then(Value::as_str)
+                == Some("REQUIRED")
+        })
+    })
+}
+
+fn access_rule(rule: &Value, missing: &mut Vec<&'static str>) -> (String, ResourceData) {
+    let method = rule.pointer("/actions/appSignOn/verificationMethod");
+    let data = AccessRule {
+        policy: str_at(rule, "/_policy/name").unwrap_or_default(),
+        rule: str_at(rule, "/name").unwrap_or_default(),
+        active: or_unknown!(missing, AccessRule: active = active(rule)),
+        access: or_unknown!(missing, AccessRule: access = str_at(rule, "/actions/appSignOn/access")),
+        factor_mode: or_unknown!(missing, AccessRule: factor_mode = method.and_then(|m| str_at(m, "/factorMode"))),
+        phishing_resistant: or_unknown!(missing, AccessRule: phishing_resistant = method.map(phishing_resistant)),
+    };
+    (
+        format!("{} / {}", data.policy, data.rule),
+        ResourceData::OktaAccessRule(data),
+    )
+}
+
+fn password_policy(policy: &Value, missing: &mut Vec<&'static str>) -> (String, ResourceData) {
+    let password = "/settings/password";
+    let at = |field: &str| int_at(policy, &format!("{password}/{field}"));
+    let data = PasswordPolicy {
+        name: str_at(policy, "/name").unwrap_or_default(),
+        active: or_unknown!(missing, PasswordPolicy: active = str_at(policy, "/status").map(|s| s == "ACTIVE")),
+        min_length: or_unknown!(missing, PasswordPolicy: min_length = at("complexity/minLength")),
+        min_lower_case: or_unknown!(missing, PasswordPolicy: min_lower_case = at("complexity/minLowerCase")),
+        min_upper_case: or_unknown!(missing, PasswordPolicy: min_upper_case = at("complexity/minUpperCase")),
+        min_number: or_unknown!(missing, PasswordPolicy: min_number = at("complexity/minNumber")),
+        min_symbol: or_unknown!(missing, PasswordPolicy: min_symbol = at("complexity/minSymbol")),
+        history_count: or_unknown!(missing, PasswordPolicy: history_count = at("age/historyCount")),
+        max_attempts: or_unknown!(missing, PasswordPolicy: max_attempts = at("lockout/maxAttempts")),
+        max_age_days: or_unknown!(missing, PasswordPolicy: max_age_days = at("age/maxAgeDays")),
+    };
+    (data.name.clone(), ResourceData::OktaPasswordPolicy(data))
+}
+
+fn user(item: &Value, missing: &mut Vec<&'static str>) -> (String, ResourceData) {
+    let data = User {
+        login: str_at(item, "/profile/login").unwrap_or_default(),
+        status: or_unknown!(missing, User: status = str_at(item, "/status")),
+        created: Some(or_unknown!(missing, User: created = time_at(item, "/created"))),
+        // `lastLogin` is null for a user who never signed in; absent is unknown.
+        last_login: match item.get("lastLogin") {
+            Some(Value::Null) => None,
+            Some(_) => Some(or_unknown!(missing, User: last_login = time_at(item, "/lastLogin"))),
+            None => {
+                missing.push(crate::attributes!(User: last_login)[0]);
+                None
+            }
+        },
+    };
+    (data.login.clone(), ResourceData::OktaUser(data))
+}
+
+fn api_token(item: &Value, missing: &mut Vec<&'static str>) -> (String, ResourceData) {
+    let data = ApiToken {
+        name: str_at(item, "/name").unwrap_or_default(),
+        user_id: or_unknown!(missing, ApiToken: user_id = str_at(item, "/userId")),
+        created: Some(or_unknown!(missing, ApiToken: created = time_at(item, "/created"))),
+        expires_at: time_at(item, "/expiresAt"),
+    };
+    (data.name.clone(), ResourceData::OktaApiToken(data))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{OktaOptions, sign_on_rule};
+    use crate::inventory::ResourceData;
+
+    #[test]
+    fn the_token_goes_only_over_https_to_a_bare_org_address() {
+        // SAFETY: tests in this module are the only ones touching this variable.
+        unsafe { std::env::set_var(super::TOKEN_VARIABLE, "00abc-test-token") };
+        assert!(OktaOptions::from_env("https://acme.okta.com").is_ok());
+        assert!(OktaOptions::from_env("http://acme.okta.com").is_err());
+        assert!(OktaOptions::from_env("https://user:pw@acme.okta.com").is_err());
+        let options = OktaOptions::from_env("https://acme.okta.com").unwrap();
+        assert!(!format!("{options:?}").contains("00abc"), "{options:?}");
+    }
+
+    #[test]
+    fn a_rule_without_its_session_settings_leaves_them_unknown() {
+        let rule = serde_json::json!({
+            "id": "0pr1", "name": "Default Rule", "status": "ACTIVE",
+            "_policy": { "name": "Default Policy", "status": "ACTIVE" },
+            "actions": { "signon": { "access": "ALLOW", "requireFactor": false } }
+        });
+        let mut missing = Vec::new();
+        let (name, data) = sign_on_rule(&rule, &mut missing);
+        assert_eq!(name, "Default Policy / Default Rule");
+        assert!(
+            matches!(data, ResourceData::OktaSignOnRule(ref r) if !r.require_factor && r.active)
+        );
+        assert_eq!(
+            missing,
+            [
+                "max_session_lifetime_minutes",
+                "max_session_idle_minutes",
+                "persistent_cookie"
+            ]
+        );
+    }
+}

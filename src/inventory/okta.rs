@@ -1,0 +1,90 @@
+//! Okta attributes (resource types `okta.*`): policy rules, password policies, users, API
+//! tokens and the org's log streams, as Okta's Management API describes them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A rule of a global session policy (`OKTA_SIGN_ON`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SignOnRule {
+    pub policy: String,
+    pub rule: String,
+    /// The rule and its policy are both `ACTIVE`.
+    pub active: bool,
+    /// `ALLOW` or `DENY`.
+    pub access: String,
+    /// A second factor is required (`actions.signon.requireFactor`).
+    pub require_factor: bool,
+    /// Session lifetime; 0 means no limit.
+    pub max_session_lifetime_minutes: i64,
+    pub max_session_idle_minutes: i64,
+    /// Sessions survive closing the browser.
+    pub persistent_cookie: bool,
+}
+
+/// A rule of an authentication policy (`ACCESS_POLICY`, Identity Engine).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AccessRule {
+    pub policy: String,
+    pub rule: String,
+    pub active: bool,
+    pub access: String,
+    /// `1FA` or `2FA` (`verificationMethod.factorMode`).
+    pub factor_mode: String,
+    /// A possession constraint requires a phishing-resistant authenticator.
+    pub phishing_resistant: bool,
+}
+
+/// A password policy (`PASSWORD`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordPolicy {
+    pub name: String,
+    pub active: bool,
+    pub min_length: i64,
+    pub min_lower_case: i64,
+    pub min_upper_case: i64,
+    pub min_number: i64,
+    pub min_symbol: i64,
+    /// Previous passwords that cannot be reused.
+    pub history_count: i64,
+    /// Failed attempts before lockout; 0 means no lockout.
+    pub max_attempts: i64,
+    /// Days before a password expires; 0 means never.
+    pub max_age_days: i64,
+}
+
+/// An Okta user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    pub login: String,
+    /// `ACTIVE`, `STAGED`, `PROVISIONED`, `RECOVERY`, `PASSWORD_EXPIRED`, `LOCKED_OUT`,
+    /// `SUSPENDED` or `DEPROVISIONED`.
+    pub status: String,
+    pub created: Option<DateTime<Utc>>,
+    /// The last sign-in; null when the user never signed in.
+    pub last_login: Option<DateTime<Utc>>,
+}
+
+/// An API token's metadata (never its value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ApiToken {
+    pub name: String,
+    /// The user the token acts as.
+    pub user_id: String,
+    pub created: Option<DateTime<Utc>>,
+    /// When it expires if unused (its idle window runs from the last use).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The org as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Org {
+    /// Names of the `ACTIVE` log streams (System Log to a SIEM or event bus).
+    pub active_log_streams: Vec<String>,
+}

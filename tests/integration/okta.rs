@@ -1,0 +1,280 @@
+//! Okta as a second provider, against a local stand-in of Okta's Management API
+//! (tests/support/okta_standin.py) whose answers the official `okta` SDK's models parse
+//! (tests/support/validate_okta.py): global session and authentication policy rules, password
+//! policies, users (paginated by `Link` headers), API tokens and log streams. A 429 storm is
+//! waited out; denied endpoints and a bad token give ERROR, never PASS; an AWS + Okta scan gives
+//! one SOC 2 report where CC6.1 cites both.
+
+use crate::harness::{TempDir, TestAccount, lockdown, python, scan_report, status_of, statuses};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+const TOKEN: &str = "00standin-token-not-real-0000000000000000";
+/// The evaluation clock of these tests (the stand-in's dates are around it).
+const NOW: &str = "2026-12-04T00:00:00Z";
+
+struct StandIn {
+    url: String,
+    child: Child,
+}
+
+impl StandIn {
+    fn start() -> Self {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/okta_standin.py");
+        let mut child = Command::new(python())
+            .arg(script)
+            .arg(TOKEN)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the Okta stand-in");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .strip_prefix("READY ")
+            .expect("READY line")
+            .trim()
+            .to_owned();
+        Self {
+            url: format!("http://127.0.0.1:{port}"),
+            child,
+        }
+    }
+
+    fn control(&self, path: &str) {
+        ureq::post(format!("{}/__standin/{path}", self.url))
+            .send(&b""[..])
+            .expect("control the stand-in");
+    }
+
+    /// Whether the official SDK's models accept every answer.
+    fn validates(&self) -> std::process::Output {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/validate_okta.py");
+        Command::new(python())
+            .arg(script)
+            .arg(&self.url)
+            .arg(TOKEN)
+            .output()
+            .unwrap()
+    }
+
+    /// `lockdown scan` of the org alone.
+    fn scan(&self, dir: &TempDir, name: &str, token: &str, extra: &[&str]) -> serde_json::Value {
+        let mut command = lockdown();
+        command
+            .args([
+                "scan",
+                "--quiet",
+                "--skip-aws",
+                "--okta-org",
+                &self.url,
+                "--now",
+                NOW,
+            ])
+            .args(extra)
+            .env("LOCKDOWN_OKTA_TOKEN", token);
+        scan_report(&mut command, &dir.path(name))
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_standin_answers_in_oktas_own_shapes() {
+    let okta = StandIn::start();
+    let output = okta.validates();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // A field Okta never sends must fail the validation, or it proves nothing.
+    okta.control("corrupt");
+    let output = okta.validates();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("mfaEnrolled"));
+}
+
+#[test]
+fn okta_policies_users_tokens_and_log_streams() {
+    let okta = StandIn::start();
+    let dir = TempDir::new("okta");
+    let report = okta.scan(&dir, "scan.json", TOKEN, &["--checks", "okta_*"]);
+    let got = statuses(&report);
+    let expected = [
+        (
+            "okta_sign_on_rule_requires_mfa",
+            "Default Policy / Require MFA",
+            "PASS",
+        ),
+        (
+            "okta_sign_on_rule_requires_mfa",
+            "Default Policy / Legacy VPN",
+            "FAIL",
+        ),
+        (
+            "okta_session_lifetime",
+            "Default Policy / Require MFA",
+            "PASS",
+        ),
+        (
+            "okta_session_lifetime",
+            "Default Policy / Legacy VPN",
+            "FAIL",
+        ),
+        (
+            "okta_session_idle_timeout",
+            "Default Policy / Default Rule",
+            "PASS",
+        ),
+        (
+            "okta_session_idle_timeout",
+            "Default Policy / Legacy VPN",
+            "FAIL",
+        ),
+        (
+            "okta_access_rule_requires_mfa",
+            "Okta Dashboard / Admins",
+            "PASS",
+        ),
+        (
+            "okta_access_rule_requires_mfa",
+            "Okta Dashboard / Catch-all Rule",
+            "FAIL",
+        ),
+        ("okta_password_min_length", "Engineering passwords", "PASS"),
+        ("okta_password_min_length", "Default Policy", "FAIL"),
+        ("okta_password_complexity", "Default Policy", "FAIL"),
+        ("okta_password_history", "Default Policy", "FAIL"),
+        ("okta_password_lockout", "Engineering passwords", "PASS"),
+        ("okta_password_lockout", "Default Policy", "FAIL"),
+        ("okta_user_inactive", "ana@acme.example", "PASS"),
+        ("okta_user_inactive", "ben@acme.example", "FAIL"),
+        ("okta_user_inactive", "cho@acme.example", "NOT_APPLICABLE"),
+        ("okta_user_inactive", "dev@acme.example", "PASS"),
+        ("okta_user_inactive", "eve@acme.example", "FAIL"),
+        ("okta_api_token_age", "terraform", "PASS"),
+        ("okta_api_token_age", "old-sync-script", "FAIL"),
+        ("okta_log_streaming", "127.0.0.1", "PASS"),
+    ];
+    for (check, name, status) in expected {
+        assert_eq!(status_of(&got, check, name), status, "{check} {name}");
+    }
+    // The token never reaches the results.
+    assert!(!report.to_string().contains(TOKEN));
+
+    // Rate-limited answers are waited out (X-Rate-Limit-Reset): the same findings.
+    okta.control("throttle?count=3");
+    let throttled = statuses(&okta.scan(&dir, "throttled.json", TOKEN, &["--checks", "okta_*"]));
+    assert_eq!(throttled, got);
+
+    // A denied endpoint (a missing scope) makes exactly its data unknown.
+    okta.control("deny?path=/api/v1/users");
+    let denied = statuses(&okta.scan(&dir, "denied.json", TOKEN, &["--checks", "okta_*"]));
+    for ((check, name), status) in &got {
+        let expected = if check == "okta_user_inactive" {
+            None
+        } else {
+            Some(status.as_str())
+        };
+        match expected {
+            Some(expected) => assert_eq!(
+                denied[&(check.clone(), name.clone())],
+                expected,
+                "{check} {name}"
+            ),
+            None => assert!(
+                !denied.contains_key(&(check.clone(), name.clone())),
+                "{check} {name}"
+            ),
+        }
+    }
+    let users: Vec<_> = denied
+        .iter()
+        .filter(|((check, _), _)| check == "okta_user_inactive")
+        .collect();
+    assert!(
+        !users.is_empty() && users.iter().all(|(_, s)| *s == "ERROR"),
+        "{users:?}"
+    );
+
+    // A bad token: everything ERROR, nothing PASS.
+    let rejected = statuses(&okta.scan(
+        &dir,
+        "rejected.json",
+        "not-the-token",
+        &["--checks", "okta_*"],
+    ));
+    assert!(
+        !rejected.is_empty() && rejected.values().all(|s| s == "ERROR"),
+        "{rejected:?}"
+    );
+}
+
+#[test]
+fn users_are_paginated_by_link_headers() {
+    let okta = StandIn::start();
+    okta.control("users?count=450");
+    let dir = TempDir::new("okta-pages");
+    let report = okta.scan(
+        &dir,
+        "scan.json",
+        TOKEN,
+        &["--checks", "okta_user_inactive"],
+    );
+    let users = report["findings"].as_array().unwrap().len();
+    assert_eq!(users, 450);
+    assert_eq!(report["collection"]["api_calls"]["okta:ListUsers"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_soc2_report_cites_iam_and_okta_for_cc6_1() {
+    let okta = StandIn::start();
+    let account = TestAccount::new().await;
+    let dir = TempDir::new("okta-aws");
+    let out = dir.path("scan.json");
+    let mut command = account.lockdown();
+    command
+        .args([
+            "scan",
+            "--quiet",
+            "--regions",
+            "us-east-1",
+            "--okta-org",
+            &okta.url,
+        ])
+        .args([
+            "--checks",
+            "iam_user_console_mfa,iam_password_policy_min_length,okta_*",
+        ])
+        .args(["--framework", "soc2"])
+        .env("LOCKDOWN_OKTA_TOKEN", TOKEN);
+    let report = scan_report(&mut command, &out);
+    let soc2 = report["compliance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["framework"] == "soc2")
+        .unwrap_or_else(|| panic!("{}", report["compliance"]));
+    let cc61 = soc2["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "CC6.1")
+        .unwrap()
+        .to_string();
+    for check in [
+        "iam_password_policy_min_length",
+        "okta_sign_on_rule_requires_mfa",
+        "okta_password_min_length",
+    ] {
+        assert!(cc61.contains(check), "{check} missing from CC6.1: {cc61}");
+    }
+}

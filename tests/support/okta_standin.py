@@ -1,0 +1,127 @@
+"""A local stand-in for Okta's Management API, answering in Okta's own shapes.
+
+Serves the org in tests/data/okta/org.json (its objects are checked against the official
+`okta` SDK's models by validate_okta.py). Okta's behaviours that a client must handle:
+- `Authorization: SSWS <token>` or 401 (E0000011);
+- pagination of users by `limit`/`after` with `Link: <...>; rel="next"` headers;
+- 429 (E0000047) with `X-Rate-Limit-Limit/Remaining/Reset` when a throttle is armed;
+- 403 (E0000006) on denied paths.
+
+Usage: okta_standin.py TOKEN (prints `READY PORT`). Control (no token): POST /__standin/deny?path=P,
+POST /__standin/throttle?count=N, POST /__standin/users?count=N (replace the users with N
+generated ones), POST /__standin/corrupt (add a field Okta never sends, to prove the
+validator fails), GET /__standin/calls.
+"""
+import json
+import os
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ORG = json.load(open(os.path.join(os.path.dirname(__file__), "..", "data", "okta", "org.json")))
+TOKEN = sys.argv[1]
+state = {"denied": [], "throttle": 0, "calls": 0, "port": 0}
+lock = threading.Lock()
+
+
+def error(code, summary):
+    return {"errorCode": code, "errorSummary": summary, "errorLink": code,
+            "errorId": "oae" + str(int(time.time() * 1000)), "errorCauses": []}
+
+
+def generated_users(count):
+    template = ORG["users"][0]
+    users = []
+    for i in range(count):
+        user = json.loads(json.dumps(template))
+        user["id"] = f"00u{i:017d}"
+        login = f"user{i}@acme.example"
+        user["profile"].update(login=login, email=login, firstName=f"User{i}")
+        user["_links"]["self"]["href"] = f"https://acme.okta.com/api/v1/users/{user['id']}"
+        users.append(user)
+    return users
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body, headers=()):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        url = urllib.parse.urlparse(self.path)
+        query = urllib.parse.parse_qs(url.query)
+        with lock:
+            if url.path == "/__standin/deny":
+                state["denied"].append(query["path"][0])
+            elif url.path == "/__standin/throttle":
+                state["throttle"] = int(query["count"][0])
+            elif url.path == "/__standin/users":
+                ORG["users"] = generated_users(int(query["count"][0]))
+            elif url.path == "/__standin/corrupt":
+                ORG["users"][0]["mfaEnrolled"] = True
+            else:
+                return self.reply(404, error("E0000022", "The endpoint does not support the provided HTTP method"))
+        self.reply(200, {})
+
+    def do_GET(self):
+        url = urllib.parse.urlparse(self.path)
+        query = urllib.parse.parse_qs(url.query)
+        if url.path == "/__standin/calls":
+            return self.reply(200, {"calls": state["calls"]})
+        with lock:
+            state["calls"] += 1
+            throttled = state["throttle"] > 0
+            if throttled:
+                state["throttle"] -= 1
+            denied = any(url.path.startswith(p) for p in state["denied"])
+        if self.headers.get("Authorization") != f"SSWS {TOKEN}":
+            return self.reply(401, error("E0000011", "Invalid token provided"))
+        if throttled:
+            reset = str(int(time.time()) + 1)
+            return self.reply(429, error("E0000047", "API call exceeded rate limit due to too many requests."),
+                              [("X-Rate-Limit-Limit", "600"), ("X-Rate-Limit-Remaining", "0"), ("X-Rate-Limit-Reset", reset)])
+        if denied:
+            return self.reply(403, error("E0000006", "You do not have permission to perform the requested action"))
+        parts = url.path.strip("/").split("/")
+        if url.path == "/api/v1/policies":
+            return self.reply(200, ORG["policies"].get(query.get("type", [""])[0], []))
+        if len(parts) == 5 and parts[:3] == ["api", "v1", "policies"] and parts[4] == "rules":
+            if parts[3] not in ORG["rules"]:
+                return self.reply(404, error("E0000007", f"Not found: Resource not found: {parts[3]} (Policy)"))
+            return self.reply(200, ORG["rules"][parts[3]])
+        if url.path == "/api/v1/users":
+            limit = int(query.get("limit", ["200"])[0])
+            users = ORG["users"]
+            start = 0
+            if "after" in query:
+                start = next(i for i, u in enumerate(users) if u["id"] == query["after"][0]) + 1
+            page = users[start:start + limit]
+            base = f"http://127.0.0.1:{state['port']}/api/v1/users"
+            links = [f'<{base}?limit={limit}>; rel="self"']
+            if start + limit < len(users):
+                links.append(f'<{base}?after={page[-1]["id"]}&limit={limit}>; rel="next"')
+            return self.reply(200, page, [("Link", ", ".join(links))])
+        if url.path == "/api/v1/api-tokens":
+            return self.reply(200, ORG["apiTokens"])
+        if url.path == "/api/v1/logStreams":
+            return self.reply(200, ORG["logStreams"])
+        self.reply(404, error("E0000022", "The endpoint does not support the provided HTTP method"))
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+state["port"] = server.server_address[1]
+print(f"READY {state['port']}", flush=True)
+server.serve_forever()
