@@ -232,7 +232,7 @@ struct OktaArgs {
     /// streams through the Management API, read only. The API token comes from
     /// LOCKDOWN_OKTA_TOKEN or the file named by LOCKDOWN_OKTA_TOKEN_FILE, never an argument;
     /// it needs the Read-only Administrator role (scopes: okta.policies.read,
-    /// okta.users.read, okta.apiTokens.read, okta.logStreams.read).
+    /// okta.users.read, okta.roles.read, okta.apiTokens.read, okta.logStreams.read).
     #[arg(long, value_name = "URL", env = "LOCKDOWN_OKTA_ORG")]
     okta_org: Option<String>,
     /// Do not call AWS: scan the Okta org only (needs --okta-org).

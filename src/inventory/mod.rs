@@ -214,6 +214,7 @@ resource_types! {
     OktaPasswordPolicy(okta::PasswordPolicy) = "okta.password_policy",
     OktaUser(okta::User) = "okta.user",
     OktaApiToken(okta::ApiToken) = "okta.api_token",
+    OktaAdmin(okta::Admin) = "okta.admin",
     OktaOrg(okta::Org) = "okta.org",
 }
 

@@ -81,10 +81,27 @@ pub struct ApiToken {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// A user who holds an admin role, directly or through a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Admin {
+    pub login: String,
+    /// The user's status (`ACTIVE`, `SUSPENDED`, `DEPROVISIONED`, ...).
+    pub status: String,
+    /// Role types held (`SUPER_ADMIN`, `ORG_ADMIN`, `READ_ONLY_ADMIN`, ...).
+    pub roles: Vec<String>,
+    /// Types of the factors enrolled and active (`webauthn`, `signed_nonce`, `push`, `sms`, ...).
+    pub factor_types: Vec<String>,
+    /// An active factor resists phishing (`webauthn`, `u2f` or Okta FastPass `signed_nonce`).
+    pub phishing_resistant: bool,
+}
+
 /// The org as a whole.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Org {
     /// Names of the `ACTIVE` log streams (System Log to a SIEM or event bus).
     pub active_log_streams: Vec<String>,
+    /// Users holding the Super Administrator role.
+    pub super_admins: i64,
 }

@@ -31,7 +31,7 @@ use super::kms::Key;
 use super::lambda::Function;
 use super::monitoring::{LogGroup, MetricFilter};
 use super::okta::{
-    AccessRule as OktaAccessRule, ApiToken as OktaApiToken, Org as OktaOrg,
+    AccessRule as OktaAccessRule, Admin as OktaAdmin, ApiToken as OktaApiToken, Org as OktaOrg,
     PasswordPolicy as OktaPasswordPolicy, SignOnRule as OktaSignOnRule, User as OktaUser,
 };
 use super::opensearch::Domain;
@@ -355,7 +355,15 @@ sources! {
     }
     OktaUser { "okta:ListUsers" => [created, last_login, login, status] }
     OktaApiToken { "okta:ListApiTokens" => [created, expires_at, name, user_id] }
-    OktaOrg { "okta:ListLogStreams" => [active_log_streams] }
+    OktaAdmin {
+        "okta:ListRoleAssignees, okta:GetUser" => [login, status],
+        "okta:ListRoleAssignees, okta:ListAssignedRolesForUser" => [roles],
+        "okta:ListRoleAssignees, okta:ListFactors" => [factor_types, phishing_resistant],
+    }
+    OktaOrg {
+        "okta:ListLogStreams" => [active_log_streams],
+        "okta:ListRoleAssignees, okta:ListAssignedRolesForUser" => [super_admins],
+    }
     Table {
         "dynamodb:ListTables" => [name],
         "dynamodb:DescribeTable" => [deletion_protection],

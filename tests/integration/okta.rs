@@ -163,6 +163,14 @@ fn okta_policies_users_tokens_and_log_streams() {
         ("okta_api_token_age", "terraform", "PASS"),
         ("okta_api_token_age", "old-sync-script", "FAIL"),
         ("okta_log_streaming", "127.0.0.1", "PASS"),
+        ("okta_super_admins_few", "127.0.0.1", "PASS"),
+        ("okta_admin_mfa", "ana@acme.example", "PASS"),
+        ("okta_admin_mfa", "cho@acme.example", "NOT_APPLICABLE"),
+        ("okta_admin_phishing_resistant", "ana@acme.example", "PASS"),
+        ("okta_admin_phishing_resistant", "ben@acme.example", "FAIL"),
+        ("okta_leaver_no_admin_role", "ben@acme.example", "PASS"),
+        ("okta_leaver_no_admin_role", "cho@acme.example", "FAIL"),
+        ("okta_leaver_no_admin_role", "zed@acme.example", "FAIL"),
     ];
     for (check, name, status) in expected {
         assert_eq!(status_of(&got, check, name), status, "{check} {name}");
@@ -175,34 +183,35 @@ fn okta_policies_users_tokens_and_log_streams() {
     let throttled = statuses(&okta.scan(&dir, "throttled.json", TOKEN, &["--checks", "okta_*"]));
     assert_eq!(throttled, got);
 
-    // A denied endpoint (a missing scope) makes exactly its data unknown.
-    okta.control("deny?path=/api/v1/users");
+    // A denied endpoint (no okta.roles.read) makes exactly its data unknown: the admins and
+    // the org's count of super admins; the rest keeps its statuses.
+    okta.control("deny?path=/api/v1/iam/");
     let denied = statuses(&okta.scan(&dir, "denied.json", TOKEN, &["--checks", "okta_*"]));
+    let needs_roles =
+        |check: &str| check.starts_with("okta_admin_") || check == "okta_leaver_no_admin_role";
     for ((check, name), status) in &got {
-        let expected = if check == "okta_user_inactive" {
-            None
-        } else {
-            Some(status.as_str())
-        };
-        match expected {
-            Some(expected) => assert_eq!(
-                denied[&(check.clone(), name.clone())],
-                expected,
-                "{check} {name}"
-            ),
-            None => assert!(
+        if needs_roles(check) {
+            assert!(
                 !denied.contains_key(&(check.clone(), name.clone())),
                 "{check} {name}"
-            ),
+            );
+        } else if check == "okta_super_admins_few" {
+            assert_eq!(denied[&(check.clone(), name.clone())], "ERROR", "{check}");
+        } else {
+            assert_eq!(
+                &denied[&(check.clone(), name.clone())],
+                status,
+                "{check} {name}"
+            );
         }
     }
-    let users: Vec<_> = denied
+    let admins: Vec<_> = denied
         .iter()
-        .filter(|((check, _), _)| check == "okta_user_inactive")
+        .filter(|((check, _), _)| needs_roles(check))
         .collect();
     assert!(
-        !users.is_empty() && users.iter().all(|(_, s)| *s == "ERROR"),
-        "{users:?}"
+        !admins.is_empty() && admins.iter().all(|(_, s)| *s == "ERROR"),
+        "{admins:?}"
     );
 
     // A bad token: everything ERROR, nothing PASS.

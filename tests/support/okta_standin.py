@@ -114,6 +114,22 @@ class Handler(BaseHTTPRequestHandler):
             if start + limit < len(users):
                 links.append(f'<{base}?after={page[-1]["id"]}&limit={limit}>; rel="next"')
             return self.reply(200, page, [("Link", ", ".join(links))])
+        if url.path == "/api/v1/iam/assignees/users":
+            limit = int(query.get("limit", ["100"])[0])
+            ids = [a["id"] for a in ORG["roleAssignees"]]
+            start = ids.index(query["after"][0]) + 1 if "after" in query else 0
+            page = ORG["roleAssignees"][start:start + limit]
+            body = {"value": page, "_links": {}}
+            if start + limit < len(ids):
+                body["_links"]["next"] = {"href": f"http://127.0.0.1:{state['port']}/api/v1/iam/assignees/users?after={page[-1]['id']}&limit={limit}"}
+            return self.reply(200, body)
+        if len(parts) == 4 and parts[:3] == ["api", "v1", "users"]:
+            user = next((u for u in ORG["users"] + ORG["deprovisionedUsers"] if u["id"] == parts[3]), None)
+            if user is None:
+                return self.reply(404, error("E0000007", f"Not found: Resource not found: {parts[3]} (User)"))
+            return self.reply(200, user)
+        if len(parts) == 5 and parts[:3] == ["api", "v1", "users"] and parts[4] in ("roles", "factors"):
+            return self.reply(200, ORG[parts[4]].get(parts[3], []))
         if url.path == "/api/v1/api-tokens":
             return self.reply(200, ORG["apiTokens"])
         if url.path == "/api/v1/logStreams":

@@ -71,6 +71,17 @@ for policy_type in ["OKTA_SIGN_ON", "ACCESS_POLICY", "PASSWORD"]:
 _, users = get("/api/v1/users?limit=200")
 for user in users:
     check(models.User, user, f"user {user['id']}"); count += 1
+_, assignees = get("/api/v1/iam/assignees/users?limit=100")
+check(models.RoleAssignedUsers, assignees, "role assignees"); count += 1
+for assignee in assignees["value"]:
+    _, user = get(f"/api/v1/users/{assignee['id']}")
+    check(models.User, user, f"user {user['id']}"); count += 1
+    _, roles = get(f"/api/v1/users/{assignee['id']}/roles")
+    for role in roles:
+        check(models.StandardRole, role, f"role {role['id']}"); count += 1
+    _, factors = get(f"/api/v1/users/{assignee['id']}/factors")
+    for factor in factors:
+        check(models.UserFactor, factor, f"factor {factor['id']}"); count += 1
 _, tokens = get("/api/v1/api-tokens")
 for token in tokens:
     check(models.ApiToken, token, f"api token {token['id']}"); count += 1

@@ -40,7 +40,7 @@ impl OktaClient {
         let mut url = Some(self.url(action, path)?);
         let mut items = Vec::new();
         while let Some(page) = url.take() {
-            let (body, next) = self.get(action, page).await?;
+            let (body, next) = self.fetch(action, page).await?;
             match body {
                 Value::Array(page_items) => items.extend(page_items),
                 other => {
@@ -56,6 +56,38 @@ impl OktaClient {
         Ok(items)
     }
 
+    /// Every item of a listing that pages in its body (`{"value": [...], "_links": {"next":
+    /// {"href": ...}}}`, as the role-assignee listings do), on the org's origin only.
+    pub async fn list_enveloped(
+        &self,
+        action: &'static str,
+        path: &str,
+    ) -> Result<Vec<Value>, CallError> {
+        let mut url = Some(self.url(action, path)?);
+        let mut items = Vec::new();
+        while let Some(page) = url.take() {
+            let (body, _) = self.fetch(action, page).await?;
+            let Some(page_items) = body["value"].as_array() else {
+                return Err(CallError::data(
+                    action,
+                    ErrorKind::Decode,
+                    format!("expected {{\"value\": [...]}}, got {}", kind_of(&body)),
+                ));
+            };
+            items.extend(page_items.iter().cloned());
+            if let Some(next) = body.pointer("/_links/next/href").and_then(Value::as_str) {
+                url = Some(self.same_origin(action, next)?);
+            }
+        }
+        Ok(items)
+    }
+
+    /// One object at `path`.
+    pub async fn get(&self, action: &'static str, path: &str) -> Result<Value, CallError> {
+        let url = self.url(action, path)?;
+        Ok(self.fetch(action, url).await?.0)
+    }
+
     fn url(&self, action: &'static str, path: &str) -> Result<Url, CallError> {
         self.org.join(path).map_err(|e| {
             CallError::data(action, ErrorKind::Decode, format!("bad path {path}: {e}"))
@@ -63,7 +95,11 @@ impl OktaClient {
     }
 
     /// One page: its body and the next page's URL.
-    async fn get(&self, action: &'static str, url: Url) -> Result<(Value, Option<Url>), CallError> {
+    async fn fetch(
+        &self,
+        action: &'static str,
+        url: Url,
+    ) -> Result<(Value, Option<Url>), CallError> {
         let mut last = None;
         for attempt in 0..ATTEMPTS {
             self.recorder.record(action);
@@ -147,7 +183,13 @@ impl OktaClient {
         else {
             return Ok(None);
         };
-        let url = Url::parse(&next).map_err(|e| {
+        self.same_origin(action, &next).map(Some)
+    }
+
+    /// A next-page address, refused when it leaves the org's origin (the token goes nowhere
+    /// else).
+    fn same_origin(&self, action: &'static str, next: &str) -> Result<Url, CallError> {
+        let url = Url::parse(next).map_err(|e| {
             CallError::data(
                 action,
                 ErrorKind::Decode,
@@ -164,7 +206,7 @@ impl OktaClient {
                 ),
             ));
         }
-        Ok(Some(url))
+        Ok(url)
     }
 }
 

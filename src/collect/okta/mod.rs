@@ -1,5 +1,6 @@
 //! Okta, a second identity provider beside AWS: global session and authentication policies
-//! with their rules, password policies, users, API token metadata and log streams, read
+//! with their rules, password policies, users, administrators (their roles and factors), API
+//! token metadata and log streams, read
 //! through Okta's Management API ([`client`]). Only the resource types that selected checks
 //! read are collected; a refused or failed request makes exactly what it would have provided
 //! unknown (ERROR), never absent.
@@ -7,11 +8,12 @@
 pub mod client;
 
 use super::{CallError, CallRecorder, Collected};
-use crate::inventory::okta::{AccessRule, ApiToken, Org, PasswordPolicy, SignOnRule, User};
+use crate::inventory::okta::{AccessRule, Admin, ApiToken, Org, PasswordPolicy, SignOnRule, User};
 use crate::inventory::{GLOBAL_REGION, Resource, ResourceData};
 use crate::or_unknown;
 use chrono::{DateTime, Utc};
 use client::{OktaClient, PAGE_SIZE};
+use futures::StreamExt;
 use reqwest::Url;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -26,6 +28,10 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("okta:ListUsers", "okta.users.read"),
     ("okta:ListApiTokens", "okta.apiTokens.read"),
     ("okta:ListLogStreams", "okta.logStreams.read"),
+    ("okta:ListRoleAssignees", "okta.roles.read"),
+    ("okta:ListAssignedRolesForUser", "okta.roles.read"),
+    ("okta:GetUser", "okta.users.read"),
+    ("okta:ListFactors", "okta.users.read"),
 ];
 
 const POLICIES: &str = "okta:ListPolicies";
@@ -33,12 +39,21 @@ const RULES: &str = "okta:ListPolicyRules";
 const USERS: &str = "okta:ListUsers";
 const TOKENS: &str = "okta:ListApiTokens";
 const LOG_STREAMS: &str = "okta:ListLogStreams";
+const ASSIGNEES: &str = "okta:ListRoleAssignees";
+const ROLES: &str = "okta:ListAssignedRolesForUser";
+const GET_USER: &str = "okta:GetUser";
+const FACTORS: &str = "okta:ListFactors";
+/// Factor types that resist phishing: WebAuthn/FIDO2, U2F and Okta FastPass.
+const PHISHING_RESISTANT: &[&str] = &["webauthn", "u2f", "signed_nonce"];
+/// Admins whose details are read at once.
+const ADMIN_FAN_OUT: usize = 8;
 
 const SIGN_ON_RULE: &str = "okta.sign_on_rule";
 const ACCESS_RULE: &str = "okta.access_rule";
 const PASSWORD_POLICY: &str = "okta.password_policy";
 const USER: &str = "okta.user";
 const API_TOKEN: &str = "okta.api_token";
+const ADMIN: &str = "okta.admin";
 const ORG: &str = "okta.org";
 /// The resource types this provider produces.
 pub const RESOURCE_TYPES: &[&str] = &[
@@ -47,6 +62,7 @@ pub const RESOURCE_TYPES: &[&str] = &[
     PASSWORD_POLICY,
     USER,
     API_TOKEN,
+    ADMIN,
     ORG,
 ];
 
@@ -145,8 +161,14 @@ pub async fn collect(
             .listing(&mut out, TOKENS, "/api/v1/api-tokens", API_TOKEN, api_token)
             .await;
     }
+    // The org's super-admin count comes from the admins' roles.
+    let admins = if wants(ADMIN) || wants(ORG) {
+        Some(collector.admins(&mut out, wants(ADMIN)).await)
+    } else {
+        None
+    };
     if wants(ORG) {
-        collector.org(&mut out).await;
+        collector.org(&mut out, admins.unwrap_or(Ok(0))).await;
     }
     out
 }
@@ -162,13 +184,17 @@ struct Collector {
 }
 
 impl Collector {
+    /// The identifier of the object at `path`: its Management API address.
+    fn arn(&self, path: &str) -> String {
+        self.org
+            .join(path)
+            .map(String::from)
+            .unwrap_or_else(|_| path.to_owned())
+    }
+
     fn resource(&self, path: &str, name: String, data: ResourceData) -> Resource {
         Resource {
-            arn: self
-                .org
-                .join(path)
-                .map(String::from)
-                .unwrap_or_else(|_| path.to_owned()),
+            arn: self.arn(path),
             name,
             region: GLOBAL_REGION.to_owned(),
             account_id: self.host.clone(),
@@ -279,13 +305,118 @@ impl Collector {
             .await;
     }
 
-    async fn org(&self, out: &mut Collected) {
+    /// The users holding admin roles, each with its status, roles and factors (as resources
+    /// when `keep`); returns how many hold Super Administrator, or why that is unknown.
+    async fn admins(&self, out: &mut Collected, keep: bool) -> Result<i64, CallError> {
+        let path = "/api/v1/iam/assignees/users?limit=100";
+        let assignees = match self.client.list_enveloped(ASSIGNEES, path).await {
+            Ok(assignees) => assignees,
+            Err(error) => {
+                out.unlisted(&error, GLOBAL_REGION, ADMIN);
+                return Err(error);
+            }
+        };
+        let ids: Vec<String> = assignees.iter().filter_map(|a| str_at(a, "/id")).collect();
+        let client = &self.client;
+        let read = futures::stream::iter(ids)
+            .map(|id| async move {
+                let user = client.get(GET_USER, &format!("/api/v1/users/{id}")).await;
+                let roles = client
+                    .list(ROLES, &format!("/api/v1/users/{id}/roles"))
+                    .await;
+                let factors = client
+                    .list(FACTORS, &format!("/api/v1/users/{id}/factors"))
+                    .await;
+                (id, user, roles, factors)
+            })
+            .buffer_unordered(ADMIN_FAN_OUT)
+            .collect::<Vec<_>>()
+            .await;
+        let mut super_admins = Ok(0);
+        for (id, user, roles, factors) in read {
+            let path = format!("/api/v1/users/{id}");
+            let arn = self.arn(&path);
+            let mut admin = Admin::default();
+            match user {
+                Ok(user) => {
+                    let mut missing = Vec::new();
+                    admin.login = str_at(&user, "/profile/login").unwrap_or_else(|| id.clone());
+                    admin.status = or_unknown!(missing, Admin: status = str_at(&user, "/status"));
+                    out.left_out(GET_USER, GLOBAL_REGION, ADMIN, &arn, &missing);
+                }
+                Err(error) => {
+                    admin.login = id.clone();
+                    out.unknown(
+                        &error,
+                        GLOBAL_REGION,
+                        ADMIN,
+                        &arn,
+                        crate::attributes!(Admin: status),
+                    );
+                }
+            }
+            match roles {
+                Ok(roles) => {
+                    admin.roles = roles.iter().filter_map(|r| str_at(r, "/type")).collect();
+                    if let Ok(count) = &mut super_admins {
+                        *count += i64::from(admin.roles.iter().any(|r| r == "SUPER_ADMIN"));
+                    }
+                }
+                Err(error) => {
+                    out.unknown(
+                        &error,
+                        GLOBAL_REGION,
+                        ADMIN,
+                        &arn,
+                        crate::attributes!(Admin: roles),
+                    );
+                    super_admins = Err(error);
+                }
+            }
+            match factors {
+                Ok(factors) => {
+                    admin.factor_types = factors
+                        .iter()
+                        .filter(|f| str_at(f, "/status").as_deref() == Some("ACTIVE"))
+                        .filter_map(|f| str_at(f, "/factorType"))
+                        .collect();
+                    admin.phishing_resistant = admin
+                        .factor_types
+                        .iter()
+                        .any(|t| PHISHING_RESISTANT.contains(&t.as_str()));
+                }
+                Err(error) => {
+                    let read = crate::attributes!(Admin: factor_types, phishing_resistant);
+                    out.unknown(&error, GLOBAL_REGION, ADMIN, &arn, read);
+                }
+            }
+            if keep {
+                let name = admin.login.clone();
+                out.resources
+                    .push(self.resource(&path, name, ResourceData::OktaAdmin(admin)));
+            }
+        }
+        super_admins
+    }
+
+    async fn org(&self, out: &mut Collected, super_admins: Result<i64, CallError>) {
         let streams = self.client.list(LOG_STREAMS, "/api/v1/logStreams").await;
         let mut resource = self.resource(
             "/",
             self.host.clone(),
             ResourceData::OktaOrg(Org::default()),
         );
+        match super_admins {
+            Ok(count) => {
+                if let ResourceData::OktaOrg(org) = &mut resource.data {
+                    org.super_admins = count;
+                }
+            }
+            Err(error) => {
+                let read = crate::attributes!(Org: super_admins);
+                out.unknown(&error, GLOBAL_REGION, ORG, &resource.arn, read);
+            }
+        }
         match streams {
             Ok(streams) => {
                 if let ResourceData::OktaOrg(org) = &mut resource.data {
