@@ -32,12 +32,8 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
         .into_paginator()
         .items()
         .send();
-    let listed = match drain(pages, LISTING).await {
-        Ok(listed) => listed,
-        Err(error) => {
-            out.unlisted(&error, &scope.region, TYPE);
-            return out;
-        }
+    let Some(listed) = out.listed(&scope.region, TYPE, drain(pages, LISTING).await) else {
+        return out;
     };
     for c in &listed {
         let Some(arn) = c.certificate_arn() else {

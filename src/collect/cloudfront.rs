@@ -114,12 +114,8 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
     let client = sdk_client!(aws_sdk_cloudfront, &scope.config, scope.recorder);
     let mut out = Collected::default();
     let pages = client.list_distributions().into_paginator().send();
-    let pages = match drain(pages, LISTING).await {
-        Ok(pages) => pages,
-        Err(error) => {
-            out.unlisted(&error, &scope.region, TYPE);
-            return out;
-        }
+    let Some(pages) = out.listed(&scope.region, TYPE, drain(pages, LISTING).await) else {
+        return out;
     };
     let listed: Vec<(String, Distribution)> = pages
         .iter()

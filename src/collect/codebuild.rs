@@ -52,12 +52,8 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
     let client = sdk_client!(aws_sdk_codebuild, &scope.config, scope.recorder);
     let mut out = Collected::default();
     let pages = client.list_projects().into_paginator().items().send();
-    let names = match drain(pages, LIST).await {
-        Ok(names) => names,
-        Err(error) => {
-            out.unlisted(&error, &scope.region, TYPE);
-            return out;
-        }
+    let Some(names) = out.listed(&scope.region, TYPE, drain(pages, LIST).await) else {
+        return out;
     };
     for batch in names.chunks(BATCH) {
         let answer = client

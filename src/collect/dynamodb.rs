@@ -25,12 +25,8 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
     let client = sdk_client!(aws_sdk_dynamodb, &scope.config, scope.recorder);
     let mut out = Collected::default();
     let pages = client.list_tables().into_paginator().items().send();
-    let names = match drain(pages, LISTING).await {
-        Ok(names) => names,
-        Err(error) => {
-            out.unlisted(&error, &scope.region, TYPE);
-            return out;
-        }
+    let Some(names) = out.listed(&scope.region, TYPE, drain(pages, LISTING).await) else {
+        return out;
     };
     let client = &client;
     let described = per_resource(

@@ -34,12 +34,8 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
         .into_paginator()
         .items()
         .send();
-    let listed = match drain(pages, LIST).await {
-        Ok(repositories) => repositories,
-        Err(error) => {
-            out.unlisted(&error, &scope.region, TYPE);
-            return out;
-        }
+    let Some(listed) = out.listed(&scope.region, TYPE, drain(pages, LIST).await) else {
+        return out;
     };
     let mut repositories = Vec::new();
     for r in &listed {

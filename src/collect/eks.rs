@@ -54,12 +54,8 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
     let client = sdk_client!(aws_sdk_eks, &scope.config, scope.recorder);
     let mut out = Collected::default();
     let pages = client.list_clusters().into_paginator().items().send();
-    let names = match drain(pages, LISTING).await {
-        Ok(names) => names,
-        Err(error) => {
-            out.unlisted(&error, &scope.region, TYPE);
-            return out;
-        }
+    let Some(names) = out.listed(&scope.region, TYPE, drain(pages, LISTING).await) else {
+        return out;
     };
     let client = &client;
     let read = per_resource(

@@ -29,12 +29,8 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
     let client = sdk_client!(aws_sdk_lambda, &scope.config, scope.recorder);
     let mut out = Collected::default();
     let pages = client.list_functions().into_paginator().items().send();
-    let listed = match drain(pages, LIST).await {
-        Ok(functions) => functions,
-        Err(error) => {
-            out.unlisted(&error, &scope.region, TYPE);
-            return out;
-        }
+    let Some(listed) = out.listed(&scope.region, TYPE, drain(pages, LIST).await) else {
+        return out;
     };
     let mut functions = Vec::new();
     for f in &listed {

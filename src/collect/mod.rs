@@ -439,6 +439,19 @@ impl Collected {
             .push(error.affecting(region, vec![affects(resource_type, &[])]));
     }
 
+    /// The items of a listing; `None` after recording that the resources of `resource_type`
+    /// in `region` could not be listed.
+    pub fn listed<T>(
+        &mut self,
+        region: &str,
+        resource_type: &str,
+        listing: Result<Vec<T>, CallError>,
+    ) -> Option<Vec<T>> {
+        listing
+            .map_err(|error| self.unlisted(&error, region, resource_type))
+            .ok()
+    }
+
     /// Records the attributes an answer of `action` left out (see [`or_unknown!`]) as unknown.
     pub fn left_out(
         &mut self,

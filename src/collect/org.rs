@@ -240,22 +240,8 @@ fn merge(
     members: Vec<(MemberAccount, Option<Snapshot>)>,
     mut errors: Vec<CollectionError>,
 ) -> Snapshot {
-    let mut snapshot = Snapshot {
-        schema_version: crate::inventory::SCHEMA_VERSION,
-        account: management.clone(),
-        regions: Vec::new(),
-        regions_skipped: Vec::new(),
-        collection: crate::inventory::CollectionInfo {
-            started_at,
-            finished_at: chrono::Utc::now(),
-            lockdown_version: env!("CARGO_PKG_VERSION").to_owned(),
-            api_calls: Default::default(),
-            credential_report_generated_at: None,
-        },
-        resources: Vec::new(),
-        errors: Vec::new(),
-        organization: None,
-    };
+    let mut snapshot = Snapshot::empty(management.clone(), started_at);
+    snapshot.collection.finished_at = chrono::Utc::now();
     let mut accounts = Vec::with_capacity(members.len());
     for (member, collected) in members {
         if let Some(part) = collected {

@@ -23,12 +23,8 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
     let client = sdk_client!(aws_sdk_redshift, &scope.config, scope.recorder);
     let mut out = Collected::default();
     let pages = client.describe_clusters().into_paginator().send();
-    let pages = match drain(pages, LISTING).await {
-        Ok(pages) => pages,
-        Err(error) => {
-            out.unlisted(&error, &scope.region, TYPE);
-            return out;
-        }
+    let Some(pages) = out.listed(&scope.region, TYPE, drain(pages, LISTING).await) else {
+        return out;
     };
     let mut listed = Vec::new();
     for c in pages.iter().flat_map(|p| p.clusters()) {

@@ -15,12 +15,8 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
     let client = sdk_client!(aws_sdk_secretsmanager, &scope.config, scope.recorder);
     let mut out = Collected::default();
     let pages = client.list_secrets().into_paginator().send();
-    let pages = match drain(pages, ACTIONS[0]).await {
-        Ok(pages) => pages,
-        Err(error) => {
-            out.unlisted(&error, &scope.region, TYPE);
-            return out;
-        }
+    let Some(pages) = out.listed(&scope.region, TYPE, drain(pages, ACTIONS[0]).await) else {
+        return out;
     };
     let time = |t: Option<&aws_smithy_types::DateTime>| t.and_then(utc).map(|t| t.to_rfc3339());
     for secret in pages.iter().flat_map(|page| page.secret_list()) {

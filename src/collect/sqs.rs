@@ -18,12 +18,8 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
     let client = sdk_client!(aws_sdk_sqs, &scope.config, scope.recorder);
     let mut out = Collected::default();
     let pages = client.list_queues().into_paginator().items().send();
-    let urls = match drain(pages, "sqs:ListQueues").await {
-        Ok(urls) => urls,
-        Err(error) => {
-            out.unlisted(&error, &scope.region, TYPE);
-            return out;
-        }
+    let Some(urls) = out.listed(&scope.region, TYPE, drain(pages, "sqs:ListQueues").await) else {
+        return out;
     };
     let client = &client;
     let read = per_resource(

@@ -287,3 +287,36 @@ async fn one_soc2_report_cites_iam_and_okta_for_cc6_1() {
         assert!(cc61.contains(check), "{check} missing from CC6.1: {cc61}");
     }
 }
+
+#[test]
+fn bad_okta_settings_are_usage_errors() {
+    let cases: [(&[&str], Option<&str>, &[&str]); 4] = [
+        (
+            &["--okta-org", "http://acme.okta.com"],
+            Some(TOKEN),
+            &["https://"],
+        ),
+        (
+            &["--okta-org", "https://acme.okta.com"],
+            None,
+            &["LOCKDOWN_OKTA_TOKEN"],
+        ),
+        (
+            &["--okta-org", "https://admin:pw@acme.okta.com"],
+            Some(TOKEN),
+            &["address only"],
+        ),
+        (&[], Some(TOKEN), &["--skip-aws", "--okta-org"]),
+    ];
+    for (args, token, needles) in cases {
+        let mut command = lockdown();
+        command.args(["scan", "--quiet", "--skip-aws"]).args(args);
+        command.env_remove("LOCKDOWN_OKTA_TOKEN");
+        if let Some(token) = token {
+            command.env("LOCKDOWN_OKTA_TOKEN", token);
+        }
+        let output = command.output().unwrap();
+        crate::harness::assert_usage_error(&output, needles);
+        assert!(!String::from_utf8_lossy(&output.stderr).contains(TOKEN));
+    }
+}

@@ -60,31 +60,31 @@ def check(model, obj, where):
 
 
 count = 0
+
+
+def check_all(model, path, kind):
+    """Checks every object of the listing at `path` against `model`."""
+    global count
+    _, objects = get(path)
+    for obj in objects:
+        check(model, obj, f"{kind} {obj['id']}")
+        count += 1
+    return objects
+
+
 for policy_type in ["OKTA_SIGN_ON", "ACCESS_POLICY", "PASSWORD"]:
-    _, policies = get(f"/api/v1/policies?type={policy_type}")
-    for policy in policies:
-        check(models.Policy, policy, f"policy {policy['id']}"); count += 1
+    for policy in check_all(models.Policy, f"/api/v1/policies?type={policy_type}", "policy"):
         if policy_type != "PASSWORD":
-            _, rules = get(f"/api/v1/policies/{policy['id']}/rules")
-            for rule in rules:
-                check(models.PolicyRule, rule, f"rule {rule['id']}"); count += 1
-_, users = get("/api/v1/users?limit=200")
-for user in users:
-    check(models.User, user, f"user {user['id']}"); count += 1
+            check_all(models.PolicyRule, f"/api/v1/policies/{policy['id']}/rules", "rule")
+check_all(models.User, "/api/v1/users?limit=200", "user")
 _, assignees = get("/api/v1/iam/assignees/users?limit=100")
 check(models.RoleAssignedUsers, assignees, "role assignees"); count += 1
 for assignee in assignees["value"]:
     _, user = get(f"/api/v1/users/{assignee['id']}")
     check(models.User, user, f"user {user['id']}"); count += 1
-    _, roles = get(f"/api/v1/users/{assignee['id']}/roles")
-    for role in roles:
-        check(models.StandardRole, role, f"role {role['id']}"); count += 1
-    _, factors = get(f"/api/v1/users/{assignee['id']}/factors")
-    for factor in factors:
-        check(models.UserFactor, factor, f"factor {factor['id']}"); count += 1
-_, tokens = get("/api/v1/api-tokens")
-for token in tokens:
-    check(models.ApiToken, token, f"api token {token['id']}"); count += 1
+    check_all(models.StandardRole, f"/api/v1/users/{assignee['id']}/roles", "role")
+    check_all(models.UserFactor, f"/api/v1/users/{assignee['id']}/factors", "factor")
+check_all(models.ApiToken, "/api/v1/api-tokens", "api token")
 # The SDK's log-stream settings models refuse what Okta answers (okta 3.4.6: the EventBridge
 # eventSourceName pattern allows one character; the Splunk token, never returned, is required):
 # the stream is parsed without its settings, and the settings' field names are checked against
