@@ -21,10 +21,16 @@ struct StandIn {
 
 impl StandIn {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// A stand-in that also knows a service app (`CLIENT_ID PUBLIC_KEY_PEM`).
+    fn start_with(app: &[&str]) -> Self {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/okta_standin.py");
         let mut child = Command::new(python())
             .arg(script)
             .arg(TOKEN)
+            .args(app)
             .stdout(Stdio::piped())
             .spawn()
             .expect("start the Okta stand-in");
@@ -63,6 +69,18 @@ impl StandIn {
     /// `lockdown scan` of the org alone.
     fn scan(&self, dir: &TempDir, name: &str, token: &str, extra: &[&str]) -> serde_json::Value {
         let mut command = lockdown();
+        command.env("LOCKDOWN_OKTA_TOKEN", token);
+        self.scan_with(command, dir, name, extra)
+    }
+
+    /// `lockdown scan` of the org alone with `command`'s credentials.
+    fn scan_with(
+        &self,
+        mut command: Command,
+        dir: &TempDir,
+        name: &str,
+        extra: &[&str],
+    ) -> serde_json::Value {
         command
             .args([
                 "scan",
@@ -73,8 +91,7 @@ impl StandIn {
                 "--now",
                 NOW,
             ])
-            .args(extra)
-            .env("LOCKDOWN_OKTA_TOKEN", token);
+            .args(extra);
         scan_report(&mut command, &dir.path(name))
     }
 }
@@ -319,4 +336,84 @@ fn bad_okta_settings_are_usage_errors() {
         crate::harness::assert_usage_error(&output, needles);
         assert!(!String::from_utf8_lossy(&output.stderr).contains(TOKEN));
     }
+}
+
+/// A service app (OAuth 2.0 client credentials with a private-key JWT) gets the same findings as
+/// an API token; a withheld scope or a wrong key is ERROR for everything, never PASS.
+#[test]
+fn a_service_app_with_a_private_key_jwt_reads_the_same_org() {
+    let dir = TempDir::new("okta-app");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/make_key_pair.py");
+    let keys = TempDir::new("okta-app-keys");
+    let wrong = TempDir::new("okta-app-wrong-key");
+    for folder in [&keys, &wrong] {
+        let made = Command::new(python())
+            .arg(&script)
+            .arg(folder.path(""))
+            .output()
+            .unwrap();
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+    }
+    let public = keys.path("public.pem");
+    let okta = StandIn::start_with(&["lockdown-scanner", public.to_str().unwrap()]);
+    let validated = Command::new(python())
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/validate_okta.py"))
+        .args([&okta.url, TOKEN, "lockdown-scanner"])
+        .arg(keys.path("private.pem"))
+        .output()
+        .unwrap();
+    assert!(
+        validated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&validated.stderr)
+    );
+    let app = |key: &Path| {
+        let mut command = lockdown();
+        command
+            .env_remove("LOCKDOWN_OKTA_TOKEN")
+            .env("LOCKDOWN_OKTA_CLIENT_ID", "lockdown-scanner")
+            .env("LOCKDOWN_OKTA_PRIVATE_KEY_FILE", key);
+        command
+    };
+    let by_token = statuses(&okta.scan(&dir, "token.json", TOKEN, &["--checks", "okta_*"]));
+    let report = okta.scan_with(
+        app(&keys.path("private.pem")),
+        &dir,
+        "app.json",
+        &["--checks", "okta_*"],
+    );
+    assert_eq!(statuses(&report), by_token);
+    assert_eq!(report["collection"]["api_calls"]["okta:GetAccessToken"], 1);
+    let key_text = std::fs::read_to_string(keys.path("private.pem")).unwrap();
+    let body = key_text.lines().nth(1).unwrap();
+    assert!(
+        !report.to_string().contains(body),
+        "the private key reached the results"
+    );
+
+    let wrong_key = statuses(&okta.scan_with(
+        app(&wrong.path("private.pem")),
+        &dir,
+        "wrong.json",
+        &["--checks", "okta_*"],
+    ));
+    assert!(
+        !wrong_key.is_empty() && wrong_key.values().all(|s| s == "ERROR"),
+        "{wrong_key:?}"
+    );
+    okta.control("grant?scopes=okta.policies.read%20okta.users.read");
+    let withheld = statuses(&okta.scan_with(
+        app(&keys.path("private.pem")),
+        &dir,
+        "scopes.json",
+        &["--checks", "okta_*"],
+    ));
+    assert!(
+        !withheld.is_empty() && withheld.values().all(|s| s == "ERROR"),
+        "{withheld:?}"
+    );
 }

@@ -7,13 +7,17 @@ Serves the org in tests/data/okta/org.json (its objects are checked against the 
 - 429 (E0000047) with `X-Rate-Limit-Limit/Remaining/Reset` when a throttle is armed;
 - 403 (E0000006) on denied paths.
 
-Usage: okta_standin.py TOKEN (prints `READY PORT`). Control (no token): POST /__standin/deny?path=P,
+Usage: okta_standin.py TOKEN [CLIENT_ID PUBLIC_KEY_PEM] (prints `READY PORT`). With a service
+app, `POST /oauth2/v1/token` takes a client assertion signed with its key (RS256, RFC 7523) and
+issues access tokens for the granted scopes, accepted as `Authorization: Bearer ...`. Control (no token): POST /__standin/deny?path=P,
 POST /__standin/throttle?count=N, POST /__standin/users?count=N (replace the users with N
 generated ones), POST /__standin/corrupt (add a field Okta never sends, to prove the
 validator fails), GET /__standin/calls.
 """
+import base64
 import json
 import os
+import secrets
 import sys
 import threading
 import time
@@ -22,7 +26,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ORG = json.load(open(os.path.join(os.path.dirname(__file__), "..", "data", "okta", "org.json")))
 TOKEN = sys.argv[1]
-state = {"denied": [], "throttle": 0, "calls": 0, "port": 0}
+APP = (sys.argv[2], open(sys.argv[3], "rb").read()) if len(sys.argv) > 3 else None
+GRANTED = {"okta.policies.read", "okta.users.read", "okta.roles.read", "okta.apiTokens.read", "okta.logStreams.read"}
+state = {"denied": [], "throttle": 0, "calls": 0, "port": 0, "access_tokens": set(), "granted": set(GRANTED)}
 lock = threading.Lock()
 
 
@@ -60,9 +66,41 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def token(self):
+        """The org authorization server's token endpoint for a service app (client_credentials
+        with a private-key JWT)."""
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        length = int(self.headers.get("Content-Length") or 0)
+        form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        def oauth_error(status, code, description):
+            return self.reply(status, {"error": code, "error_description": description})
+        if APP is None or form.get("grant_type") != ["client_credentials"]:
+            return oauth_error(400, "unsupported_grant_type", "The grant type is not supported.")
+        try:
+            head, body, signature = form["client_assertion"][0].split(".")
+            unpad = lambda part: base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+            key = serialization.load_pem_public_key(APP[1])
+            key.verify(unpad(signature), f"{head}.{body}".encode(), padding.PKCS1v15(), hashes.SHA256())
+            claims = json.loads(unpad(body))
+        except Exception:
+            return oauth_error(401, "invalid_client", "The client_assertion signature is invalid.")
+        audience = f"http://127.0.0.1:{state['port']}/oauth2/v1/token"
+        if claims.get("iss") != APP[0] or claims.get("sub") != APP[0] or claims.get("aud") != audience or claims.get("exp", 0) < time.time():
+            return oauth_error(401, "invalid_client", "The client_assertion token is invalid.")
+        requested = set(form.get("scope", [""])[0].split())
+        if not requested <= state["granted"]:
+            return oauth_error(400, "invalid_scope", f"The following scopes are not allowed: {sorted(requested - state['granted'])}")
+        access_token = secrets.token_urlsafe(32)
+        state["access_tokens"].add(access_token)
+        self.reply(200, {"token_type": "Bearer", "expires_in": 3600, "access_token": access_token, "scope": " ".join(sorted(requested))})
+
     def do_POST(self):
         url = urllib.parse.urlparse(self.path)
         query = urllib.parse.parse_qs(url.query)
+        if url.path == "/oauth2/v1/token":
+            return self.token()
         with lock:
             if url.path == "/__standin/deny":
                 state["denied"].append(query["path"][0])
@@ -70,6 +108,8 @@ class Handler(BaseHTTPRequestHandler):
                 state["throttle"] = int(query["count"][0])
             elif url.path == "/__standin/users":
                 ORG["users"] = generated_users(int(query["count"][0]))
+            elif url.path == "/__standin/grant":
+                state["granted"] = set(query.get("scopes", [""])[0].split())
             elif url.path == "/__standin/corrupt":
                 ORG["users"][0]["mfaEnrolled"] = True
             else:
@@ -87,7 +127,9 @@ class Handler(BaseHTTPRequestHandler):
             if throttled:
                 state["throttle"] -= 1
             denied = any(url.path.startswith(p) for p in state["denied"])
-        if self.headers.get("Authorization") != f"SSWS {TOKEN}":
+        authorization = self.headers.get("Authorization", "")
+        bearer = authorization.removeprefix("Bearer ")
+        if authorization != f"SSWS {TOKEN}" and bearer not in state["access_tokens"]:
             return self.reply(401, error("E0000011", "Invalid token provided"))
         if throttled:
             reset = str(int(time.time()) + 1)

@@ -2,7 +2,8 @@
 the official `okta` SDK's models (generated from Okta's OpenAPI description) and every field it
 carries must be one the model knows, recursively. Exits non-zero naming the first stray field.
 
-Usage: validate_okta.py BASE_URL TOKEN
+Usage: validate_okta.py BASE_URL TOKEN [CLIENT_ID PRIVATE_KEY_PEM]
+(with a service app, the token endpoint's answer is checked too)
 """
 import json
 import sys
@@ -12,6 +13,7 @@ import okta.models as models
 from pydantic import BaseModel
 
 BASE, TOKEN = sys.argv[1], sys.argv[2]
+APP = sys.argv[3:5]
 
 
 def get(path):
@@ -102,6 +104,21 @@ for stream in streams:
     if stray:
         sys.exit(f"fields the log stream models do not know: {', '.join(stray)}")
     count += 1
+if APP:
+    import base64, time, urllib.parse
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+    encode = lambda data: base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    key = serialization.load_pem_private_key(open(APP[1], "rb").read(), None)
+    audience = BASE + "/oauth2/v1/token"
+    claims = {"iss": APP[0], "sub": APP[0], "aud": audience, "iat": int(time.time()), "exp": int(time.time()) + 300, "jti": "validate"}
+    signing = encode(json.dumps({"alg": "RS256"}).encode()) + "." + encode(json.dumps(claims).encode())
+    assertion = signing + "." + encode(key.sign(signing.encode(), padding.PKCS1v15(), hashes.SHA256()))
+    form = urllib.parse.urlencode({"grant_type": "client_credentials", "scope": "okta.users.read",
+                                   "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                                   "client_assertion": assertion}).encode()
+    with urllib.request.urlopen(urllib.request.Request(audience, data=form)) as response:
+        check(models.TokenResponse, json.load(response), "token answer"); count += 1
 status, body = get("/api/v1/nowhere")
 check(models.Error, body, f"error {status}"); count += 1
 print(f"{count} objects parsed by the okta SDK models")

@@ -25,14 +25,19 @@ pub struct OktaClient {
 }
 
 impl OktaClient {
-    /// A client for `org` authenticating with the API token `token`.
-    pub fn new(org: &Url, token: &str, recorder: CallRecorder) -> Result<Self, String> {
-        Ok(Self {
-            http: crate::http::client()?,
+    /// A client for `org` sending `authorization` (`SSWS …` or `Bearer …`) with each request.
+    pub fn new(
+        http: reqwest::Client,
+        org: &Url,
+        authorization: String,
+        recorder: CallRecorder,
+    ) -> Self {
+        Self {
+            http,
             org: org.clone(),
-            authorization: format!("SSWS {token}"),
+            authorization,
             recorder,
-        })
+        }
     }
 
     /// Every item of a listing at `path` (with its query), following `next` links.

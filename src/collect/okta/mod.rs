@@ -5,6 +5,7 @@
 //! read are collected; a refused or failed request makes exactly what it would have provided
 //! unknown (ERROR), never absent.
 
+pub mod auth;
 pub mod client;
 
 use super::{CallError, CallRecorder, Collected};
@@ -18,8 +19,7 @@ use reqwest::Url;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-/// The environment variable holding the API token (or `…_FILE`, a file holding it).
-pub const TOKEN_VARIABLE: &str = "LOCKDOWN_OKTA_TOKEN";
+pub use auth::TOKEN_VARIABLE;
 
 /// The Management API operations lockdown calls (all GET), with the OAuth scope each needs.
 pub const ACTIONS: &[(&str, &str)] = &[
@@ -66,11 +66,11 @@ pub const RESOURCE_TYPES: &[&str] = &[
     ORG,
 ];
 
-/// Where the Okta org is and how to authenticate (the token is never printed).
+/// Where the Okta org is and how to authenticate (the secret is never printed).
 #[derive(Clone)]
 pub struct OktaOptions {
     pub org: Url,
-    token: String,
+    credentials: auth::Credentials,
 }
 
 impl std::fmt::Debug for OktaOptions {
@@ -82,7 +82,7 @@ impl std::fmt::Debug for OktaOptions {
 }
 
 impl OktaOptions {
-    /// The org at `org` (`https://ORG.okta.com`), with the token from the environment.
+    /// The org at `org` (`https://ORG.okta.com`), with credentials from the environment.
     pub fn from_env(org: &str) -> Result<Self, String> {
         let url = Url::parse(org).map_err(|e| format!("--okta-org {org}: not a URL: {e}"))?;
         if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
@@ -95,12 +95,11 @@ impl OktaOptions {
                 "--okta-org {org}: must be https:// (the API token is sent to it)"
             ));
         }
-        let token = crate::http::secret(TOKEN_VARIABLE)?
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                format!("--okta-org needs an API token in {TOKEN_VARIABLE} or a file named by {TOKEN_VARIABLE}_FILE")
-            })?;
-        Ok(Self { org: url, token })
+        let credentials = auth::Credentials::from_env()?;
+        Ok(Self {
+            org: url,
+            credentials,
+        })
     }
 
     /// The org's host, which stands for the account in findings (`acme.okta.com`).
@@ -116,10 +115,9 @@ pub async fn collect(
     wanted: &BTreeSet<&'static str>,
 ) -> Collected {
     let mut out = Collected::default();
-    let client = match OktaClient::new(&options.org, &options.token, recorder) {
+    let client = match connect(options, recorder).await {
         Ok(client) => client,
-        Err(message) => {
-            let error = CallError::data(USERS, crate::inventory::ErrorKind::Network, message);
+        Err(error) => {
             for resource_type in wanted {
                 out.unlisted(&error, GLOBAL_REGION, resource_type);
             }
@@ -171,6 +169,20 @@ pub async fn collect(
         collector.org(&mut out, admins.unwrap_or(Ok(0))).await;
     }
     out
+}
+
+/// A client authenticated to the org: the API token as is, or a service app's access token
+/// for every scope lockdown reads with.
+async fn connect(options: &OktaOptions, recorder: CallRecorder) -> Result<OktaClient, CallError> {
+    let http = crate::http::client()
+        .map_err(|message| CallError::data(USERS, crate::inventory::ErrorKind::Network, message))?;
+    let scopes: BTreeSet<&str> = ACTIONS.iter().map(|(_, scope)| *scope).collect();
+    let scopes: Vec<&str> = scopes.into_iter().collect();
+    let authorization = options
+        .credentials
+        .authorization(&http, &options.org, &scopes, &recorder)
+        .await?;
+    Ok(OktaClient::new(http, &options.org, authorization, recorder))
 }
 
 /// What a JSON object's builder fills in: the resource's name and data, with the attributes
