@@ -234,7 +234,7 @@ struct OktaArgs {
     /// by LOCKDOWN_OKTA_TOKEN_FILE) of a Read-only Administrator, or an OAuth service app:
     /// LOCKDOWN_OKTA_CLIENT_ID with its PKCS#8 private key in LOCKDOWN_OKTA_PRIVATE_KEY(_FILE)
     /// (and LOCKDOWN_OKTA_KEY_ID), granted okta.policies.read, okta.users.read,
-    /// okta.roles.read, okta.apiTokens.read and okta.logStreams.read.
+    /// okta.roles.read, okta.apiTokens.read, okta.logStreams.read and okta.authenticators.read.
     #[arg(long, value_name = "URL", env = "LOCKDOWN_OKTA_ORG")]
     okta_org: Option<String>,
     /// Do not call AWS: scan the Okta org only (needs --okta-org).

@@ -215,6 +215,8 @@ resource_types! {
     OktaUser(okta::User) = "okta.user",
     OktaApiToken(okta::ApiToken) = "okta.api_token",
     OktaAdmin(okta::Admin) = "okta.admin",
+    OktaAuthenticator(okta::Authenticator) = "okta.authenticator",
+    OktaMfaEnrollmentPolicy(okta::MfaEnrollmentPolicy) = "okta.mfa_enrollment_policy",
     OktaOrg(okta::Org) = "okta.org",
 }
 

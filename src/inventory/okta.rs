@@ -81,6 +81,27 @@ pub struct ApiToken {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// An authenticator the org offers (`okta_verify`, `webauthn`, `phone_number`,
+/// `security_question`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Authenticator {
+    pub key: String,
+    pub name: String,
+    /// `ACTIVE` or `INACTIVE`.
+    pub status: String,
+}
+
+/// An authenticator enrollment policy (`MFA_ENROLL`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MfaEnrollmentPolicy {
+    pub name: String,
+    pub active: bool,
+    /// Keys of the authenticators users must enroll (`enroll.self` is `REQUIRED`).
+    pub required_authenticators: Vec<String>,
+}
+
 /// A user who holds an admin role, directly or through a group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]

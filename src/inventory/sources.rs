@@ -31,8 +31,10 @@ use super::kms::Key;
 use super::lambda::Function;
 use super::monitoring::{LogGroup, MetricFilter};
 use super::okta::{
-    AccessRule as OktaAccessRule, Admin as OktaAdmin, ApiToken as OktaApiToken, Org as OktaOrg,
-    PasswordPolicy as OktaPasswordPolicy, SignOnRule as OktaSignOnRule, User as OktaUser,
+    AccessRule as OktaAccessRule, Admin as OktaAdmin, ApiToken as OktaApiToken,
+    Authenticator as OktaAuthenticator, MfaEnrollmentPolicy as OktaMfaEnrollmentPolicy,
+    Org as OktaOrg, PasswordPolicy as OktaPasswordPolicy, SignOnRule as OktaSignOnRule,
+    User as OktaUser,
 };
 use super::opensearch::Domain;
 use super::rds::DbProxy;
@@ -360,6 +362,8 @@ sources! {
         "okta:ListRoleAssignees, okta:ListAssignedRolesForUser" => [roles],
         "okta:ListRoleAssignees, okta:ListFactors" => [factor_types, phishing_resistant],
     }
+    OktaAuthenticator { "okta:ListAuthenticators" => [key, name, status] }
+    OktaMfaEnrollmentPolicy { "okta:ListPolicies" => [active, name, required_authenticators] }
     OktaOrg {
         "okta:ListLogStreams" => [active_log_streams],
         "okta:ListRoleAssignees, okta:ListAssignedRolesForUser" => [super_admins],

@@ -188,6 +188,11 @@ fn okta_policies_users_tokens_and_log_streams() {
         ("okta_leaver_no_admin_role", "ben@acme.example", "PASS"),
         ("okta_leaver_no_admin_role", "cho@acme.example", "FAIL"),
         ("okta_leaver_no_admin_role", "zed@acme.example", "FAIL"),
+        ("okta_no_weak_authenticator", "Okta Verify", "PASS"),
+        ("okta_no_weak_authenticator", "Security Question", "FAIL"),
+        ("okta_no_weak_authenticator", "Phone", "NOT_APPLICABLE"),
+        ("okta_mfa_enrollment_required", "Engineers", "PASS"),
+        ("okta_mfa_enrollment_required", "Default Policy", "FAIL"),
     ];
     for (check, name, status) in expected {
         assert_eq!(status_of(&got, check, name), status, "{check} {name}");

@@ -74,9 +74,9 @@ def check_all(model, path, kind):
     return objects
 
 
-for policy_type in ["OKTA_SIGN_ON", "ACCESS_POLICY", "PASSWORD"]:
+for policy_type in ["OKTA_SIGN_ON", "ACCESS_POLICY", "PASSWORD", "MFA_ENROLL"]:
     for policy in check_all(models.Policy, f"/api/v1/policies?type={policy_type}", "policy"):
-        if policy_type != "PASSWORD":
+        if policy_type in ("OKTA_SIGN_ON", "ACCESS_POLICY"):
             check_all(models.PolicyRule, f"/api/v1/policies/{policy['id']}/rules", "rule")
 check_all(models.User, "/api/v1/users?limit=200", "user")
 _, assignees = get("/api/v1/iam/assignees/users?limit=100")
@@ -87,6 +87,7 @@ for assignee in assignees["value"]:
     check_all(models.StandardRole, f"/api/v1/users/{assignee['id']}/roles", "role")
     check_all(models.UserFactor, f"/api/v1/users/{assignee['id']}/factors", "factor")
 check_all(models.ApiToken, "/api/v1/api-tokens", "api token")
+check_all(models.AuthenticatorBase, "/api/v1/authenticators", "authenticator")
 # The SDK's log-stream settings models refuse what Okta answers (okta 3.4.6: the EventBridge
 # eventSourceName pattern allows one character; the Splunk token, never returned, is required):
 # the stream is parsed without its settings, and the settings' field names are checked against

@@ -9,7 +9,10 @@ pub mod auth;
 pub mod client;
 
 use super::{CallError, CallRecorder, Collected};
-use crate::inventory::okta::{AccessRule, Admin, ApiToken, Org, PasswordPolicy, SignOnRule, User};
+use crate::inventory::okta::{
+    AccessRule, Admin, ApiToken, Authenticator, MfaEnrollmentPolicy, Org, PasswordPolicy,
+    SignOnRule, User,
+};
 use crate::inventory::{GLOBAL_REGION, Resource, ResourceData};
 use crate::or_unknown;
 use chrono::{DateTime, Utc};
@@ -32,6 +35,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("okta:ListAssignedRolesForUser", "okta.roles.read"),
     ("okta:GetUser", "okta.users.read"),
     ("okta:ListFactors", "okta.users.read"),
+    ("okta:ListAuthenticators", "okta.authenticators.read"),
 ];
 
 const POLICIES: &str = "okta:ListPolicies";
@@ -43,6 +47,7 @@ const ASSIGNEES: &str = "okta:ListRoleAssignees";
 const ROLES: &str = "okta:ListAssignedRolesForUser";
 const GET_USER: &str = "okta:GetUser";
 const FACTORS: &str = "okta:ListFactors";
+const AUTHENTICATORS: &str = "okta:ListAuthenticators";
 /// Factor types that resist phishing: WebAuthn/FIDO2, U2F and Okta FastPass.
 const PHISHING_RESISTANT: &[&str] = &["webauthn", "u2f", "signed_nonce"];
 /// Admins whose details are read at once.
@@ -54,6 +59,8 @@ const PASSWORD_POLICY: &str = "okta.password_policy";
 const USER: &str = "okta.user";
 const API_TOKEN: &str = "okta.api_token";
 const ADMIN: &str = "okta.admin";
+const AUTHENTICATOR: &str = "okta.authenticator";
+const MFA_ENROLLMENT: &str = "okta.mfa_enrollment_policy";
 const ORG: &str = "okta.org";
 /// The resource types this provider produces.
 pub const RESOURCE_TYPES: &[&str] = &[
@@ -63,6 +70,8 @@ pub const RESOURCE_TYPES: &[&str] = &[
     USER,
     API_TOKEN,
     ADMIN,
+    AUTHENTICATOR,
+    MFA_ENROLLMENT,
     ORG,
 ];
 
@@ -142,6 +151,24 @@ pub async fn collect(
     }
     if wants(PASSWORD_POLICY) {
         collector.password_policies(&mut out).await;
+    }
+    if wants(MFA_ENROLLMENT) {
+        let path = "/api/v1/policies?type=MFA_ENROLL";
+        collector
+            .listing(
+                &mut out,
+                POLICIES,
+                path,
+                MFA_ENROLLMENT,
+                mfa_enrollment_policy,
+            )
+            .await;
+    }
+    if wants(AUTHENTICATOR) {
+        let path = "/api/v1/authenticators";
+        collector
+            .listing(&mut out, AUTHENTICATORS, path, AUTHENTICATOR, authenticator)
+            .await;
     }
     if wants(USER) {
         collector
@@ -536,6 +563,40 @@ fn password_policy(policy: &Value, missing: &mut Vec<&'static str>) -> (String, 
         max_age_days: or_unknown!(missing, PasswordPolicy: max_age_days = at("age/maxAgeDays")),
     };
     (data.name.clone(), ResourceData::OktaPasswordPolicy(data))
+}
+
+fn mfa_enrollment_policy(
+    policy: &Value,
+    missing: &mut Vec<&'static str>,
+) -> (String, ResourceData) {
+    let required = policy
+        .pointer("/settings/authenticators")
+        .and_then(Value::as_array)
+        .map(|authenticators| {
+            authenticators
+                .iter()
+                .filter(|a| a.pointer("/enroll/self").and_then(Value::as_str) == Some("REQUIRED"))
+                .filter_map(|a| str_at(a, "/key"))
+                .collect()
+        });
+    let data = MfaEnrollmentPolicy {
+        name: str_at(policy, "/name").unwrap_or_default(),
+        active: or_unknown!(missing, MfaEnrollmentPolicy: active = str_at(policy, "/status").map(|s| s == "ACTIVE")),
+        required_authenticators: or_unknown!(missing, MfaEnrollmentPolicy: required_authenticators = required),
+    };
+    (
+        data.name.clone(),
+        ResourceData::OktaMfaEnrollmentPolicy(data),
+    )
+}
+
+fn authenticator(item: &Value, missing: &mut Vec<&'static str>) -> (String, ResourceData) {
+    let data = Authenticator {
+        key: or_unknown!(missing, Authenticator: key = str_at(item, "/key")),
+        name: str_at(item, "/name").unwrap_or_default(),
+        status: or_unknown!(missing, Authenticator: status = str_at(item, "/status")),
+    };
+    (data.name.clone(), ResourceData::OktaAuthenticator(data))
 }
 
 fn user(item: &Value, missing: &mut Vec<&'static str>) -> (String, ResourceData) {
