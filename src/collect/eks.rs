@@ -19,12 +19,17 @@ fn minor_version(version: &str) -> Option<i64> {
     version.strip_prefix("1.")?.parse().ok()
 }
 
-/// A cluster from its description; attributes it leaves out go into `missing`.
-fn cluster(c: &aws_sdk_eks::types::Cluster, missing: &mut Vec<&'static str>) -> Cluster {
+/// The cluster `name` (as listed) from its description; attributes the description leaves
+/// out go into `missing`.
+fn cluster(
+    name: String,
+    c: &aws_sdk_eks::types::Cluster,
+    missing: &mut Vec<&'static str>,
+) -> Cluster {
     let vpc = c.resources_vpc_config();
     let version = c.version();
     Cluster {
-        name: c.name().unwrap_or_default().to_owned(),
+        name,
         version: or_unknown!(missing, Cluster: version = version.map(str::to_owned)),
         kubernetes_minor_version: or_unknown!(missing, Cluster: kubernetes_minor_version = version.and_then(minor_version)),
         endpoint_public_access: or_unknown!(missing, Cluster: endpoint_public_access = vpc.map(|v| v.endpoint_public_access())),
@@ -102,7 +107,7 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
             }
             Some(Ok(c)) => {
                 let mut missing = Vec::new();
-                let data = cluster(&c, &mut missing);
+                let data = cluster(name.clone(), &c, &mut missing);
                 out.left_out(DESCRIBE, &scope.region, TYPE, &arn, &missing);
                 data
             }

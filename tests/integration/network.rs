@@ -3,7 +3,7 @@
 //! public addresses, ENIs and virtualization, and a denied listing turning exactly its checks
 //! into ERROR.
 
-use crate::harness::{TempDir, TestAccount, scan_report, status_of, statuses};
+use crate::harness::{TempDir, TestAccount, scan_report, status_of, statuses, vpc_with_subnets};
 use aws_sdk_ec2::types::{
     LaunchTemplateInstanceNetworkInterfaceSpecificationRequest, RequestLaunchTemplateData,
     TransitGatewayRequestOptions,
@@ -26,27 +26,8 @@ fn scan(account: &TestAccount, dir: &TempDir, name: &str) -> serde_json::Value {
 async fn network_inventory_of_a_region() {
     let account = TestAccount::new().await;
     let ec2 = aws_sdk_ec2::Client::new(&account.sdk_config().await);
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.9.0.0/16")
-        .send()
-        .await
-        .unwrap()
-        .vpc
-        .unwrap()
-        .vpc_id
-        .unwrap();
-    let subnet = ec2
-        .create_subnet()
-        .vpc_id(&vpc)
-        .cidr_block("10.9.1.0/24")
-        .send()
-        .await
-        .unwrap()
-        .subnet
-        .unwrap()
-        .subnet_id
-        .unwrap();
+    let (vpc, subnets) = vpc_with_subnets(&ec2, "10.9.0.0/16", &["us-east-1a"]).await;
+    let subnet = subnets[0].clone();
     for service in ["ec2", "ecr.dkr"] {
         ec2.create_vpc_endpoint()
             .vpc_id(&vpc)

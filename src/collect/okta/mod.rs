@@ -150,7 +150,10 @@ pub async fn collect(
             .await;
     }
     if wants(PASSWORD_POLICY) {
-        collector.password_policies(&mut out).await;
+        let path = "/api/v1/policies?type=PASSWORD";
+        collector
+            .listing(&mut out, POLICIES, path, PASSWORD_POLICY, password_policy)
+            .await;
     }
     if wants(MFA_ENROLLMENT) {
         let path = "/api/v1/policies?type=MFA_ENROLL";
@@ -336,12 +339,6 @@ impl Collector {
                 );
             }
         }
-    }
-
-    async fn password_policies(&self, out: &mut Collected) {
-        let path = "/api/v1/policies?type=PASSWORD";
-        self.listing(out, POLICIES, path, PASSWORD_POLICY, password_policy)
-            .await;
     }
 
     /// The users holding admin roles, each with its status, roles and factors (as resources
