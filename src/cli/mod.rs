@@ -228,13 +228,14 @@ struct AwsArgs {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Okta")]
 struct OktaArgs {
-    /// Also scan this Okta org (https://ORG.okta.com): policies, users, admins, API tokens and
-    /// log streams through the Management API, read only. Credentials come from the
+    /// Also scan this Okta org (https://ORG.okta.com): policies, users, admins, API tokens,
+    /// network zones, automations and log streams through the Management API, read only. Credentials come from the
     /// environment, never an argument: an API token in LOCKDOWN_OKTA_TOKEN (or the file named
     /// by LOCKDOWN_OKTA_TOKEN_FILE) of a Read-only Administrator, or an OAuth service app:
     /// LOCKDOWN_OKTA_CLIENT_ID with its PKCS#8 private key in LOCKDOWN_OKTA_PRIVATE_KEY(_FILE)
     /// (and LOCKDOWN_OKTA_KEY_ID), granted okta.policies.read, okta.users.read,
-    /// okta.roles.read, okta.apiTokens.read, okta.logStreams.read and okta.authenticators.read.
+    /// okta.roles.read, okta.apiTokens.read, okta.logStreams.read, okta.authenticators.read
+    /// and okta.networkZones.read.
     #[arg(long, value_name = "URL", env = "LOCKDOWN_OKTA_ORG")]
     okta_org: Option<String>,
     /// Do not call AWS: scan the Okta org only (needs --okta-org).

@@ -217,6 +217,7 @@ resource_types! {
     OktaAdmin(okta::Admin) = "okta.admin",
     OktaAuthenticator(okta::Authenticator) = "okta.authenticator",
     OktaMfaEnrollmentPolicy(okta::MfaEnrollmentPolicy) = "okta.mfa_enrollment_policy",
+    OktaNetworkZone(okta::NetworkZone) = "okta.network_zone",
     OktaOrg(okta::Org) = "okta.org",
 }
 

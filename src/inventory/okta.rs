@@ -1,5 +1,5 @@
 //! Okta attributes (resource types `okta.*`): policy rules, password policies, users, API
-//! tokens and the org's log streams, as Okta's Management API describes them.
+//! tokens, network zones and the org's log streams and automations, as Okta's Management API describes them.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -117,6 +117,25 @@ pub struct Admin {
     pub phishing_resistant: bool,
 }
 
+/// A network zone: addresses (`IP`) or locations, networks and proxy kinds (`DYNAMIC`,
+/// `DYNAMIC_V2`) that policies name as a condition or that the org blocks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkZone {
+    pub name: String,
+    /// `IP`, `DYNAMIC` or `DYNAMIC_V2`.
+    pub zone_type: String,
+    /// `ACTIVE` or `INACTIVE`.
+    pub status: String,
+    /// `POLICY` (named by policy conditions) or `BLOCKLIST`.
+    pub usage: String,
+    /// IPv4 addresses its gateways cover, overlaps counted once (0 for dynamic zones).
+    pub ipv4_addresses: i64,
+    /// The shortest prefix length among its IPv6 gateways (a range counts as the prefix that
+    /// holds it); null without IPv6 gateways.
+    pub shortest_ipv6_prefix: Option<i64>,
+}
+
 /// The org as a whole.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -125,4 +144,9 @@ pub struct Org {
     pub active_log_streams: Vec<String>,
     /// Users holding the Super Administrator role.
     pub super_admins: i64,
+    /// Kinds of anonymizing proxy that an active blocklist zone blocks: `tor`, `other`.
+    pub blocked_anonymizers: Vec<String>,
+    /// The shortest inactivity period, in days, of an active user-lifecycle automation
+    /// (`USER_LIFECYCLE` policy rule); null when there is none.
+    pub inactivity_automation_days: Option<i64>,
 }

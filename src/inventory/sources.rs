@@ -33,8 +33,8 @@ use super::monitoring::{LogGroup, MetricFilter};
 use super::okta::{
     AccessRule as OktaAccessRule, Admin as OktaAdmin, ApiToken as OktaApiToken,
     Authenticator as OktaAuthenticator, MfaEnrollmentPolicy as OktaMfaEnrollmentPolicy,
-    Org as OktaOrg, PasswordPolicy as OktaPasswordPolicy, SignOnRule as OktaSignOnRule,
-    User as OktaUser,
+    NetworkZone as OktaNetworkZone, Org as OktaOrg, PasswordPolicy as OktaPasswordPolicy,
+    SignOnRule as OktaSignOnRule, User as OktaUser,
 };
 use super::opensearch::Domain;
 use super::rds::DbProxy;
@@ -364,8 +364,15 @@ sources! {
     }
     OktaAuthenticator { "okta:ListAuthenticators" => [key, name, status] }
     OktaMfaEnrollmentPolicy { "okta:ListPolicies" => [active, name, required_authenticators] }
+    OktaNetworkZone {
+        "okta:ListNetworkZones" => [
+            ipv4_addresses, name, shortest_ipv6_prefix, status, usage, zone_type
+        ]
+    }
     OktaOrg {
         "okta:ListLogStreams" => [active_log_streams],
+        "okta:ListNetworkZones" => [blocked_anonymizers],
+        "okta:ListPolicies, okta:ListPolicyRules" => [inactivity_automation_days],
         "okta:ListRoleAssignees, okta:ListAssignedRolesForUser" => [super_admins],
     }
     Table {

@@ -193,6 +193,17 @@ fn okta_policies_users_tokens_and_log_streams() {
         ("okta_no_weak_authenticator", "Phone", "NOT_APPLICABLE"),
         ("okta_mfa_enrollment_required", "Engineers", "PASS"),
         ("okta_mfa_enrollment_required", "Default Policy", "FAIL"),
+        ("okta_network_zone_narrow", "Offices", "PASS"),
+        // Two /1 gateways: the whole IPv4 internet.
+        ("okta_network_zone_narrow", "Contractor VPN", "FAIL"),
+        ("okta_network_zone_narrow", "LegacyIpZone", "NOT_APPLICABLE"),
+        (
+            "okta_network_zone_narrow",
+            "BlockedIpZone",
+            "NOT_APPLICABLE",
+        ),
+        ("okta_anonymizers_blocked", "127.0.0.1", "PASS"),
+        ("okta_inactivity_automation", "127.0.0.1", "PASS"),
     ];
     for (check, name, status) in expected {
         assert_eq!(status_of(&got, check, name), status, "{check} {name}");
@@ -247,6 +258,40 @@ fn okta_policies_users_tokens_and_log_streams() {
         !rejected.is_empty() && rejected.values().all(|s| s == "ERROR"),
         "{rejected:?}"
     );
+}
+
+#[test]
+fn denied_zones_and_automations_are_error_for_exactly_their_checks() {
+    let okta = StandIn::start();
+    let dir = TempDir::new("okta-zones");
+    let got = statuses(&okta.scan(&dir, "scan.json", TOKEN, &["--checks", "okta_*"]));
+    okta.control("deny?path=/api/v1/zones");
+    okta.control("deny?path=/api/v1/policies/00p9inactive");
+    let denied = statuses(&okta.scan(&dir, "denied.json", TOKEN, &["--checks", "okta_*"]));
+    let reads_denied = |check: &str| {
+        [
+            "okta_network_zone_narrow",
+            "okta_anonymizers_blocked",
+            "okta_inactivity_automation",
+        ]
+        .contains(&check)
+    };
+    for ((check, name), status) in &got {
+        if reads_denied(check) {
+            continue;
+        }
+        assert_eq!(
+            &denied[&(check.clone(), name.clone())],
+            status,
+            "{check} {name}"
+        );
+    }
+    let errors: Vec<_> = denied
+        .iter()
+        .filter(|((check, _), _)| reads_denied(check))
+        .collect();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(errors.iter().all(|(_, s)| *s == "ERROR"), "{errors:?}");
 }
 
 #[test]

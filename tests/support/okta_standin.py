@@ -28,7 +28,7 @@ ORG = json.load(open(os.path.join(os.path.dirname(__file__), "..", "data", "okta
 TOKEN = sys.argv[1]
 APP = (sys.argv[2], open(sys.argv[3], "rb").read()) if len(sys.argv) > 3 else None
 GRANTED = {"okta.policies.read", "okta.users.read", "okta.roles.read", "okta.apiTokens.read",
-           "okta.logStreams.read", "okta.authenticators.read"}
+           "okta.logStreams.read", "okta.authenticators.read", "okta.networkZones.read"}
 state = {"denied": [], "throttle": 0, "calls": 0, "port": 0, "access_tokens": set(), "granted": set(GRANTED)}
 lock = threading.Lock()
 
@@ -179,6 +179,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, ORG["authenticators"])
         if url.path == "/api/v1/logStreams":
             return self.reply(200, ORG["logStreams"])
+        if url.path == "/api/v1/zones":
+            return self.reply(200, ORG["zones"])
         self.reply(404, error("E0000022", "The endpoint does not support the provided HTTP method"))
 
 

@@ -1,6 +1,6 @@
 //! Okta, a second identity provider beside AWS: global session and authentication policies
 //! with their rules, password policies, users, administrators (their roles and factors), API
-//! token metadata and log streams, read
+//! token metadata, network zones, log streams and user-lifecycle automations, read
 //! through Okta's Management API ([`client`]). Only the resource types that selected checks
 //! read are collected; a refused or failed request makes exactly what it would have provided
 //! unknown (ERROR), never absent.
@@ -10,8 +10,8 @@ pub mod client;
 
 use super::{CallError, CallRecorder, Collected};
 use crate::inventory::okta::{
-    AccessRule, Admin, ApiToken, Authenticator, MfaEnrollmentPolicy, Org, PasswordPolicy,
-    SignOnRule, User,
+    AccessRule, Admin, ApiToken, Authenticator, MfaEnrollmentPolicy, NetworkZone, Org,
+    PasswordPolicy, SignOnRule, User,
 };
 use crate::inventory::{GLOBAL_REGION, Resource, ResourceData};
 use crate::or_unknown;
@@ -21,6 +21,7 @@ use futures::StreamExt;
 use reqwest::Url;
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::net::IpAddr;
 
 pub use auth::TOKEN_VARIABLE;
 
@@ -36,6 +37,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("okta:GetUser", "okta.users.read"),
     ("okta:ListFactors", "okta.users.read"),
     ("okta:ListAuthenticators", "okta.authenticators.read"),
+    ("okta:ListNetworkZones", "okta.networkZones.read"),
 ];
 
 const POLICIES: &str = "okta:ListPolicies";
@@ -48,6 +50,7 @@ const ROLES: &str = "okta:ListAssignedRolesForUser";
 const GET_USER: &str = "okta:GetUser";
 const FACTORS: &str = "okta:ListFactors";
 const AUTHENTICATORS: &str = "okta:ListAuthenticators";
+const ZONES: &str = "okta:ListNetworkZones";
 /// Factor types that resist phishing: WebAuthn/FIDO2, U2F and Okta FastPass.
 const PHISHING_RESISTANT: &[&str] = &["webauthn", "u2f", "signed_nonce"];
 /// Admins whose details are read at once.
@@ -61,6 +64,7 @@ const API_TOKEN: &str = "okta.api_token";
 const ADMIN: &str = "okta.admin";
 const AUTHENTICATOR: &str = "okta.authenticator";
 const MFA_ENROLLMENT: &str = "okta.mfa_enrollment_policy";
+const NETWORK_ZONE: &str = "okta.network_zone";
 const ORG: &str = "okta.org";
 /// The resource types this provider produces.
 pub const RESOURCE_TYPES: &[&str] = &[
@@ -72,6 +76,7 @@ pub const RESOURCE_TYPES: &[&str] = &[
     ADMIN,
     AUTHENTICATOR,
     MFA_ENROLLMENT,
+    NETWORK_ZONE,
     ORG,
 ];
 
@@ -195,8 +200,28 @@ pub async fn collect(
     } else {
         None
     };
+    // Zones are resources of their own and tell the org which anonymizers it blocks.
+    let zones = if wants(NETWORK_ZONE) || wants(ORG) {
+        Some(collector.client.list(ZONES, "/api/v1/zones").await)
+    } else {
+        None
+    };
+    if wants(NETWORK_ZONE) {
+        match &zones {
+            Some(Ok(zones)) => {
+                for zone in zones {
+                    let path = format!("/api/v1/zones/{}", str_at(zone, "/id").unwrap_or_default());
+                    collector.push(&mut out, ZONES, &path, NETWORK_ZONE, zone, network_zone);
+                }
+            }
+            Some(Err(error)) => out.unlisted(error, GLOBAL_REGION, NETWORK_ZONE),
+            None => {}
+        }
+    }
     if wants(ORG) {
-        collector.org(&mut out, admins.unwrap_or(Ok(0))).await;
+        let admins = admins.unwrap_or(Ok(0));
+        let zones = zones.unwrap_or(Ok(Vec::new()));
+        collector.org(&mut out, admins, zones).await;
     }
     out
 }
@@ -295,7 +320,28 @@ impl Collector {
         out.resources.push(resource);
     }
 
-    /// The policies of `policy_type`, then each policy's rules as resources.
+    /// The rules of every policy of `policy_type`, each with its policy's name and status
+    /// under `_policy` and its own address under `_path`.
+    async fn rules(&self, policy_type: &str) -> Result<Vec<Value>, CallError> {
+        let path = format!("/api/v1/policies?type={policy_type}");
+        let mut all = Vec::new();
+        for policy in self.client.list(POLICIES, &path).await? {
+            let id = str_at(&policy, "/id").unwrap_or_default();
+            let path = format!("/api/v1/policies/{id}/rules");
+            for mut rule in self.client.list(RULES, &path).await? {
+                let rule_id = str_at(&rule, "/id").unwrap_or_default();
+                rule["_policy"] = serde_json::json!({
+                    "name": policy["name"],
+                    "status": policy["status"],
+                });
+                rule["_path"] = Value::String(format!("{path}/{rule_id}"));
+                all.push(rule);
+            }
+        }
+        Ok(all)
+    }
+
+    /// The rules of every policy of `policy_type` as resources.
     async fn policy_rules(
         &self,
         out: &mut Collected,
@@ -303,40 +349,13 @@ impl Collector {
         resource_type: &str,
         build: Build,
     ) {
-        let policies = match self
-            .client
-            .list(POLICIES, &format!("/api/v1/policies?type={policy_type}"))
-            .await
-        {
-            Ok(policies) => policies,
-            Err(error) => return out.unlisted(&error, GLOBAL_REGION, resource_type),
-        };
-        for policy in &policies {
-            let id = str_at(policy, "/id").unwrap_or_default();
-            let path = format!("/api/v1/policies/{id}/rules");
-            let rules = match self.client.list(RULES, &path).await {
-                Ok(rules) => rules,
-                Err(error) => {
-                    out.unlisted(&error, GLOBAL_REGION, resource_type);
-                    continue;
+        match self.rules(policy_type).await {
+            Err(error) => out.unlisted(&error, GLOBAL_REGION, resource_type),
+            Ok(rules) => {
+                for rule in &rules {
+                    let path = str_at(rule, "/_path").unwrap_or_default();
+                    self.push(out, RULES, &path, resource_type, rule, build);
                 }
-            };
-            for rule in rules {
-                // The rule's builder sees its policy under `_policy` (name and status).
-                let mut rule = rule;
-                rule["_policy"] = serde_json::json!({
-                    "name": policy["name"],
-                    "status": policy["status"],
-                });
-                let rule_id = str_at(&rule, "/id").unwrap_or_default();
-                self.push(
-                    out,
-                    RULES,
-                    &format!("{path}/{rule_id}"),
-                    resource_type,
-                    &rule,
-                    build,
-                );
             }
         }
     }
@@ -435,8 +454,14 @@ impl Collector {
         super_admins
     }
 
-    async fn org(&self, out: &mut Collected, super_admins: Result<i64, CallError>) {
+    async fn org(
+        &self,
+        out: &mut Collected,
+        super_admins: Result<i64, CallError>,
+        zones: Result<Vec<Value>, CallError>,
+    ) {
         let streams = self.client.list(LOG_STREAMS, "/api/v1/logStreams").await;
+        let automations = self.rules("USER_LIFECYCLE").await;
         let mut resource = self.resource(
             "/",
             self.host.clone(),
@@ -469,6 +494,39 @@ impl Collector {
                 ORG,
                 &resource.arn,
                 crate::attributes!(Org: active_log_streams),
+            ),
+        }
+        match zones {
+            Ok(zones) => {
+                if let ResourceData::OktaOrg(org) = &mut resource.data {
+                    org.blocked_anonymizers = blocked_anonymizers(&zones);
+                }
+            }
+            Err(error) => out.unknown(
+                &error,
+                GLOBAL_REGION,
+                ORG,
+                &resource.arn,
+                crate::attributes!(Org: blocked_anonymizers),
+            ),
+        }
+        let days = automations.map(|rules| inactivity_automation_days(&rules));
+        match days {
+            Ok(Some(days)) => {
+                if let ResourceData::OktaOrg(org) = &mut resource.data {
+                    org.inactivity_automation_days = days;
+                }
+            }
+            Ok(None) => {
+                let attribute = crate::attributes!(Org: inactivity_automation_days);
+                out.left_out(RULES, GLOBAL_REGION, ORG, &resource.arn, attribute);
+            }
+            Err(error) => out.unknown(
+                &error,
+                GLOBAL_REGION,
+                ORG,
+                &resource.arn,
+                crate::attributes!(Org: inactivity_automation_days),
             ),
         }
         out.resources.push(resource);
@@ -624,6 +682,155 @@ fn api_token(item: &Value, missing: &mut Vec<&'static str>) -> (String, Resource
     (data.name.clone(), ResourceData::OktaApiToken(data))
 }
 
+fn network_zone(zone: &Value, missing: &mut Vec<&'static str>) -> (String, ResourceData) {
+    let zone_type = str_at(zone, "/type");
+    let spans = match zone_type.as_deref() {
+        Some("IP") => zone["gateways"].as_array().and_then(|gateways| {
+            gateways
+                .iter()
+                .map(|g| address_span(g.get("value")?.as_str()?))
+                .collect::<Option<Vec<_>>>()
+        }),
+        Some(_) => Some(Vec::new()),
+        None => None,
+    };
+    let data = NetworkZone {
+        name: str_at(zone, "/name").unwrap_or_default(),
+        zone_type: or_unknown!(missing, NetworkZone: zone_type = zone_type),
+        status: or_unknown!(missing, NetworkZone: status = str_at(zone, "/status")),
+        usage: or_unknown!(missing, NetworkZone: usage = str_at(zone, "/usage")),
+        ipv4_addresses: or_unknown!(missing, NetworkZone: ipv4_addresses = spans.as_deref().map(ipv4_addresses)),
+        shortest_ipv6_prefix: or_unknown!(missing, NetworkZone: shortest_ipv6_prefix = spans.as_deref().map(shortest_ipv6_prefix)),
+    };
+    (data.name.clone(), ResourceData::OktaNetworkZone(data))
+}
+
+/// The first and last address of a gateway written as a CIDR block, a range `a-b` or one
+/// address; `None` when it is none of these.
+fn address_span(value: &str) -> Option<(IpAddr, IpAddr)> {
+    if let Some((first, last)) = value.split_once('-') {
+        let (first, last): (IpAddr, IpAddr) =
+            (first.trim().parse().ok()?, last.trim().parse().ok()?);
+        return (first.is_ipv4() == last.is_ipv4() && first <= last).then_some((first, last));
+    }
+    let (address, prefix) = value.split_once('/').unwrap_or((value, ""));
+    let address: IpAddr = address.trim().parse().ok()?;
+    let bits = if address.is_ipv4() { 32 } else { 128 };
+    let prefix: u32 = if prefix.is_empty() {
+        bits
+    } else {
+        prefix.trim().parse().ok()?
+    };
+    let host_bits = bits.checked_sub(prefix)?;
+    let host_mask = u128::MAX.checked_shr(128 - host_bits).unwrap_or(0);
+    Some(match address {
+        IpAddr::V4(a) => {
+            let start = u128::from(u32::from(a)) & !host_mask;
+            let end = start | host_mask;
+            (
+                IpAddr::V4((start as u32).into()),
+                IpAddr::V4((end as u32).into()),
+            )
+        }
+        IpAddr::V6(a) => {
+            let start = u128::from(a) & !host_mask;
+            (
+                IpAddr::V6(start.into()),
+                IpAddr::V6((start | host_mask).into()),
+            )
+        }
+    })
+}
+
+/// How many IPv4 addresses the spans cover, overlaps counted once.
+fn ipv4_addresses(spans: &[(IpAddr, IpAddr)]) -> i64 {
+    let mut ranges: Vec<(i64, i64)> = spans
+        .iter()
+        .filter_map(|span| match span {
+            (IpAddr::V4(a), IpAddr::V4(b)) => Some((u32::from(*a).into(), u32::from(*b).into())),
+            _ => None,
+        })
+        .collect();
+    ranges.sort_unstable();
+    let (mut total, mut covered_to) = (0, -1);
+    for (start, end) in ranges {
+        let start = start.max(covered_to + 1);
+        if end >= start {
+            total += end - start + 1;
+            covered_to = end;
+        }
+    }
+    total
+}
+
+/// The shortest prefix length that holds one of the IPv6 spans; `None` without IPv6 spans.
+fn shortest_ipv6_prefix(spans: &[(IpAddr, IpAddr)]) -> Option<i64> {
+    spans
+        .iter()
+        .filter_map(|span| match span {
+            (IpAddr::V6(a), IpAddr::V6(b)) => {
+                Some(i64::from((u128::from(*b) - u128::from(*a)).leading_zeros()))
+            }
+            _ => None,
+        })
+        .min()
+}
+
+/// The kinds of anonymizing proxy (`tor`, `other`) that active blocklist zones block for
+/// every location and network; a zone narrowed to some locations or networks does not count.
+fn blocked_anonymizers(zones: &[Value]) -> Vec<String> {
+    let unrestricted = |v: &Value| match v {
+        Value::Null => true,
+        Value::Array(items) => items.is_empty(),
+        Value::Object(o) => o
+            .values()
+            .all(|v| v.is_null() || v.as_array().is_some_and(Vec::is_empty)),
+        _ => false,
+    };
+    let mut kinds = BTreeSet::new();
+    for zone in zones {
+        let blocking = str_at(zone, "/status").as_deref() == Some("ACTIVE")
+            && str_at(zone, "/usage").as_deref() == Some("BLOCKLIST")
+            && ["asns", "locations"]
+                .iter()
+                .all(|k| zone.get(*k).is_none_or(unrestricted));
+        if !blocking {
+            continue;
+        }
+        let categories = zone
+            .pointer("/ipServiceCategories/include")
+            .and_then(Value::as_array);
+        let blocks = |category: &str| categories.is_some_and(|c| c.iter().any(|v| v == category));
+        match str_at(zone, "/proxyType").as_deref() {
+            Some("Any") => kinds.extend(["tor", "other"]),
+            Some("Tor") => kinds.extend(["tor"]),
+            Some("NotTorAnonymizer") => kinds.extend(["other"]),
+            _ if blocks("ALL_ANONYMIZERS") => kinds.extend(["tor", "other"]),
+            _ if blocks("ALL_ANONYMIZERS_EXCEPT_TOR") => kinds.extend(["other"]),
+            _ => {}
+        }
+    }
+    kinds.into_iter().map(str::to_owned).collect()
+}
+
+/// The shortest inactivity period, in days, among the active rules of active user-lifecycle
+/// policies: `Some(None)` when no such rule has an inactivity condition, `None` when a
+/// condition is in a unit other than days.
+fn inactivity_automation_days(rules: &[Value]) -> Option<Option<i64>> {
+    let mut shortest: Option<i64> = None;
+    for rule in rules.iter().filter(|rule| active(rule) == Some(true)) {
+        let Some(inactivity) = rule.pointer("/conditions/users/inactivity") else {
+            continue;
+        };
+        if str_at(inactivity, "/unit")? != "DAYS" {
+            return None;
+        }
+        let days = int_at(inactivity, "/number")?;
+        shortest = Some(shortest.map_or(days, |s| s.min(days)));
+    }
+    Some(shortest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{OktaOptions, sign_on_rule};
@@ -638,6 +845,49 @@ mod tests {
         assert!(OktaOptions::from_env("https://user:pw@acme.okta.com").is_err());
         let options = OktaOptions::from_env("https://acme.okta.com").unwrap();
         assert!(!format!("{options:?}").contains("00abc"), "{options:?}");
+    }
+
+    #[test]
+    fn zone_addresses_are_counted_once_and_ipv6_by_prefix() {
+        let spans: Vec<_> = [
+            "10.0.0.0/24",
+            "10.0.0.128-10.0.1.255",
+            "192.0.2.7",
+            "2001:db8::/48",
+            "2001:db8::1-2001:db8::ff",
+        ]
+        .iter()
+        .map(|v| super::address_span(v).unwrap())
+        .collect();
+        assert_eq!(super::ipv4_addresses(&spans), 512 + 1);
+        assert_eq!(super::shortest_ipv6_prefix(&spans), Some(48));
+        let everything = [super::address_span("0.0.0.0/0").unwrap()];
+        assert_eq!(super::ipv4_addresses(&everything), 1 << 32);
+        assert_eq!(super::shortest_ipv6_prefix(&everything), None);
+        let ipv6_everything = [super::address_span("::/0").unwrap()];
+        assert_eq!(super::shortest_ipv6_prefix(&ipv6_everything), Some(0));
+        for bad in ["10.0.0.0/33", "10.0.0.9-10.0.0.1", "10.0.0.1-::1", "office"] {
+            assert_eq!(super::address_span(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_blocklist_narrowed_to_some_locations_blocks_no_anonymizer_everywhere() {
+        let zone = |extra: serde_json::Value| {
+            let mut zone = serde_json::json!({ "type": "DYNAMIC_V2", "status": "ACTIVE", "usage": "BLOCKLIST",
+                "ipServiceCategories": { "include": ["ALL_ANONYMIZERS"] } });
+            zone.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            zone
+        };
+        let everywhere = zone(serde_json::json!({ "locations": { "include": [], "exclude": [] } }));
+        assert_eq!(super::blocked_anonymizers(&[everywhere]), ["other", "tor"]);
+        let narrowed =
+            zone(serde_json::json!({ "locations": { "include": [{ "country": "US" }] } }));
+        assert!(super::blocked_anonymizers(&[narrowed]).is_empty());
+        let inactive = zone(serde_json::json!({ "status": "INACTIVE" }));
+        assert!(super::blocked_anonymizers(&[inactive]).is_empty());
     }
 
     #[test]
