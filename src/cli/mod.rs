@@ -209,6 +209,16 @@ struct AwsArgs {
     /// jitter) or `adaptive` (also slows the client's own request rate when throttled).
     #[arg(long, value_enum, default_value_t = RetryMode::Standard)]
     retry_mode: RetryMode,
+    /// Requests per second to each AWS service in each account and region (a token bucket
+    /// shared by every task calling the service there, retries included, so a scan never
+    /// spends the rate production shares). Default: 20, and ec2=10, iam=8, organizations=5,
+    /// cloudtrail=5, s3=50 (about half of what AWS allows). N sets every service; 0: no limit.
+    #[arg(long, value_name = "N")]
+    request_rate: Option<u32>,
+    /// Per-service request rates (SERVICE=N, the signing name: ec2, iam, s3, ...), over the
+    /// defaults or --request-rate; 0: no limit.
+    #[arg(long, value_name = "SERVICE=N", value_delimiter = ',')]
+    service_rate: Vec<String>,
     /// Time limit per API call attempt, in seconds.
     #[arg(long, default_value_t = crate::collect::DEFAULT_ATTEMPT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=600))]
     timeout: u64,

@@ -2,6 +2,7 @@
 
 use super::config_file::{ConfigFile, HistorySetting};
 use super::{AwsArgs, CheckArgs, Failure, FrameworkArgs, OutputArgs, Ui, exit};
+use crate::collect::budget::RequestRates;
 use crate::collect::okta::OktaOptions;
 use crate::collect::org::OrgOptions;
 use crate::collect::plan::Plan;
@@ -68,8 +69,14 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|e| format!("{e}; expected RFC 3339, e.g. 2026-01-31T00:00:00Z"))
 }
 
-pub(super) fn options(aws: &AwsArgs) -> CollectOptions {
-    CollectOptions {
+pub(super) fn options(aws: &AwsArgs) -> Result<CollectOptions, String> {
+    let request_rates = match aws.request_rate {
+        None => RequestRates::default(),
+        Some(rate) => RequestRates::uniform(rate),
+    }
+    .with_settings(&aws.service_rate)
+    .map_err(|e| format!("--service-rate {e}"))?;
+    Ok(CollectOptions {
         profile: aws.profile.clone(),
         region: aws.region.clone(),
         role_arn: aws.role_arn.clone(),
@@ -77,6 +84,7 @@ pub(super) fn options(aws: &AwsArgs) -> CollectOptions {
         session_name: aws.org.session_name.clone(),
         max_attempts: aws.max_attempts,
         adaptive_retry: aws.retry_mode == super::RetryMode::Adaptive,
+        request_rates,
         attempt_timeout: Duration::from_secs(aws.timeout),
         regions: (aws.regions != ["all"]).then(|| aws.regions.clone()),
         concurrency: usize::from(aws.concurrency),
@@ -91,7 +99,7 @@ pub(super) fn options(aws: &AwsArgs) -> CollectOptions {
         plan: Plan::everything(),
         okta: None,
         aws: true,
-    }
+    })
 }
 
 /// The call recorder of a live scan: a spinner with counts on an interactive stderr.
@@ -124,7 +132,7 @@ fn live_source(aws: &AwsArgs, save_snapshot: Option<PathBuf>) -> Result<Source, 
         options: Box::new(CollectOptions {
             okta,
             aws: !aws.okta.skip_aws,
-            ..options(aws)
+            ..options(aws).map_err(Failure::usage)?
         }),
         save_snapshot,
     })

@@ -107,12 +107,17 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(Failure::runtime)
 }
 
-async fn context(aws: &AwsArgs, attempts: u32, alert_severity: Severity) -> SinkContext {
-    SinkContext {
-        aws: crate::collect::sdk_config(&super::scan::options(aws)).await,
+async fn context(
+    aws: &AwsArgs,
+    attempts: u32,
+    alert_severity: Severity,
+) -> Result<SinkContext, Failure> {
+    let options = super::scan::options(aws).map_err(Failure::usage)?;
+    Ok(SinkContext {
+        aws: crate::collect::sdk_config(&options).await,
         attempts,
         alert_severity,
-    }
+    })
 }
 
 /// Prints what became of one sink's share; returns whether everything arrived.
@@ -156,7 +161,7 @@ pub fn deliver_report(
     let spool_dir = args.spool_dir()?;
     let runtime = runtime()?;
     let severity = args.alert_severity.unwrap_or(Severity::High);
-    let context = runtime.block_on(context(aws, args.send_attempts, severity));
+    let context = runtime.block_on(context(aws, args.send_attempts, severity))?;
     let outcomes = runtime.block_on(sink::deliver_report(
         report,
         &args.send_to,
@@ -197,7 +202,7 @@ pub fn send(args: SendArgs, human: bool) -> Result<u8, Failure> {
     }
     let runtime = runtime()?;
     // Spooled events were chosen when their run was delivered: the severity is settled.
-    let context = runtime.block_on(context(&args.aws, args.send_attempts, Severity::High));
+    let context = runtime.block_on(context(&args.aws, args.send_attempts, Severity::High))?;
     for listed in &files {
         // Claimed, then read again: another `lockdown send` may be delivering it, or may
         // have delivered part of it since it was listed.

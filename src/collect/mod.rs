@@ -18,6 +18,7 @@ macro_rules! sdk_client {
 pub mod account;
 pub mod acm;
 pub mod autoscaling;
+pub mod budget;
 pub mod calls;
 pub mod cloudfront;
 pub mod cloudtrail;
@@ -98,6 +99,8 @@ pub struct CollectOptions {
     pub adaptive_retry: bool,
     /// Time limit per attempt.
     pub attempt_timeout: Duration,
+    /// Requests per second per service in each account and region ([`budget`]).
+    pub request_rates: budget::RequestRates,
     /// Regions to scan; `None` means every region enabled in the account.
     pub regions: Option<Vec<String>>,
     /// Region × service collections running at once.
@@ -124,6 +127,7 @@ impl Default for CollectOptions {
             session_name: DEFAULT_SESSION_NAME.to_owned(),
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             adaptive_retry: false,
+            request_rates: budget::RequestRates::default(),
             attempt_timeout: Duration::from_secs(DEFAULT_ATTEMPT_TIMEOUT_SECS),
             regions: None,
             concurrency: DEFAULT_CONCURRENCY,
@@ -594,6 +598,17 @@ pub async fn sdk_config(options: &CollectOptions) -> SdkConfig {
     if let Some(region) = &options.region {
         loader = loader.region(Region::new(region.clone()));
     }
+    // The request budget goes under every client made from this configuration, including
+    // those of member accounts (their configurations are clones of it).
+    // A request waiting for its budget has not started sending its (small) body: that is no
+    // stalled upload.
+    loader = loader
+        .http_client(budget::budgeted_https_client(options.request_rates.clone()))
+        .stalled_stream_protection(
+            aws_config::stalled_stream_protection::StalledStreamProtectionConfig::enabled()
+                .upload_enabled(false)
+                .build(),
+        );
     let base = loader.load().await;
     match &options.role_arn {
         None => base,

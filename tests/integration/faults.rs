@@ -229,3 +229,35 @@ async fn credentials_never_reach_logs_results_or_snapshots() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_budget_keeps_a_scan_under_the_services_rate() {
+    let account = TestAccount::new().await;
+    seed(&account).await;
+    let dir = TempDir::new("budget");
+    let clean = scan(&account, &dir, "clean.json", &[]);
+    // AWS's throttling, emulated: 4 requests a second per service and region, bursts of 4.
+    account.throttle_over(4);
+    // One attempt per call: a throttled call is not retried (fast), and shows in the findings.
+    let once = ["--max-attempts", "1"];
+    scan(
+        &account,
+        &dir,
+        "unbudgeted.json",
+        &[&once[..], &["--request-rate", "0"]].concat(),
+    );
+    let throttled = account.injected_faults()["throttle"].as_u64().unwrap();
+    assert!(throttled > 0, "an unbudgeted scan was never throttled");
+
+    // Half the service's rate: nothing throttled, the same findings without a single retry.
+    account.throttle_over(4);
+    let budgeted = scan(
+        &account,
+        &dir,
+        "budgeted.json",
+        &[&once[..], &["--request-rate", "2"]].concat(),
+    );
+    assert_eq!(account.injected_faults()["throttle"], 0);
+    assert_eq!(sorted_errors(&budgeted), sorted_errors(&clean));
+    assert_eq!(outcomes(&budgeted), outcomes(&clean));
+}

@@ -200,13 +200,22 @@ impl TestAccount {
     /// Makes the fault proxy answer this account's requests, with these probabilities, with
     /// the service's throttling error, a 5xx, or a dropped connection (seeded).
     pub fn inject_faults(&self, throttle: f64, server_error: f64, reset: f64) {
-        let plan = serde_json::json!({
-            "access_key": self.access_key,
+        self.set_faults(serde_json::json!({
             "throttle": throttle,
             "server_error": server_error,
             "reset": reset,
             "seed": 7,
-        });
+        }));
+    }
+
+    /// Throttles this account's requests as AWS does: over `rate` a second (bursts of `rate`)
+    /// per service and region; the injected counts start again from zero.
+    pub fn throttle_over(&self, rate: u32) {
+        self.set_faults(serde_json::json!({ "rate": rate, "burst": rate }));
+    }
+
+    fn set_faults(&self, mut plan: serde_json::Value) {
+        plan["access_key"] = self.access_key.clone().into();
         ureq::post(format!("{}/__proxy/faults", emulator().proxy_url))
             .send(plan.to_string().as_bytes())
             .expect("set a fault plan");

@@ -18,7 +18,10 @@ Rules are per access key id, so tests sharing one server do not disturb each oth
   POST /__proxy/faults {"access_key": "...", "throttle": 0.2, "server_error": 0.05,
                         "reset": 0.02, "seed": 7}
        each request of that key is, with these probabilities, answered with the service's
-       throttling error, a 500/503, or a dropped connection (seeded, so runs repeat)
+       throttling error, a 500/503, or a dropped connection (seeded, so runs repeat);
+       with "rate": R (and "burst": B, default R), AWS's own throttling is emulated too: a
+       token bucket of R requests a second per region and service, and each request over it
+       is answered with the throttling error
   GET  /__proxy/faults?access_key=...  -> {"throttle": n, "server_error": n, "reset": n} injected
 
 The action of a request is read from the SigV4 credential scope (service) and the query
@@ -124,12 +127,21 @@ def fault_reply(kind, service, json_protocol):
     return 500, b"<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error><RequestId>0</RequestId></ErrorResponse>", "text/xml"
 
 
-def draw_fault(access_key):
+def draw_fault(access_key, region, service):
     """The fault to inject for this request of `access_key`, if any."""
     with lock:
         plan = faults.get(access_key)
         if not plan:
             return None
+        if plan["rate"]:
+            now = time.monotonic()
+            tokens, last = plan["buckets"].get((region, service), (plan["burst"], now))
+            tokens = min(plan["burst"], tokens + (now - last) * plan["rate"])
+            if tokens < 1:
+                plan["buckets"][(region, service)] = (tokens, now)
+                plan["injected"]["throttle"] += 1
+                return "throttle"
+            plan["buckets"][(region, service)] = (tokens - 1, now)
         roll = plan["random"].random()
         for kind in ("throttle", "server_error", "reset"):
             if roll < plan[kind]:
@@ -163,6 +175,9 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                         "throttle": plan.get("throttle", 0.0),
                         "server_error": plan.get("server_error", 0.0),
                         "reset": plan.get("reset", 0.0),
+                        "rate": plan.get("rate", 0),
+                        "burst": plan.get("burst", plan.get("rate", 0)),
+                        "buckets": {},
                         "random": random.Random(plan.get("seed", 0)),
                         "injected": {"throttle": 0, "server_error": 0, "reset": 0},
                     }
@@ -246,7 +261,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             if service in UNEMULATED:
                 body = json.dumps({"__type": "UnknownOperationException", "message": f"moto does not emulate {service}"})
                 return self.reply(404, body.encode(), "application/json")
-            fault = draw_fault(access_key)
+            fault = draw_fault(access_key, region, service)
             if fault == "reset":
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
