@@ -212,7 +212,8 @@ struct AwsArgs {
     /// Requests per second to each AWS service in each account and region (a token bucket
     /// shared by every task calling the service there, retries included, so a scan never
     /// spends the rate production shares). Default: 20, and ec2=10, iam=8, organizations=5,
-    /// cloudtrail=5, s3=50 (about half of what AWS allows). N sets every service; 0: no limit.
+    /// cloudtrail=5 (about half of what AWS allows); none for s3, whose rates are per bucket.
+    /// N sets every service; 0: no limit.
     #[arg(long, value_name = "N")]
     request_rate: Option<u32>,
     /// Per-service request rates (SERVICE=N, the signing name: ec2, iam, s3, ...), over the

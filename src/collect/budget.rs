@@ -33,8 +33,9 @@ const SERVICE_RATES: &[(&str, u32)] = &[
     ("organizations", 5),
     // CloudTrail's management APIs allow about 10 transactions a second each.
     ("cloudtrail", 5),
-    // S3 bucket configuration reads are per bucket and answered at far higher rates.
-    ("s3", 50),
+    // S3 rates are per bucket (thousands of reads a second per prefix), not per account:
+    // a budget per account and region would only slow a scan of many buckets.
+    ("s3", 0),
 ];
 
 /// Requests per second allowed per service, in each account and region; 0 is unlimited.

@@ -222,6 +222,18 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             name = next((op for key, op in S3_SUBRESOURCES.items() if key in query), None)
         return access_key, region, f"{service}:{name or self.command}"
 
+    def with_bucket_regions(self, data, headers):
+        """ListBuckets' answer with each bucket's region, asked of moto directly."""
+        def region_of(match):
+            name = match.group(1).decode()
+            upstream = http.client.HTTPConnection("127.0.0.1", self.moto_port, timeout=60)
+            upstream.request("GET", f"/{name}?location", headers=headers)
+            location = re.search(rb"<LocationConstraint[^>]*>([^<]*)</LocationConstraint>", upstream.getresponse().read())
+            upstream.close()
+            region = (location.group(1).decode() if location else "") or "us-east-1"
+            return match.group(0) + f"<BucketRegion>{region}</BucketRegion>".encode()
+        return re.sub(rb"<Name>([^<]+)</Name>", region_of, data)
+
     def handle_any(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
@@ -284,6 +296,9 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             # moto 5.2.5 names the root element GetBucketVersioningResponse; S3 (and the AWS
             # SDK for Rust) use VersioningConfiguration.
             data = data.replace(b"GetBucketVersioningResponse", b"VersioningConfiguration")
+        if access_key and action == "s3:GET" and urllib.parse.urlparse(self.path).path == "/" and status == 200:
+            # moto 5.2.5's ListBuckets leaves out each bucket's BucketRegion, which S3 answers.
+            data = self.with_bucket_regions(data, headers)
         if self.command == "GET" and "notification" in query:
             # Likewise GetBucketNotificationResponse for a bucket without notifications; S3
             # answers an empty NotificationConfiguration.
