@@ -40,6 +40,10 @@ pub struct ScanEvent {
     /// `LockdownScanRole`).
     #[serde(default)]
     pub role_name: Option<String>,
+    /// Where resource settings come from: `direct` (default) or `config` (AWS Config's
+    /// configuration items where they are fresh, direct reads for the rest).
+    #[serde(default)]
+    pub source: crate::collect::config_items::SettingsSource,
 }
 
 /// A scan event, checked and resolved: the request to run and the sinks to deliver to.
@@ -88,6 +92,10 @@ impl ScanEvent {
         let options = CollectOptions {
             regions: (!self.regions.is_empty()).then(|| self.regions.clone()),
             organization,
+            plan: self.source.apply(
+                crate::collect::plan::Plan::everything(),
+                crate::collect::config_items::DEFAULT_MAX_AGE_HOURS,
+            ),
             ..CollectOptions::default()
         };
         Ok(Invocation {

@@ -42,6 +42,8 @@ pub struct ScanDefaults {
     pub alert_severity: Option<Severity>,
     /// Record runs in the scan history: `true` (the default path) or a path.
     pub history: Option<HistorySetting>,
+    /// Where resource settings come from: `direct` or `config` (`--source`).
+    pub source: Option<crate::collect::config_items::SettingsSource>,
 }
 
 /// `history = true` or `history = "/var/lib/lockdown/history.db"`.

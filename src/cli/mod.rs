@@ -23,6 +23,7 @@ mod scan;
 mod send;
 mod verify;
 
+use crate::collect::config_items::SettingsSource;
 use crate::emit::Format;
 use crate::evaluate::Severity;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -220,6 +221,17 @@ struct AwsArgs {
     /// defaults or --request-rate; 0: no limit.
     #[arg(long, value_name = "SERVICE=N", value_delimiter = ',')]
     service_rate: Vec<String>,
+    /// Where resource settings come from: `direct` (the services' own APIs) or `config` (AWS
+    /// Config's configuration items, 100 resources a call, where Config records what a check
+    /// reads and the item is fresh; direct reads for the rest). Today: S3 buckets' policy,
+    /// ACL, Block Public Access, logging, notifications and lifecycle.
+    /// [default: direct]
+    #[arg(long, value_enum)]
+    source: Option<SettingsSource>,
+    /// With --source config: the oldest configuration item used, in hours; older items are
+    /// read directly.
+    #[arg(long, value_name = "HOURS", default_value_t = crate::collect::config_items::DEFAULT_MAX_AGE_HOURS, value_parser = clap::value_parser!(u64).range(1..=8760))]
+    config_max_age: u64,
     /// Time limit per API call attempt, in seconds.
     #[arg(long, default_value_t = crate::collect::DEFAULT_ATTEMPT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=600))]
     timeout: u64,

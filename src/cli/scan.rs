@@ -96,7 +96,10 @@ pub(super) fn options(aws: &AwsArgs) -> Result<CollectOptions, String> {
             external_id: aws.external_id.clone(),
             account_concurrency: usize::from(aws.org.account_concurrency),
         }),
-        plan: Plan::everything(),
+        plan: aws
+            .source
+            .unwrap_or_default()
+            .apply(Plan::everything(), aws.config_max_age),
         okta: None,
         aws: true,
     })
@@ -276,6 +279,7 @@ fn apply_config(args: &mut ScanArgs) -> Result<Vec<SuppressionRule>, Failure> {
         args.checks.checks = defaults.checks;
     }
     args.checks.severity = args.checks.severity.or(defaults.severity);
+    args.aws.source = args.aws.source.or(defaults.source);
     if args.frameworks.framework.is_empty() {
         args.frameworks.framework = defaults.frameworks;
     }

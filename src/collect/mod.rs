@@ -23,6 +23,7 @@ pub mod calls;
 pub mod cloudfront;
 pub mod cloudtrail;
 pub mod codebuild;
+pub mod config_items;
 pub mod configservice;
 pub mod detection;
 pub mod dynamodb;

@@ -3,6 +3,7 @@
 //! no ACL read when ownership controls have disabled ACLs. Plus the account-level Block Public
 //! Access (S3 Control), one call.
 
+use super::config_items::ItemOutcome;
 use super::plan::Plan;
 use super::{CallError, CallRecorder, Collected, drain};
 use crate::attributes;
@@ -16,6 +17,7 @@ use std::collections::HashMap;
 
 /// The API actions this module calls (see [`super::permission`] for their IAM permissions).
 pub const ACTIONS: &[&str] = &[
+    super::config_items::ACTION,
     "s3:GetBucketAcl",
     "s3:GetBucketEncryption",
     "s3:GetBucketLifecycleConfiguration",
@@ -133,13 +135,110 @@ const BUCKET_READS: [&str; 11] = [
     "s3:GetObjectLockConfiguration",
 ];
 
+/// The settings AWS Config records in a bucket's configuration item (its supplementary
+/// configuration), by the direct read they replace. The others (encryption, versioning,
+/// ownership controls, replication, Object Lock) are read directly even with Config as a
+/// source: moto's items leave them out, so their shape there is not tested here.
+const CONFIG_KEYS: [(&str, &str); 6] = [
+    ("s3:GetBucketPolicy", "BucketPolicy"),
+    ("s3:GetPublicAccessBlock", "PublicAccessBlockConfiguration"),
+    ("s3:GetBucketLogging", "BucketLoggingConfiguration"),
+    ("s3:GetBucketAcl", "AccessControlList"),
+    (
+        "s3:GetBucketNotificationConfiguration",
+        "BucketNotificationConfiguration",
+    ),
+    (
+        "s3:GetBucketLifecycleConfiguration",
+        "BucketLifecycleConfiguration",
+    ),
+];
+
+/// Sets the policy attributes of `data` from a policy document's text.
+fn apply_policy(data: &mut Bucket, text: &str, account: &Account, arn: &str) -> Result<(), String> {
+    let doc = PolicyDocument::parse(text).map_err(|e| e.to_string())?;
+    data.denies_insecure_transport = doc.denies_insecure_transport(arn);
+    data.policy_public = doc.allows_public();
+    data.cross_account_actions =
+        doc.actions_granted_to_other_accounts(&account.id, &CROSS_ACCOUNT_DENIED);
+    data.policy = Some(doc);
+    Ok(())
+}
+
+/// Sets what one supplementary configuration of a bucket's Config item gives (`key` of
+/// [`CONFIG_KEYS`]); an answer of another shape is an error, never a default.
+fn apply_config(
+    data: &mut Bucket,
+    key: &str,
+    value: &serde_json::Value,
+    account: &Account,
+    arn: &str,
+) -> Result<(), String> {
+    let shape = || format!("{key}: not the shape AWS Config records");
+    match key {
+        "BucketPolicy" => match value.get("policyText").ok_or_else(shape)? {
+            serde_json::Value::Null => {}
+            serde_json::Value::String(text) => apply_policy(data, text, account, arn)?,
+            _ => return Err(shape()),
+        },
+        "PublicAccessBlockConfiguration" => {
+            let flag = |name: &str| value.get(name).and_then(serde_json::Value::as_bool);
+            let block = settings([
+                flag("blockPublicAcls"),
+                flag("ignorePublicAcls"),
+                flag("blockPublicPolicy"),
+                flag("restrictPublicBuckets"),
+            ])
+            .map_err(|_| shape())?;
+            data.public_access_block = Some(block);
+        }
+        "BucketLoggingConfiguration" => {
+            data.logging_target = match value.get("destinationBucketName").ok_or_else(shape)? {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(target) => Some(target.clone()),
+                _ => return Err(shape()),
+            }
+        }
+        "AccessControlList" => {
+            // Group grantees are named (`AllUsers`), people by canonical id.
+            let grants = match value.get("grantList") {
+                None | Some(serde_json::Value::Null) => Vec::new(),
+                Some(list) => list.as_array().ok_or_else(shape)?.clone(),
+            };
+            data.acl_public = grants.iter().any(|grant| {
+                grant["grantee"].as_str().is_some_and(|group| {
+                    PUBLIC_GRANTEES
+                        .iter()
+                        .any(|uri| uri.rsplit('/').next() == Some(group))
+                })
+            });
+        }
+        "BucketNotificationConfiguration" => {
+            let configurations = value.get("configurations").and_then(|c| c.as_object());
+            data.event_notifications = !configurations.ok_or_else(shape)?.is_empty();
+        }
+        "BucketLifecycleConfiguration" => {
+            let rules = value.get("rules").and_then(|r| r.as_array());
+            data.lifecycle_rules = rules
+                .ok_or_else(shape)?
+                .iter()
+                .filter(|rule| rule["status"] == "Enabled")
+                .count() as i64;
+        }
+        _ => return Err(format!("{key}: not read from AWS Config")),
+    }
+    Ok(())
+}
+
 /// Reads one bucket's settings; each failed read leaves exactly its attributes unknown.
+/// With AWS Config as a source, the settings its item carries come from it (`config`).
 async fn bucket(
     clients: &Clients<'_>,
     account: &Account,
     plan: &Plan,
     name: String,
     listed_region: Option<String>,
+    config: Option<ItemOutcome>,
 ) -> Collected {
     let mut out = Collected::default();
     let arn = format!("arn:{}:s3:::{name}", account.partition);
@@ -175,31 +274,44 @@ async fn bucket(
         versioning: "Disabled".into(),
         ..Default::default()
     };
-    // Each settings read only when a selected check reads what it provides.
+    // Each settings read only when a selected check reads what it provides, and AWS Config
+    // (when it is a source) does not: from its item, or unknown when its call failed.
     let wanted = |action: &str| plan.wants(action);
+    let from_config = |action: &str| {
+        let key = CONFIG_KEYS
+            .iter()
+            .find(|(a, _)| *a == action)
+            .map(|(_, k)| *k);
+        match (&config, key) {
+            (Some(Err(_)), Some(_)) => true,
+            (Some(Ok(Some(item))), Some(key)) => item.supplementary.contains_key(key),
+            _ => false,
+        }
+    };
+    let direct = |action: &str| wanted(action) && !from_config(action);
     let (encryption, block, policy, versioning, logging, ownership) = tokio::join!(
         optional(
-            wanted("s3:GetBucketEncryption"),
+            direct("s3:GetBucketEncryption"),
             client.get_bucket_encryption().bucket(&name).send()
         ),
         optional(
-            wanted("s3:GetPublicAccessBlock"),
+            direct("s3:GetPublicAccessBlock"),
             client.get_public_access_block().bucket(&name).send()
         ),
         optional(
-            wanted("s3:GetBucketPolicy"),
+            direct("s3:GetBucketPolicy"),
             client.get_bucket_policy().bucket(&name).send()
         ),
         optional(
-            wanted("s3:GetBucketVersioning"),
+            direct("s3:GetBucketVersioning"),
             client.get_bucket_versioning().bucket(&name).send()
         ),
         optional(
-            wanted("s3:GetBucketLogging"),
+            direct("s3:GetBucketLogging"),
             client.get_bucket_logging().bucket(&name).send()
         ),
         optional(
-            wanted("s3:GetBucketOwnershipControls"),
+            direct("s3:GetBucketOwnershipControls"),
             client.get_bucket_ownership_controls().bucket(&name).send()
         ),
     );
@@ -258,16 +370,15 @@ async fn bucket(
     );
     match policy {
         None => {}
-        Some(Ok(answer)) => match PolicyDocument::parse(answer.policy().unwrap_or_default()) {
-            Ok(doc) => {
-                data.denies_insecure_transport = doc.denies_insecure_transport(&arn);
-                data.policy_public = doc.allows_public();
-                data.cross_account_actions =
-                    doc.actions_granted_to_other_accounts(&account.id, &CROSS_ACCOUNT_DENIED);
-                data.policy = Some(doc);
-            }
+        Some(Ok(answer)) => match apply_policy(
+            &mut data,
+            answer.policy().unwrap_or_default(),
+            account,
+            &arn,
+        ) {
+            Ok(()) => {}
             Err(e) => out.unknown(
-                &CallError::data("s3:GetBucketPolicy", ErrorKind::Decode, e.to_string()),
+                &CallError::data("s3:GetBucketPolicy", ErrorKind::Decode, e),
                 &region,
                 TYPE,
                 &arn,
@@ -333,29 +444,29 @@ async fn bucket(
     }
     let (replication, lifecycle, notification, object_lock) = tokio::join!(
         optional(
-            wanted("s3:GetBucketReplication"),
+            direct("s3:GetBucketReplication"),
             client.get_bucket_replication().bucket(&name).send()
         ),
         optional(
-            wanted("s3:GetBucketLifecycleConfiguration"),
+            direct("s3:GetBucketLifecycleConfiguration"),
             client
                 .get_bucket_lifecycle_configuration()
                 .bucket(&name)
                 .send()
         ),
         optional(
-            wanted("s3:GetBucketNotificationConfiguration"),
+            direct("s3:GetBucketNotificationConfiguration"),
             client
                 .get_bucket_notification_configuration()
                 .bucket(&name)
                 .send()
         ),
         optional(
-            wanted("s3:GetObjectLockConfiguration"),
+            direct("s3:GetObjectLockConfiguration"),
             client.get_object_lock_configuration().bucket(&name).send()
         ),
     );
-    let mut failed = |action: &'static str, error: CallError| {
+    let mut failed = |action: &str, error: CallError| {
         let attributes = crate::inventory::sources::attributes_from(TYPE, action);
         out.unknown(&error, &region, TYPE, &arn, &attributes);
     };
@@ -414,8 +525,23 @@ async fn bucket(
             CallError::from_sdk("s3:GetObjectLockConfiguration", &e),
         ),
     }
+    for (action, key) in CONFIG_KEYS.into_iter().filter(|(a, _)| wanted(a)) {
+        match &config {
+            Some(Err(error)) => failed(action, error.clone()),
+            Some(Ok(Some(item))) => {
+                let applied = item.supplementary(key).map(|value| {
+                    value.and_then(|v| apply_config(&mut data, key, &v, account, &arn))
+                });
+                if let Some(Err(message)) = applied {
+                    let read = super::config_items::ACTION;
+                    failed(action, CallError::data(read, ErrorKind::Decode, message));
+                }
+            }
+            _ => {}
+        }
+    }
     // With ACLs disabled (BucketOwnerEnforced) no ACL can grant access: skip the call.
-    if wanted("s3:GetBucketAcl") && data.object_ownership.as_deref() != Some("BucketOwnerEnforced")
+    if direct("s3:GetBucketAcl") && data.object_ownership.as_deref() != Some("BucketOwnerEnforced")
     {
         match client.get_bucket_acl().bucket(&name).send().await {
             Ok(answer) => {
@@ -549,9 +675,73 @@ async fn buckets(
             out.skipped(action, crate::inventory::ALL_REGIONS, TYPE);
         }
     }
-    let tasks = buckets
-        .into_iter()
-        .map(|(name, region)| bucket(&clients, account, plan, name, region));
+    let buckets: Vec<(String, Option<String>)> = buckets.collect();
+    let mut items = match plan.config_max_age() {
+        None => Default::default(),
+        Some(max_age) => {
+            let mut by_region: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+            for (name, region) in &buckets {
+                if let Some(region) = region {
+                    by_region
+                        .entry(region.clone())
+                        .or_default()
+                        .push(name.clone());
+                }
+            }
+            super::config_items::items(config, recorder, "AWS::S3::Bucket", &by_region, max_age)
+                .await
+        }
+    };
+    let tasks = buckets.into_iter().map(|(name, region)| {
+        let item = items.remove(&name);
+        bucket(&clients, account, plan, name, region, item)
+    });
     out.merge_all(tasks, FAN_OUT).await;
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Bucket, apply_config};
+    use crate::inventory::Account;
+
+    #[test]
+    fn a_config_item_of_another_shape_is_an_error_never_a_default() {
+        let account = Account {
+            id: "111122223333".into(),
+            partition: "aws".into(),
+        };
+        let apply = |key: &str, value: serde_json::Value| {
+            let mut data = Bucket::default();
+            apply_config(&mut data, key, &value, &account, "arn:aws:s3:::b").map(|()| data)
+        };
+        let logged = apply(
+            "BucketLoggingConfiguration",
+            serde_json::json!({ "destinationBucketName": "logs" }),
+        );
+        assert_eq!(logged.unwrap().logging_target.as_deref(), Some("logs"));
+        let public = apply(
+            "AccessControlList",
+            serde_json::json!({ "grantList": [{ "grantee": "AllUsers", "permission": "Read" }] }),
+        );
+        assert!(public.unwrap().acl_public);
+        for (key, value) in [
+            ("BucketPolicy", serde_json::json!({ "policyText": 5 })),
+            ("BucketLoggingConfiguration", serde_json::json!({})),
+            (
+                "PublicAccessBlockConfiguration",
+                serde_json::json!({ "blockPublicAcls": true }),
+            ),
+            (
+                "BucketNotificationConfiguration",
+                serde_json::json!({ "configurations": [] }),
+            ),
+            (
+                "BucketLifecycleConfiguration",
+                serde_json::json!({ "rules": {} }),
+            ),
+        ] {
+            assert!(apply(key, value).is_err(), "{key}");
+        }
+    }
 }

@@ -2,6 +2,7 @@
 
 mod baseline;
 mod cli;
+mod config_source;
 mod containers;
 mod coverage_misc;
 mod delivery;

@@ -28,6 +28,7 @@ The action of a request is read from the SigV4 credential scope (service) and th
 protocol's `Action` parameter.
 """
 
+import datetime
 import http.client
 import http.server
 import json
@@ -125,6 +126,20 @@ def fault_reply(kind, service, json_protocol):
     if json_protocol:
         return 503, json.dumps({"__type": "ServiceUnavailableException", "message": "Service unavailable"}).encode(), "application/x-amz-json-1.1"
     return 500, b"<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error><RequestId>0</RequestId></ErrorResponse>", "text/xml"
+
+
+def with_epoch_times(value):
+    """`value` with every configuration-item timestamp as epoch seconds."""
+    if isinstance(value, list):
+        return [with_epoch_times(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        if key in ("configurationItemCaptureTime", "resourceCreationTime") and isinstance(item, str):
+            item = datetime.datetime.fromisoformat(item).timestamp()
+        out[key] = with_epoch_times(item)
+    return out
 
 
 def draw_fault(access_key, region, service):
@@ -299,6 +314,10 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if access_key and action == "s3:GET" and urllib.parse.urlparse(self.path).path == "/" and status == 200:
             # moto 5.2.5's ListBuckets leaves out each bucket's BucketRegion, which S3 answers.
             data = self.with_bucket_regions(data, headers)
+        if action in ("config:BatchGetResourceConfig", "config:GetResourceConfigHistory") and status == 200:
+            # moto 5.2.5 writes a configuration item's timestamps as Python prints them
+            # ("2026-12-04 11:22:10.720401+00:00"); AWS's JSON protocol sends epoch seconds.
+            data = json.dumps(with_epoch_times(json.loads(data))).encode()
         if self.command == "GET" and "notification" in query:
             # Likewise GetBucketNotificationResponse for a bucket without notifications; S3
             # answers an empty NotificationConfiguration.

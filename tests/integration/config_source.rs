@@ -1,0 +1,133 @@
+//! AWS Config as a source (`--source config`): bucket settings that Config's configuration
+//! items carry come from one BatchGetResourceConfig per region instead of a call per bucket
+//! and setting, with the findings of a direct scan; a Config call that fails is ERROR for
+//! exactly what it would have provided.
+
+use crate::harness::{TempDir, TestAccount, create_west_bucket, s3_client, scan_report, statuses};
+use serde_json::Value;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn config_items_give_a_direct_scans_findings_with_fewer_calls() {
+    let account = TestAccount::new().await;
+    let config = account.sdk_config().await;
+    let s3 = s3_client(&config, "us-east-1");
+    let [secure, blocked, logged] =
+        ["secure", "blocked", "logged"].map(|b| format!("cfg-{b}-{}", account.id));
+    for bucket in [&secure, &blocked, &logged] {
+        account.create_bucket(bucket);
+    }
+    create_west_bucket(&config, &format!("cfg-west-{}", account.id)).await;
+    let policy = serde_json::json!({ "Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [format!("arn:aws:s3:::{secure}"), format!("arn:aws:s3:::{secure}/*")],
+        "Condition": { "Bool": { "aws:SecureTransport": "false" } } }] });
+    s3.put_bucket_policy()
+        .bucket(&secure)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    use aws_sdk_s3::types::{BucketLoggingStatus, LoggingEnabled, PublicAccessBlockConfiguration};
+    let block = PublicAccessBlockConfiguration::builder()
+        .block_public_acls(true)
+        .ignore_public_acls(true)
+        .block_public_policy(true)
+        .restrict_public_buckets(true)
+        .build();
+    s3.put_public_access_block()
+        .bucket(&blocked)
+        .public_access_block_configuration(block)
+        .send()
+        .await
+        .unwrap();
+    // The log bucket grants the log-delivery group: moto's items name that grantee.
+    let logs = format!("cfg-logs-{}", account.id);
+    s3.create_bucket()
+        .bucket(&logs)
+        .acl(aws_sdk_s3::types::BucketCannedAcl::from(
+            "log-delivery-write",
+        ))
+        .send()
+        .await
+        .unwrap();
+    let logging = LoggingEnabled::builder()
+        .target_bucket(&logs)
+        .target_prefix("logs/")
+        .build()
+        .unwrap();
+    s3.put_bucket_logging()
+        .bucket(&logged)
+        .bucket_logging_status(
+            BucketLoggingStatus::builder()
+                .logging_enabled(logging)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let dir = TempDir::new("config-source");
+    let scan = |name: &str, extra: &[&str]| {
+        let mut command = account.lockdown();
+        command
+            .args(["scan", "--quiet", "--regions", "us-east-1,eu-west-1"])
+            .args(["--checks", "s3_bucket_*"])
+            .args(extra);
+        scan_report(&mut command, &dir.path(name))
+    };
+    let calls = |report: &Value, action: &str| {
+        report["collection"]["api_calls"][action]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    let direct = scan("direct.json", &[]);
+    let from_config = scan("config.json", &["--source", "config"]);
+    assert_eq!(statuses(&from_config), statuses(&direct));
+    for (check, status) in [
+        ("s3_bucket_secure_transport", "PASS"),
+        ("s3_bucket_access_logging", "PASS"),
+    ] {
+        let name = if check == "s3_bucket_secure_transport" {
+            &secure
+        } else {
+            &logged
+        };
+        assert_eq!(
+            crate::harness::status_of(&statuses(&from_config), check, name),
+            status
+        );
+    }
+    // One Config call per region that holds buckets; none of the per-bucket reads it replaces.
+    assert_eq!(calls(&from_config, "config:BatchGetResourceConfig"), 2);
+    for action in [
+        "s3:GetBucketPolicy",
+        "s3:GetBucketAcl",
+        "s3:GetBucketLogging",
+        "s3:GetBucketNotificationConfiguration",
+    ] {
+        assert_eq!(calls(&direct, action), 5, "{action}");
+        assert_eq!(calls(&from_config, action), 0, "{action}");
+    }
+    // An item without Block Public Access says nothing about it: read directly.
+    assert_eq!(calls(&from_config, "s3:GetPublicAccessBlock"), 4);
+
+    // Config refused: what it provides (policy, ACL, logging, ...) is ERROR, never PASS;
+    // findings on the settings read directly keep their status.
+    account.deny("config:BatchGetResourceConfig");
+    let denied = statuses(&scan("denied.json", &["--source", "config"]));
+    let reference = statuses(&direct);
+    for (key, status) in &denied {
+        if status != &reference[key] {
+            assert_eq!(status, "ERROR", "{key:?} was {}", reference[key]);
+        }
+    }
+    for check in ["s3_bucket_secure_transport", "s3_bucket_access_logging"] {
+        assert_eq!(crate::harness::status_of(&denied, check, &secure), "ERROR");
+    }
+    assert!(
+        denied
+            .iter()
+            .any(|((check, _), s)| check == "s3_bucket_versioning" && s != "ERROR"),
+        "{denied:?}"
+    );
+}
