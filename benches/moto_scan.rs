@@ -13,41 +13,14 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use lockdown::collect::{self, CallRecorder, CollectOptions};
 use lockdown::evaluate::{self, Catalog, Selection};
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 /// moto uses a 12-digit access key id as the account id.
 const ACCOUNT: &str = "210987654321";
 
-/// moto server and the test proxy on free ports; they exit when stdin (held here) closes.
-fn start_moto() -> (Child, String) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let python = std::env::var("LOCKDOWN_TEST_PYTHON")
-        .map(Into::into)
-        .unwrap_or_else(|_| root.join(".venv/bin/python"));
-    let mut child = Command::new(python)
-        .arg(root.join("tests/support/aws_emulator.py"))
-        .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start moto: run `bash .ci/test.sh` once to create .venv");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    // `READY <moto> <proxy>`: scan through the fault proxy (no faults set), as the tests do: it
-    // answers at once for services moto lacks and fixes one moto S3 answer.
-    let port = line
-        .split_whitespace()
-        .nth(2)
-        .expect("READY line")
-        .to_owned();
-    (child, format!("http://127.0.0.1:{port}"))
-}
+#[path = "support/emulator.rs"]
+mod emulator;
 
 fn scaled(n: usize) -> usize {
     let scale: f64 = std::env::var("LOCKDOWN_BENCH_SCALE")
@@ -140,7 +113,7 @@ fn options() -> CollectOptions {
 }
 
 fn bench_moto_scan(c: &mut Criterion) {
-    let (_moto, url) = start_moto();
+    let (_moto, url) = emulator::start();
     // SAFETY: set before any other thread of this process reads the environment.
     unsafe {
         std::env::set_var("AWS_ENDPOINT_URL", &url);

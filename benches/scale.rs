@@ -10,8 +10,8 @@
 
 use lockdown::inventory::synthetic;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
     std::env::var(name)
@@ -20,46 +20,18 @@ fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
         .unwrap_or_else(|| default.to_vec())
 }
 
-/// One run of the scanner: wall time and peak resident memory in bytes.
-#[expect(
-    clippy::zombie_processes,
-    reason = "the child is reaped by wait4, which also reports its peak memory"
-)]
-fn scan(snapshot: &Path, output: &Path) -> (Duration, u64) {
-    let started = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_lockdown"))
-        .args(["--quiet", "scan", "--snapshot"])
-        .arg(snapshot)
-        .args(["--format", "ndjson", "--output"])
-        .arg(output)
-        .stdin(Stdio::null())
-        .spawn()
-        .expect("start lockdown");
-    let mut status = 0;
-    // SAFETY: `usage` is a plain C struct that wait4 fills in; the pid is our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = libc::pid_t::try_from(child.id()).expect("pid fits");
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let elapsed = started.elapsed();
-    assert_eq!(waited, pid, "wait4 failed");
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "lockdown scan failed: {status}"
-    );
-    // Linux reports ru_maxrss in KiB.
-    (elapsed, u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024)
-}
+#[path = "support/process.rs"]
+mod process;
 
-/// Least-squares slope of ln(y) against ln(x).
-fn exponent(points: &[(f64, f64)]) -> f64 {
-    let logs: Vec<(f64, f64)> = points.iter().map(|(x, y)| (x.ln(), y.ln())).collect();
-    let n = logs.len() as f64;
-    let (mx, my) = logs
-        .iter()
-        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x / n, b + y / n));
-    let covariance: f64 = logs.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
-    let variance: f64 = logs.iter().map(|(x, _)| (x - mx).powi(2)).sum();
-    covariance / variance
+/// One run of the scanner: wall time and peak resident memory in bytes.
+fn scan(snapshot: &Path, output: &Path) -> (Duration, u64) {
+    process::measure(
+        Command::new(env!("CARGO_BIN_EXE_lockdown"))
+            .args(["--quiet", "scan", "--snapshot"])
+            .arg(snapshot)
+            .args(["--format", "ndjson", "--output"])
+            .arg(output),
+    )
 }
 
 fn main() {
@@ -106,8 +78,8 @@ fn main() {
     if sizes.len() > 1 {
         println!(
             "scaling exponent (1.0 = linear): wall time {:.2}, peak RSS {:.2}",
-            exponent(&walls),
-            exponent(&memory)
+            process::exponent(&walls),
+            process::exponent(&memory)
         );
     }
     let _ = std::fs::remove_dir_all(dir);

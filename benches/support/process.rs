@@ -1,0 +1,44 @@
+//! Measuring the scanner as a user runs it: a child process's wall time and peak memory, and
+//! how a cost scales with size.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Runs `command` to completion: its wall time and peak resident memory in bytes. Panics when
+/// it fails.
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which also reports its peak memory"
+)]
+pub fn measure(command: &mut Command) -> (Duration, u64) {
+    let started = Instant::now();
+    let child = command
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("start lockdown");
+    let mut status = 0;
+    // SAFETY: `usage` is a plain C struct that wait4 fills in; the pid is our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = libc::pid_t::try_from(child.id()).expect("pid fits");
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let elapsed = started.elapsed();
+    assert_eq!(waited, pid, "wait4 failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "lockdown failed: {status}"
+    );
+    // Linux reports ru_maxrss in KiB.
+    (elapsed, u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024)
+}
+
+/// Least-squares slope of ln(y) against ln(x): 1.0 is linear.
+pub fn exponent(points: &[(f64, f64)]) -> f64 {
+    let logs: Vec<(f64, f64)> = points.iter().map(|(x, y)| (x.ln(), y.ln())).collect();
+    let n = logs.len() as f64;
+    let (mx, my) = logs
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x / n, b + y / n));
+    let covariance: f64 = logs.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
+    let variance: f64 = logs.iter().map(|(x, _)| (x - mx).powi(2)).sum();
+    covariance / variance
+}
