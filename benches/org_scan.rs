@@ -13,6 +13,8 @@
 mod emulator;
 #[path = "support/process.rs"]
 mod process;
+#[path = "support/scaling.rs"]
+mod scaling;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use std::process::Command;
@@ -177,8 +179,8 @@ fn main() {
         let rss: Vec<(f64, f64)> = points.iter().map(|(n, _, r)| (*n, *r)).collect();
         println!(
             "{source}: scaling exponent against accounts (1.0 = linear): wall {:.2}, peak RSS {:.2}",
-            process::exponent(&wall),
-            process::exponent(&rss)
+            scaling::exponent(&wall),
+            scaling::exponent(&rss)
         );
     }
     let _ = std::fs::remove_dir_all(dir);

@@ -22,6 +22,8 @@ fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
 
 #[path = "support/process.rs"]
 mod process;
+#[path = "support/scaling.rs"]
+mod scaling;
 
 /// One run of the scanner: wall time and peak resident memory in bytes.
 fn scan(snapshot: &Path, output: &Path) -> (Duration, u64) {
@@ -78,8 +80,8 @@ fn main() {
     if sizes.len() > 1 {
         println!(
             "scaling exponent (1.0 = linear): wall time {:.2}, peak RSS {:.2}",
-            process::exponent(&walls),
-            process::exponent(&memory)
+            scaling::exponent(&walls),
+            scaling::exponent(&memory)
         );
     }
     let _ = std::fs::remove_dir_all(dir);

@@ -1,5 +1,4 @@
-//! Measuring the scanner as a user runs it: a child process's wall time and peak memory, and
-//! how a cost scales with size.
+//! Measuring the scanner as a user runs it: a child process's wall time and peak memory.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -29,16 +28,4 @@ pub fn measure(command: &mut Command) -> (Duration, u64) {
     );
     // Linux reports ru_maxrss in KiB.
     (elapsed, u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024)
-}
-
-/// Least-squares slope of ln(y) against ln(x): 1.0 is linear.
-pub fn exponent(points: &[(f64, f64)]) -> f64 {
-    let logs: Vec<(f64, f64)> = points.iter().map(|(x, y)| (x.ln(), y.ln())).collect();
-    let n = logs.len() as f64;
-    let (mx, my) = logs
-        .iter()
-        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x / n, b + y / n));
-    let covariance: f64 = logs.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
-    let variance: f64 = logs.iter().map(|(x, _)| (x - mx).powi(2)).sum();
-    covariance / variance
 }
