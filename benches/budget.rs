@@ -15,6 +15,8 @@
 mod emulator;
 #[path = "support/process.rs"]
 mod process;
+#[path = "support/seed.rs"]
+mod seed;
 
 use aws_config::{BehaviorVersion, Region};
 use std::collections::BTreeMap;
@@ -23,7 +25,7 @@ use std::process::Command;
 
 /// moto uses a 12-digit access key id as the account id.
 const ACCOUNT: &str = "420000000001";
-const REGIONS: &str = "us-east-1,eu-west-1";
+const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 
 /// 20 IAM users, 10 buckets, 5 KMS keys and 10 security groups per region.
 async fn seed(url: &str) {
@@ -32,42 +34,13 @@ async fn seed(url: &str) {
         .region(Region::new("us-east-1"))
         .load()
         .await;
-    let iam = aws_sdk_iam::Client::new(&config);
-    for user in 0..20 {
-        iam.create_user()
-            .user_name(format!("user-{user}"))
-            .send()
-            .await
-            .unwrap();
-    }
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
-    for bucket in 0..10 {
-        s3.create_bucket()
-            .bucket(format!("budget-bench-{bucket}"))
-            .send()
-            .await
-            .unwrap();
-    }
-    for region in REGIONS.split(',') {
-        let regional = config.to_builder().region(Region::new(region)).build();
-        let kms = aws_sdk_kms::Client::new(&regional);
-        let ec2 = aws_sdk_ec2::Client::new(&regional);
-        for index in 0..10 {
-            if index < 5 {
-                kms.create_key().send().await.unwrap();
-            }
-            ec2.create_security_group()
-                .group_name(format!("group-{index}"))
-                .description("bench")
-                .send()
-                .await
-                .unwrap();
-        }
-    }
+    let counts = seed::Counts {
+        users: 20,
+        buckets: 10,
+        keys_per_region: 5,
+        groups_per_region: 10,
+    };
+    seed::account(&config, &REGIONS, "budget-bench", counts).await;
 }
 
 /// Sets the proxy's fault plan for the account (counts start again from zero).
@@ -94,7 +67,13 @@ fn injected(url: &str) -> serde_json::Value {
 fn scan(url: &str, out: &Path, extra: &[&str]) -> (f64, BTreeMap<String, String>) {
     let (wall, _) = process::measure(
         Command::new(env!("CARGO_BIN_EXE_lockdown"))
-            .args(["--quiet", "scan", "--regions", REGIONS, "--output"])
+            .args([
+                "--quiet",
+                "scan",
+                "--regions",
+                &REGIONS.join(","),
+                "--output",
+            ])
             .arg(out)
             .args(extra)
             .env("AWS_ENDPOINT_URL", url)

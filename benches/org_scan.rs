@@ -15,6 +15,8 @@ mod emulator;
 mod process;
 #[path = "support/scaling.rs"]
 mod scaling;
+#[path = "support/seed.rs"]
+mod seed;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use std::process::Command;
@@ -35,43 +37,13 @@ async fn config(url: &str, credentials: aws_config::sts::AssumeRoleProvider) -> 
 /// A few resources of each common kind in a member account: 3 IAM users, 2 buckets, and per
 /// region a KMS key and 2 security groups (beside moto's default VPC, subnets and groups).
 async fn seed_member(member: &SdkConfig, index: usize) {
-    let iam = aws_sdk_iam::Client::new(member);
-    for user in 0..3 {
-        iam.create_user()
-            .user_name(format!("user-{user}"))
-            .send()
-            .await
-            .unwrap();
-    }
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(member)
-            .force_path_style(true)
-            .build(),
-    );
-    for bucket in 0..2 {
-        s3.create_bucket()
-            .bucket(format!("org-bench-{index}-{bucket}"))
-            .send()
-            .await
-            .unwrap();
-    }
-    for region in REGIONS {
-        let regional = member.to_builder().region(Region::new(region)).build();
-        aws_sdk_kms::Client::new(&regional)
-            .create_key()
-            .send()
-            .await
-            .unwrap();
-        let ec2 = aws_sdk_ec2::Client::new(&regional);
-        for group in 0..2 {
-            ec2.create_security_group()
-                .group_name(format!("group-{group}"))
-                .description("bench")
-                .send()
-                .await
-                .unwrap();
-        }
-    }
+    let counts = seed::Counts {
+        users: 3,
+        buckets: 2,
+        keys_per_region: 1,
+        groups_per_region: 2,
+    };
+    seed::account(member, &REGIONS, &format!("org-bench-{index}"), counts).await;
 }
 
 /// The management account's configuration, with its organization created.

@@ -27,19 +27,8 @@ async fn config_items_give_a_direct_scans_findings_with_fewer_calls() {
         .send()
         .await
         .unwrap();
-    use aws_sdk_s3::types::{BucketLoggingStatus, LoggingEnabled, PublicAccessBlockConfiguration};
-    let block = PublicAccessBlockConfiguration::builder()
-        .block_public_acls(true)
-        .ignore_public_acls(true)
-        .block_public_policy(true)
-        .restrict_public_buckets(true)
-        .build();
-    s3.put_public_access_block()
-        .bucket(&blocked)
-        .public_access_block_configuration(block)
-        .send()
-        .await
-        .unwrap();
+    use aws_sdk_s3::types::{BucketLoggingStatus, LoggingEnabled};
+    crate::harness::block_public_access(&s3, &blocked).await;
     // The log bucket grants the log-delivery group: moto's items name that grantee.
     let logs = format!("cfg-logs-{}", account.id);
     s3.create_bucket()

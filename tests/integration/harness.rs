@@ -521,6 +521,22 @@ pub fn s3_client(base: &aws_config::SdkConfig, region: &str) -> aws_sdk_s3::Clie
     )
 }
 
+/// Turns on all four Block Public Access settings of `bucket`.
+pub async fn block_public_access(s3: &aws_sdk_s3::Client, bucket: &str) {
+    let block = aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
+        .block_public_acls(true)
+        .ignore_public_acls(true)
+        .block_public_policy(true)
+        .restrict_public_buckets(true)
+        .build();
+    s3.put_public_access_block()
+        .bucket(bucket)
+        .public_access_block_configuration(block)
+        .send()
+        .await
+        .unwrap();
+}
+
 /// Creates bucket `name` in eu-west-1; returns the eu-west-1 client.
 pub async fn create_west_bucket(base: &aws_config::SdkConfig, name: &str) -> aws_sdk_s3::Client {
     use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};

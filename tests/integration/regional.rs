@@ -185,18 +185,7 @@ async fn seed_buckets(account: &TestAccount, base: &aws_config::SdkConfig) {
         .send()
         .await
         .unwrap();
-    let block = PublicAccessBlockConfiguration::builder()
-        .block_public_acls(true)
-        .ignore_public_acls(true)
-        .block_public_policy(true)
-        .restrict_public_buckets(true)
-        .build();
-    east.put_public_access_block()
-        .bucket(&secure)
-        .public_access_block_configuration(block)
-        .send()
-        .await
-        .unwrap();
+    crate::harness::block_public_access(&east, &secure).await;
     let deny_http = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::{secure}","arn:aws:s3:::{secure}/*"],"Condition":{{"Bool":{{"aws:SecureTransport":"false"}}}}}}]}}"#
     );
