@@ -27,33 +27,10 @@ async fn config_items_give_a_direct_scans_findings_with_fewer_calls() {
         .send()
         .await
         .unwrap();
-    use aws_sdk_s3::types::{BucketLoggingStatus, LoggingEnabled};
     crate::harness::block_public_access(&s3, &blocked).await;
     // The log bucket grants the log-delivery group: moto's items name that grantee.
     let logs = format!("cfg-logs-{}", account.id);
-    s3.create_bucket()
-        .bucket(&logs)
-        .acl(aws_sdk_s3::types::BucketCannedAcl::from(
-            "log-delivery-write",
-        ))
-        .send()
-        .await
-        .unwrap();
-    let logging = LoggingEnabled::builder()
-        .target_bucket(&logs)
-        .target_prefix("logs/")
-        .build()
-        .unwrap();
-    s3.put_bucket_logging()
-        .bucket(&logged)
-        .bucket_logging_status(
-            BucketLoggingStatus::builder()
-                .logging_enabled(logging)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    crate::harness::log_to(&s3, &logged, &logs).await;
 
     let dir = TempDir::new("config-source");
     let scan = |name: &str, extra: &[&str]| {

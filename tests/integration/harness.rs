@@ -537,6 +537,33 @@ pub async fn block_public_access(s3: &aws_sdk_s3::Client, bucket: &str) {
         .unwrap();
 }
 
+/// Creates the log bucket `logs` (writable by S3's log delivery) and sends `bucket`'s server
+/// access logs to it.
+pub async fn log_to(s3: &aws_sdk_s3::Client, bucket: &str, logs: &str) {
+    use aws_sdk_s3::types::{BucketCannedAcl, BucketLoggingStatus, LoggingEnabled};
+    s3.create_bucket()
+        .bucket(logs)
+        .acl(BucketCannedAcl::from("log-delivery-write"))
+        .send()
+        .await
+        .unwrap();
+    let logging = LoggingEnabled::builder()
+        .target_bucket(logs)
+        .target_prefix("logs/")
+        .build()
+        .unwrap();
+    s3.put_bucket_logging()
+        .bucket(bucket)
+        .bucket_logging_status(
+            BucketLoggingStatus::builder()
+                .logging_enabled(logging)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 /// Creates bucket `name` in eu-west-1; returns the eu-west-1 client.
 pub async fn create_west_bucket(base: &aws_config::SdkConfig, name: &str) -> aws_sdk_s3::Client {
     use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};

@@ -206,27 +206,7 @@ async fn seed_buckets(account: &TestAccount, base: &aws_config::SdkConfig) {
         .await
         .unwrap();
     let logs = format!("logs-{}", account.id);
-    east.create_bucket()
-        .bucket(&logs)
-        .acl(BucketCannedAcl::from("log-delivery-write"))
-        .send()
-        .await
-        .unwrap();
-    let logging = LoggingEnabled::builder()
-        .target_bucket(&logs)
-        .target_prefix("logs/")
-        .build()
-        .unwrap();
-    east.put_bucket_logging()
-        .bucket(&secure)
-        .bucket_logging_status(
-            BucketLoggingStatus::builder()
-                .logging_enabled(logging)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    crate::harness::log_to(&east, &secure, &logs).await;
     let owner = OwnershipControlsRule::builder()
         .object_ownership(ObjectOwnership::BucketOwnerEnforced)
         .build()
