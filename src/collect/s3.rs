@@ -138,16 +138,14 @@ const BUCKET_READS: [&str; 11] = [
 /// The settings AWS Config records in a bucket's configuration item (its supplementary
 /// configuration), by the direct read they replace. The others (encryption, versioning,
 /// ownership controls, replication, Object Lock) are read directly even with Config as a
-/// source: moto's items leave them out, so their shape there is not tested here.
-const CONFIG_KEYS: [(&str, &str); 6] = [
+/// source: moto's items leave them out, so their shape there is not tested here. So are
+/// notifications: an item's notification configurations may not show an EventBridge
+/// destination, and an empty map would then read as none.
+const CONFIG_KEYS: [(&str, &str); 5] = [
     ("s3:GetBucketPolicy", "BucketPolicy"),
     ("s3:GetPublicAccessBlock", "PublicAccessBlockConfiguration"),
     ("s3:GetBucketLogging", "BucketLoggingConfiguration"),
     ("s3:GetBucketAcl", "AccessControlList"),
-    (
-        "s3:GetBucketNotificationConfiguration",
-        "BucketNotificationConfiguration",
-    ),
     (
         "s3:GetBucketLifecycleConfiguration",
         "BucketLifecycleConfiguration",
@@ -212,10 +210,6 @@ fn apply_config(
                         .any(|uri| uri.rsplit('/').next() == Some(group))
                 })
             });
-        }
-        "BucketNotificationConfiguration" => {
-            let configurations = value.get("configurations").and_then(|c| c.as_object());
-            data.event_notifications = !configurations.ok_or_else(shape)?.is_empty();
         }
         "BucketLifecycleConfiguration" => {
             let rules = value.get("rules").and_then(|r| r.as_array());
@@ -731,10 +725,6 @@ mod tests {
             (
                 "PublicAccessBlockConfiguration",
                 serde_json::json!({ "blockPublicAcls": true }),
-            ),
-            (
-                "BucketNotificationConfiguration",
-                serde_json::json!({ "configurations": [] }),
             ),
             (
                 "BucketLifecycleConfiguration",

@@ -69,7 +69,6 @@ async fn config_items_give_a_direct_scans_findings_with_fewer_calls() {
         "s3:GetBucketPolicy",
         "s3:GetBucketAcl",
         "s3:GetBucketLogging",
-        "s3:GetBucketNotificationConfiguration",
     ] {
         assert_eq!(calls(&direct, action), 5, "{action}");
         assert_eq!(calls(&from_config, action), 0, "{action}");
