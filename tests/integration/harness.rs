@@ -166,6 +166,11 @@ impl TestAccount {
         self.proxy_rule(action, "*", "Cached");
     }
 
+    /// Makes ListBuckets answer without each bucket's region, as moto does by itself.
+    pub fn list_buckets_without_regions(&self) {
+        self.proxy_rule("s3:GET", "*", "WithoutRegions");
+    }
+
     fn proxy_rule(&self, action: &str, region: &str, respond: &str) {
         let rule = serde_json::json!({
             "access_key": self.access_key,

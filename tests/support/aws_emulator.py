@@ -8,10 +8,12 @@ Rules are per access key id, so tests sharing one server do not disturb each oth
 
   POST /__proxy/rules  {"access_key": "...", "action": "iam:GenerateCredentialReport",
                         "region": "eu-west-1" (optional, default every region),
-                        "respond": "AccessDenied" | "Hang" | "Cached"}
+                        "respond": "AccessDenied" | "Hang" | "Cached" | "WithoutRegions"}
        action "*" matches every action; "Hang" holds the request unanswered for 300 s;
        "Cached" answers every request after the first with the first answer, as AWS serves
        a credential report up to 4 hours old (users created since are missing from it);
+       "WithoutRegions" (action "s3:GET") leaves ListBuckets' answer without BucketRegion,
+       as moto gives it (the proxy adds it otherwise, as S3 does);
        with "contains": "text", only requests whose body contains the text (e.g. the role
        ARN of one sts:AssumeRole)
   GET  /__proxy/calls?access_key=...   -> ["sts:GetCallerIdentity", "iam:...", ...]
@@ -311,7 +313,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             # moto 5.2.5 names the root element GetBucketVersioningResponse; S3 (and the AWS
             # SDK for Rust) use VersioningConfiguration.
             data = data.replace(b"GetBucketVersioningResponse", b"VersioningConfiguration")
-        if access_key and action == "s3:GET" and urllib.parse.urlparse(self.path).path == "/" and status == 200:
+        if access_key and action == "s3:GET" and urllib.parse.urlparse(self.path).path == "/" and status == 200 and rule != "WithoutRegions":
             # moto 5.2.5's ListBuckets leaves out each bucket's BucketRegion, which S3 answers.
             data = self.with_bucket_regions(data, headers)
         if action in ("config:BatchGetResourceConfig", "config:GetResourceConfigHistory") and status == 200:
