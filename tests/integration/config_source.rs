@@ -75,6 +75,12 @@ async fn config_items_give_a_direct_scans_findings_with_fewer_calls() {
     }
     // An item without Block Public Access says nothing about it: read directly.
     assert_eq!(calls(&from_config, "s3:GetPublicAccessBlock"), 4);
+    // The config file's `source` does the same as the flag.
+    let file = dir.path("lockdown.toml");
+    std::fs::write(&file, "[scan]\nsource = \"config\"\n").unwrap();
+    let by_file = scan("file.json", &["--config", file.to_str().unwrap()]);
+    assert_eq!(calls(&by_file, "config:BatchGetResourceConfig"), 2);
+    assert_eq!(statuses(&by_file), statuses(&direct));
 
     // Config refused: what it provides (policy, ACL, logging, ...) is ERROR, never PASS;
     // findings on the settings read directly keep their status.
