@@ -371,6 +371,7 @@ pub fn account_summary(account: &Account, out: &mut Collected) {
             s3_read_data_events,
         }),
         unknown: Default::default(),
+        sources: Default::default(),
     });
 }
 

@@ -7,7 +7,7 @@
 use super::{CallError, CallRecorder};
 use aws_config::{Region, SdkConfig};
 use aws_sdk_config::types::ResourceKey;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 
 /// Where resource settings come from: the services' own APIs, or AWS Config's items.
@@ -39,10 +39,12 @@ pub const ACTION: &str = "config:BatchGetResourceConfig";
 /// Resource keys per `BatchGetResourceConfig` call (the API's limit).
 const BATCH: usize = 100;
 
-/// One resource's configuration item (fresh enough to use): its supplementary configuration
-/// (for S3 buckets: `BucketPolicy`, `AccessControlList`, ...), each a JSON text.
+/// One resource's configuration item (fresh enough to use): when Config captured it and its
+/// supplementary configuration (for S3 buckets: `BucketPolicy`, `AccessControlList`, ...),
+/// each a JSON text.
 #[derive(Debug, Clone)]
 pub struct ConfigItem {
+    pub captured: DateTime<Utc>,
     pub supplementary: HashMap<String, String>,
 }
 
@@ -58,6 +60,15 @@ impl ConfigItem {
             Ok(value) => Ok(value),
             Err(e) => Err(format!("{key}: {e}")),
         })
+    }
+
+    /// How findings name this item as the source of an attribute.
+    pub fn source(&self) -> String {
+        format!(
+            "AWS Config item captured {}",
+            self.captured
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )
     }
 }
 
@@ -122,7 +133,13 @@ pub async fn items(
                             .supplementary_configuration()
                             .map(|map| map.clone().into_iter().collect())
                             .unwrap_or_default();
-                        outcomes.insert(id.to_owned(), Ok(Some(ConfigItem { supplementary })));
+                        outcomes.insert(
+                            id.to_owned(),
+                            Ok(Some(ConfigItem {
+                                captured,
+                                supplementary,
+                            })),
+                        );
                     }
                 }
             }

@@ -273,6 +273,7 @@ impl Builder<'_> {
             account_id: self.account.id.clone(),
             data,
             unknown: Default::default(),
+            sources: Default::default(),
         });
     }
 

@@ -568,6 +568,7 @@ impl Scope<'_> {
             account_id: self.account.id.clone(),
             data,
             unknown: Default::default(),
+            sources: Default::default(),
         }
     }
 }

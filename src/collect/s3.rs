@@ -519,6 +519,8 @@ async fn bucket(
             CallError::from_sdk("s3:GetObjectLockConfiguration", &e),
         ),
     }
+    // Where each setting taken from an item came from, for the findings' evidence.
+    let mut sources = std::collections::BTreeMap::new();
     for (action, key) in CONFIG_KEYS.into_iter().filter(|(a, _)| wanted(a)) {
         match &config {
             Some(Err(error)) => failed(action, error.clone()),
@@ -526,9 +528,17 @@ async fn bucket(
                 let applied = item.supplementary(key).map(|value| {
                     value.and_then(|v| apply_config(&mut data, key, &v, account, &arn))
                 });
-                if let Some(Err(message)) = applied {
-                    let read = super::config_items::ACTION;
-                    failed(action, CallError::data(read, ErrorKind::Decode, message));
+                match applied {
+                    Some(Ok(())) => {
+                        for attribute in crate::inventory::sources::attributes_from(TYPE, action) {
+                            sources.insert(attribute.to_owned(), item.source());
+                        }
+                    }
+                    Some(Err(message)) => {
+                        let read = super::config_items::ACTION;
+                        failed(action, CallError::data(read, ErrorKind::Decode, message));
+                    }
+                    None => {}
                 }
             }
             _ => {}
@@ -561,6 +571,7 @@ async fn bucket(
         account_id: account.id.clone(),
         data: ResourceData::S3Bucket(data),
         unknown: Default::default(),
+        sources,
     });
     out
 }
@@ -617,6 +628,7 @@ async fn account_public_access_block(
         account_id: account.id.clone(),
         data: ResourceData::S3AccountPublicAccessBlock(AccountPublicAccessBlock { settings }),
         unknown: Default::default(),
+        sources: Default::default(),
     });
 }
 

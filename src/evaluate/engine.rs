@@ -196,16 +196,19 @@ fn unreadable(error: &cel::SerializationError) -> Arc<str> {
 struct EvidenceSource<'v, 'c> {
     /// The resource's attributes; `None` when its value is not a map (nothing to show).
     attributes: Option<&'v cel::objects::Map>,
+    /// Attributes read from another source than the service's API, with that source.
+    sources: &'v std::collections::BTreeMap<String, String>,
     fragments: HashMap<&'c str, Option<String>>,
 }
 
 impl<'v, 'c> EvidenceSource<'v, 'c> {
-    fn new(resource: &'v Value) -> Self {
+    fn new(resource: &'v Value, sources: &'v std::collections::BTreeMap<String, String>) -> Self {
         Self {
             attributes: match resource {
                 Value::Map(map) => Some(map),
                 _ => None,
             },
+            sources,
             fragments: HashMap::new(),
         }
     }
@@ -223,10 +226,18 @@ impl<'v, 'c> EvidenceSource<'v, 'c> {
                 Some(json.to_string())
             });
         }
-        interner.object(check.reads.iter().filter_map(|field| {
+        // Where attributes came from, when not from the service's own API (`_sources`).
+        let sources: serde_json::Map<String, serde_json::Value> = check
+            .reads
+            .iter()
+            .filter_map(|field| Some((field.clone(), self.sources.get(field)?.clone().into())))
+            .collect();
+        let sources = (!sources.is_empty()).then(|| serde_json::Value::Object(sources).to_string());
+        let read = check.reads.iter().filter_map(|field| {
             let fragment = self.fragments.get(field.as_str())?.as_deref()?;
             Some((field.as_str(), fragment))
-        }))
+        });
+        interner.object(read.chain(sources.as_deref().map(|s| ("_sources", s))))
     }
 }
 
@@ -338,7 +349,8 @@ impl Run<'_> {
                 match &value {
                     Ok(v) => {
                         let (status, reason) = run(check, ctx);
-                        let evidence = evidence.get_or_insert_with(|| EvidenceSource::new(v));
+                        let evidence = evidence
+                            .get_or_insert_with(|| EvidenceSource::new(v, &resource.sources));
                         let evidence = evidence.evidence(check, interner);
                         self.finding(check, target, status, reason, evidence, None)
                     }

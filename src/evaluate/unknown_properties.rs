@@ -59,6 +59,7 @@ fn resource(index: usize, mask: u64) -> Resource {
         account_id: "123456789012".into(),
         data,
         unknown: gaps,
+        sources: Default::default(),
     }
 }
 

@@ -85,6 +85,11 @@ pub struct Resource {
     /// that reads one reports ERROR.
     #[serde(default, skip_serializing_if = "Unknowns::is_empty")]
     pub unknown: Unknowns,
+    /// Attributes read from somewhere other than the service's own API, by name, with the
+    /// source and when it captured them (`AWS Config item captured 2026-12-04T10:00:00Z`).
+    /// Findings show them in their evidence (`_sources`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub sources: std::collections::BTreeMap<String, String>,
 }
 
 impl Resource {

@@ -58,6 +58,7 @@ fn resource(kind: u64, index: usize, rng: &mut fastrand::Rng, now: DateTime<Utc>
         account_id: ACCOUNT_ID.into(),
         data,
         unknown: Default::default(),
+        sources: Default::default(),
     }
 }
 
@@ -286,6 +287,7 @@ pub fn snapshot(size: usize, seed: u64) -> Snapshot {
             ..Default::default()
         }),
         unknown: Default::default(),
+        sources: Default::default(),
     });
     Snapshot {
         schema_version: SCHEMA_VERSION,

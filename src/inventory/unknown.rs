@@ -240,6 +240,7 @@ mod tests {
             account_id: "123456789012".into(),
             data: ResourceData::S3Bucket(Bucket::default()),
             unknown: Unknowns::new(),
+            sources: Default::default(),
         }
     }
 

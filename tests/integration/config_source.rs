@@ -63,6 +63,27 @@ async fn config_items_give_a_direct_scans_findings_with_fewer_calls() {
             status
         );
     }
+    // Findings say where what they read came from: the policy from Config's item, with its
+    // capture time; versioning, read directly, carries no source.
+    let evidence = |report: &Value, check: &str, name: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check_id"] == check && f["resource"]["name"] == name)
+            .map(|f| f["evidence"].clone())
+            .unwrap()
+    };
+    let policy = evidence(&from_config, "s3_bucket_secure_transport", &secure);
+    let source = policy["_sources"]["denies_insecure_transport"]
+        .as_str()
+        .unwrap();
+    assert!(
+        source.starts_with("AWS Config item captured 20"),
+        "{policy}"
+    );
+    assert!(evidence(&direct, "s3_bucket_secure_transport", &secure)["_sources"].is_null());
+    assert!(evidence(&from_config, "s3_bucket_versioning", &secure)["_sources"].is_null());
     // One Config call per region that holds buckets; none of the per-bucket reads it replaces.
     assert_eq!(calls(&from_config, "config:BatchGetResourceConfig"), 2);
     for action in [

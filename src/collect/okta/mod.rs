@@ -267,6 +267,7 @@ impl Collector {
             account_id: self.host.clone(),
             data,
             unknown: Default::default(),
+            sources: Default::default(),
         }
     }
 
