@@ -154,45 +154,36 @@ pub async fn collect(
             .policy_rules(&mut out, "ACCESS_POLICY", ACCESS_RULE, access_rule)
             .await;
     }
-    if wants(PASSWORD_POLICY) {
-        let path = "/api/v1/policies?type=PASSWORD";
-        collector
-            .listing(&mut out, POLICIES, path, PASSWORD_POLICY, password_policy)
-            .await;
-    }
-    if wants(MFA_ENROLLMENT) {
-        let path = "/api/v1/policies?type=MFA_ENROLL";
-        collector
-            .listing(
-                &mut out,
-                POLICIES,
-                path,
-                MFA_ENROLLMENT,
-                mfa_enrollment_policy,
-            )
-            .await;
-    }
-    if wants(AUTHENTICATOR) {
-        let path = "/api/v1/authenticators";
-        collector
-            .listing(&mut out, AUTHENTICATORS, path, AUTHENTICATOR, authenticator)
-            .await;
-    }
-    if wants(USER) {
-        collector
-            .listing(
-                &mut out,
-                USERS,
-                &format!("/api/v1/users?limit={PAGE_SIZE}"),
-                USER,
-                user,
-            )
-            .await;
-    }
-    if wants(API_TOKEN) {
-        collector
-            .listing(&mut out, TOKENS, "/api/v1/api-tokens", API_TOKEN, api_token)
-            .await;
+    // The resource types whose listing's items are the resources.
+    let users = format!("/api/v1/users?limit={PAGE_SIZE}");
+    let listings: [(&str, &'static str, &str, Build); 5] = [
+        (
+            PASSWORD_POLICY,
+            POLICIES,
+            "/api/v1/policies?type=PASSWORD",
+            password_policy,
+        ),
+        (
+            MFA_ENROLLMENT,
+            POLICIES,
+            "/api/v1/policies?type=MFA_ENROLL",
+            mfa_enrollment_policy,
+        ),
+        (
+            AUTHENTICATOR,
+            AUTHENTICATORS,
+            "/api/v1/authenticators",
+            authenticator,
+        ),
+        (USER, USERS, &users, user),
+        (API_TOKEN, TOKENS, "/api/v1/api-tokens", api_token),
+    ];
+    for (resource_type, action, path, build) in listings {
+        if wants(resource_type) {
+            collector
+                .listing(&mut out, action, path, resource_type, build)
+                .await;
+        }
     }
     // The org's super-admin count comes from the admins' roles.
     let admins = if wants(ADMIN) || wants(ORG) {
@@ -455,6 +446,9 @@ impl Collector {
         super_admins
     }
 
+    /// The org as one resource: its super-admin count, active log streams, the anonymizers
+    /// its blocklist zones block and its shortest inactivity automation; each part whose
+    /// read failed is unknown.
     async fn org(
         &self,
         out: &mut Collected,
@@ -463,74 +457,54 @@ impl Collector {
     ) {
         let streams = self.client.list(LOG_STREAMS, "/api/v1/logStreams").await;
         let automations = self.rules("USER_LIFECYCLE").await;
-        let mut resource = self.resource(
-            "/",
-            self.host.clone(),
-            ResourceData::OktaOrg(Org::default()),
-        );
-        match super_admins {
-            Ok(count) => {
-                if let ResourceData::OktaOrg(org) = &mut resource.data {
-                    org.super_admins = count;
-                }
-            }
-            Err(error) => {
-                let read = crate::attributes!(Org: super_admins);
-                out.unknown(&error, GLOBAL_REGION, ORG, &resource.arn, read);
-            }
-        }
-        match streams {
-            Ok(streams) => {
-                if let ResourceData::OktaOrg(org) = &mut resource.data {
-                    org.active_log_streams = streams
-                        .iter()
-                        .filter(|s| str_at(s, "/status").as_deref() == Some("ACTIVE"))
-                        .map(|s| str_at(s, "/name").unwrap_or_default())
-                        .collect();
-                }
-            }
-            Err(error) => out.unknown(
-                &error,
-                GLOBAL_REGION,
-                ORG,
-                &resource.arn,
-                crate::attributes!(Org: active_log_streams),
-            ),
-        }
-        match zones {
-            Ok(zones) => {
-                if let ResourceData::OktaOrg(org) = &mut resource.data {
-                    org.blocked_anonymizers = blocked_anonymizers(&zones);
-                }
-            }
-            Err(error) => out.unknown(
-                &error,
-                GLOBAL_REGION,
-                ORG,
-                &resource.arn,
-                crate::attributes!(Org: blocked_anonymizers),
-            ),
-        }
-        let days = automations.map(|rules| inactivity_automation_days(&rules));
-        match days {
-            Ok(Some(days)) => {
-                if let ResourceData::OktaOrg(org) = &mut resource.data {
-                    org.inactivity_automation_days = days;
-                }
-            }
-            Ok(None) => {
-                let attribute = crate::attributes!(Org: inactivity_automation_days);
-                out.left_out(RULES, GLOBAL_REGION, ORG, &resource.arn, attribute);
-            }
-            Err(error) => out.unknown(
-                &error,
-                GLOBAL_REGION,
-                ORG,
-                &resource.arn,
-                crate::attributes!(Org: inactivity_automation_days),
-            ),
-        }
-        out.resources.push(resource);
+        let arn = self.arn("/");
+        let active_streams = |streams: Vec<Value>| {
+            let active = streams
+                .iter()
+                .filter(|s| str_at(s, "/status").as_deref() == Some("ACTIVE"));
+            Some(
+                active
+                    .map(|s| str_at(s, "/name").unwrap_or_default())
+                    .collect(),
+            )
+        };
+        let org = Org {
+            super_admins: out
+                .read_value(
+                    (ROLES, GLOBAL_REGION, ORG),
+                    &arn,
+                    crate::attributes!(Org: super_admins),
+                    Some(super_admins.map(Some)),
+                )
+                .unwrap_or_default(),
+            active_log_streams: out
+                .read_value(
+                    (LOG_STREAMS, GLOBAL_REGION, ORG),
+                    &arn,
+                    crate::attributes!(Org: active_log_streams),
+                    Some(streams.map(active_streams)),
+                )
+                .unwrap_or_default(),
+            blocked_anonymizers: out
+                .read_value(
+                    (ZONES, GLOBAL_REGION, ORG),
+                    &arn,
+                    crate::attributes!(Org: blocked_anonymizers),
+                    Some(zones.map(|zones| Some(blocked_anonymizers(&zones)))),
+                )
+                .unwrap_or_default(),
+            inactivity_automation_days: out
+                .read_value(
+                    (RULES, GLOBAL_REGION, ORG),
+                    &arn,
+                    crate::attributes!(Org: inactivity_automation_days),
+                    Some(automations.map(|rules| inactivity_automation_days(&rules))),
+                )
+                .flatten(),
+        };
+        let host = self.host.clone();
+        out.resources
+            .push(self.resource("/", host, ResourceData::OktaOrg(org)));
     }
 }
 
