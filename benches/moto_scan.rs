@@ -10,9 +10,12 @@
 //! LOCKDOWN_BENCH_SCALE=0.1 cargo bench --bench moto_scan
 //! ```
 
+#[path = "support/scan.rs"]
+mod scan;
+
 use criterion::{Criterion, criterion_group, criterion_main};
-use lockdown::collect::{self, CallRecorder, CollectOptions};
-use lockdown::evaluate::{self, Catalog, Selection};
+use lockdown::collect::CollectOptions;
+use lockdown::evaluate::{Catalog, Selection};
 use std::time::{Duration, Instant};
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
@@ -134,18 +137,7 @@ fn bench_moto_scan(c: &mut Criterion) {
 
     let catalog = Catalog::load(&[]).unwrap();
     let checks = catalog.select(&Selection::default()).unwrap();
-    let scan = || {
-        let snapshot = runtime
-            .block_on(collect::collect(&options(), CallRecorder::default()))
-            .unwrap();
-        let findings = evaluate::evaluate(
-            &snapshot,
-            &checks,
-            &catalog.env,
-            snapshot.collection.finished_at,
-        );
-        (snapshot, findings.len())
-    };
+    let scan = || scan::collect_and_evaluate(&runtime, &options(), &catalog, &checks);
 
     let started = Instant::now();
     let (snapshot, findings) = scan();

@@ -7,10 +7,13 @@
 //! LOCKDOWN_BENCH_USERS=1000 cargo bench --bench okta_scan
 //! ```
 
+#[path = "support/scan.rs"]
+mod scan;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use lockdown::collect::okta::OktaOptions;
-use lockdown::collect::{self, CallRecorder, CollectOptions};
-use lockdown::evaluate::{self, Catalog, Selection};
+use lockdown::collect::{self, CollectOptions};
+use lockdown::evaluate::{Catalog, Selection};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -65,18 +68,7 @@ fn bench_okta_scan(c: &mut Criterion) {
         })
         .unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let scan = || {
-        let snapshot = runtime
-            .block_on(collect::collect(&options, CallRecorder::default()))
-            .unwrap();
-        let findings = evaluate::evaluate(
-            &snapshot,
-            &checks,
-            &catalog.env,
-            snapshot.collection.finished_at,
-        );
-        (snapshot, findings.len())
-    };
+    let scan = || scan::collect_and_evaluate(&runtime, &options, &catalog, &checks);
     let started = Instant::now();
     let (snapshot, findings) = scan();
     let calls: u64 = snapshot.collection.api_calls.values().sum();
