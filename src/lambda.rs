@@ -92,10 +92,9 @@ impl ScanEvent {
         let options = CollectOptions {
             regions: (!self.regions.is_empty()).then(|| self.regions.clone()),
             organization,
-            plan: self.source.apply(
-                crate::collect::plan::Plan::everything(),
-                crate::collect::config_items::DEFAULT_MAX_AGE_HOURS,
-            ),
+            config_max_age: self
+                .source
+                .config_max_age(crate::collect::config_items::DEFAULT_MAX_AGE_HOURS),
             ..CollectOptions::default()
         };
         Ok(Invocation {

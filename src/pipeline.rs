@@ -309,13 +309,8 @@ impl Prepared {
                 options,
                 save_snapshot,
             } => {
-                // The checks decide what to collect; the options, where from.
-                let plan = match options.plan.config_max_age() {
-                    Some(max_age) => self.plan.clone().with_config_source(max_age),
-                    None => self.plan.clone(),
-                };
                 let options = CollectOptions {
-                    plan,
+                    plan: self.plan.clone(),
                     ..(**options).clone()
                 };
                 let snapshot = collect_snapshot(&options, recorder)?;

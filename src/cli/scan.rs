@@ -96,10 +96,11 @@ pub(super) fn options(aws: &AwsArgs) -> Result<CollectOptions, String> {
             external_id: aws.external_id.clone(),
             account_concurrency: usize::from(aws.org.account_concurrency),
         }),
-        plan: aws
+        config_max_age: aws
             .source
             .unwrap_or_default()
-            .apply(Plan::everything(), aws.config_max_age),
+            .config_max_age(aws.config_max_age),
+        plan: Plan::everything(),
         okta: None,
         aws: true,
     })

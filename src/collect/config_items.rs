@@ -23,13 +23,12 @@ pub enum SettingsSource {
 pub const DEFAULT_MAX_AGE_HOURS: u64 = 24;
 
 impl SettingsSource {
-    /// `plan`, reading from this source (items at most `max_age_hours` old).
-    pub fn apply(self, plan: super::plan::Plan, max_age_hours: u64) -> super::plan::Plan {
+    /// How old an AWS Config item may be to be used (`max_age_hours`) with this source;
+    /// `None` for direct reads only.
+    pub fn config_max_age(self, max_age_hours: u64) -> Option<std::time::Duration> {
         match self {
-            Self::Direct => plan,
-            Self::Config => {
-                plan.with_config_source(std::time::Duration::from_secs(max_age_hours * 3600))
-            }
+            Self::Direct => None,
+            Self::Config => Some(std::time::Duration::from_secs(max_age_hours * 3600)),
         }
     }
 }

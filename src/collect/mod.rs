@@ -102,6 +102,9 @@ pub struct CollectOptions {
     pub attempt_timeout: Duration,
     /// Requests per second per service in each account and region ([`budget`]).
     pub request_rates: budget::RequestRates,
+    /// Read settings from AWS Config's configuration items at most this old where Config
+    /// records them (`--source config`, [`config_items`]); `None`: direct reads only.
+    pub config_max_age: Option<Duration>,
     /// Regions to scan; `None` means every region enabled in the account.
     pub regions: Option<Vec<String>>,
     /// Region × service collections running at once.
@@ -129,6 +132,7 @@ impl Default for CollectOptions {
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             adaptive_retry: false,
             request_rates: budget::RequestRates::default(),
+            config_max_age: None,
             attempt_timeout: Duration::from_secs(DEFAULT_ATTEMPT_TIMEOUT_SECS),
             regions: None,
             concurrency: DEFAULT_CONCURRENCY,
@@ -535,14 +539,17 @@ impl Collected {
     }
 }
 
-/// What a regional collector needs: a client configuration for its region, the account, and
-/// the scan's plan (which per-resource reads its checks need: [`plan::Plan::wants`]).
+/// What a regional collector needs: a client configuration for its region, the account, the
+/// scan's plan (which per-resource reads its checks need: [`plan::Plan::wants`]) and whether
+/// AWS Config's items may stand in for them.
 pub struct Scope<'a> {
     pub config: SdkConfig,
     pub recorder: &'a CallRecorder,
     pub account: &'a crate::inventory::Account,
     pub region: String,
     pub plan: &'a plan::Plan,
+    /// How old an AWS Config item may be to be used; `None`: direct reads only.
+    pub config_max_age: Option<Duration>,
 }
 
 impl Scope<'_> {
@@ -730,6 +737,7 @@ async fn collect_account(
         account: &account,
         region: region.to_owned(),
         plan,
+        config_max_age: options.config_max_age,
     };
     let global_tasks = global
         .iter()

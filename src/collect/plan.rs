@@ -18,9 +18,6 @@ pub struct Plan {
     /// The Okta resource types (`okta.*`) the selected checks read, collected when an Okta
     /// org is configured.
     okta: BTreeSet<&'static str>,
-    /// Read attributes from AWS Config's configuration items where it records them, when
-    /// they are at most this old (`--source config`); `None`: direct reads only.
-    config_max_age: Option<std::time::Duration>,
 }
 
 impl Default for Plan {
@@ -51,7 +48,6 @@ impl Plan {
             services: SERVICES.iter().map(|s| s.name).collect(),
             calls: None,
             okta: super::okta::RESOURCE_TYPES.iter().copied().collect(),
-            config_max_age: None,
         }
     }
 
@@ -85,22 +81,7 @@ impl Plan {
             services,
             calls: Some(calls),
             okta,
-            config_max_age: None,
         }
-    }
-
-    /// This plan, reading from AWS Config's configuration items no older than `max_age`
-    /// where Config records what a check reads (direct reads for the rest).
-    pub fn with_config_source(self, max_age: std::time::Duration) -> Self {
-        Self {
-            config_max_age: Some(max_age),
-            ..self
-        }
-    }
-
-    /// How old a configuration item may be to be used; `None` when AWS Config is not a source.
-    pub fn config_max_age(&self) -> Option<std::time::Duration> {
-        self.config_max_age
     }
 
     /// Whether a selected check reads an attribute that `action` provides. Collectors ask

@@ -638,7 +638,7 @@ pub async fn collect(scope: &super::Scope<'_>) -> Collected {
     let (config, recorder, account) = (&scope.config, scope.recorder, scope.account);
     let mut account_level = Collected::default();
     let (mut out, ()) = tokio::join!(
-        buckets(config, recorder, account, scope.plan),
+        buckets(scope),
         account_public_access_block(config, recorder, account, scope.plan, &mut account_level),
     );
     out.merge(account_level);
@@ -646,12 +646,9 @@ pub async fn collect(scope: &super::Scope<'_>) -> Collected {
 }
 
 /// Every bucket with its settings.
-async fn buckets(
-    config: &SdkConfig,
-    recorder: &CallRecorder,
-    account: &Account,
-    plan: &Plan,
-) -> Collected {
+async fn buckets(scope: &super::Scope<'_>) -> Collected {
+    let (config, recorder, account, plan) =
+        (&scope.config, scope.recorder, scope.account, scope.plan);
     let clients = Clients {
         config,
         recorder,
@@ -682,7 +679,7 @@ async fn buckets(
         }
     }
     let buckets: Vec<(String, Option<String>)> = buckets.collect();
-    let mut items = match plan.config_max_age() {
+    let mut items = match scope.config_max_age {
         None => Default::default(),
         Some(max_age) => {
             let mut by_region: std::collections::BTreeMap<String, Vec<String>> = Default::default();
