@@ -8,7 +8,7 @@ use crate::collect::{CallRecorder, CollectOptions};
 use crate::emit::sink::{self, Sink, SinkContext};
 use crate::evaluate::Selection;
 use crate::inventory::snapshot::is_account_id;
-use crate::pipeline::{self, ScanRequest, Source};
+use crate::pipeline::{self, Keep, ScanRequest, Source};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -116,6 +116,7 @@ impl ScanEvent {
                 baseline: None,
                 now: None,
                 only_changes: false,
+                keep: Keep::All,
             },
             sinks,
             alert_severity: self

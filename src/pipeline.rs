@@ -8,14 +8,18 @@
 
 use crate::collect::plan::Plan;
 use crate::collect::{self, CallRecorder, CollectOptions};
+use crate::emit::report::Tally;
 use crate::emit::{Report, ResourceCounts};
 use crate::evaluate::baseline::{Baseline, Change, Coverage};
 use crate::evaluate::catalog::{ParameterSetting, parameters};
+use crate::evaluate::engine::{EVALUATION_CHUNK, Evaluator};
+use crate::evaluate::sorted_runs::SortedRuns;
 use crate::evaluate::suppress::{SuppressionRule, Suppressions};
 use crate::evaluate::{self, Catalog, Check, Finding, Selection, Severity, Status};
-use crate::inventory::Snapshot;
+use crate::inventory::stream::{ChunkError, SnapshotFile};
+use crate::inventory::{Resource, Snapshot};
 use crate::map::Mappings;
-use crate::map::report::{FrameworkReport, framework_report};
+use crate::map::report::{FrameworkReport, ResultsByCheck, count_results, framework_report_of};
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 
@@ -62,6 +66,26 @@ pub struct ScanRequest {
     pub now: Option<DateTime<Utc>>,
     /// Report only findings that changed since the baseline (compliance still sees all).
     pub only_changes: bool,
+    /// Whether findings are held in memory or in sorted runs.
+    pub keep: Keep,
+}
+
+/// Findings held in memory before sorted runs go to a file: about 100 MB.
+pub const DEFAULT_HELD: usize = 250_000;
+
+/// How a run keeps its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Keep {
+    /// Every finding in memory: what every output format, the history, a baseline and the
+    /// delivery sinks read.
+    #[default]
+    All,
+    /// Every finding in sorted runs (in temporary files beyond a limit), read back in order
+    /// when written, so that memory no longer grows with the findings: only the line formats
+    /// (NDJSON, OCSF) are written from them, and there is no baseline. `failing`: also hold
+    /// the FAIL and ERROR findings (what the terminal summary lists). `held`: how many findings
+    /// stay in memory before they go to a file ([`DEFAULT_HELD`]).
+    Runs { failing: bool, held: usize },
 }
 
 /// What a run's changes (new, changed, resolved) are judged against.
@@ -148,6 +172,13 @@ pub fn prepare(request: ScanRequest) -> Result<Prepared, PipelineError> {
         .map_err(PipelineError::Invalid)?;
     let suppressions =
         Suppressions::new(request.suppressions.clone()).map_err(PipelineError::Invalid)?;
+    if matches!(request.keep, Keep::Runs { .. })
+        && (request.baseline.is_some() || request.only_changes)
+    {
+        return Err(PipelineError::Invalid(
+            "a baseline needs every finding in memory: it cannot be used with findings kept in sorted runs".into(),
+        ));
+    }
     let baseline = match &request.baseline {
         None => None,
         Some(BaselineSource::File(path)) => Some(
@@ -195,8 +226,13 @@ pub struct ScanOutcome {
     /// The snapshot evaluated (its resources released after evaluation; see `resources`).
     pub snapshot: Snapshot,
     pub resources: ResourceCounts,
-    /// Every finding of the run.
+    /// Every finding of the run; with [`Keep::Runs`], only the FAIL and ERROR findings (when
+    /// asked for) or none.
     pub findings: Vec<Finding>,
+    /// With [`Keep::Runs`]: every finding, in sorted runs.
+    pub runs: Option<SortedRuns>,
+    /// Every finding of the run, counted.
+    pub tally: Tally,
     /// With `only_changes`: the findings that changed (what is reported and sent).
     pub changes: Option<Vec<Finding>>,
     pub compliance: Vec<FrameworkReport>,
@@ -222,15 +258,28 @@ pub enum Verdict {
 impl ScanOutcome {
     /// The report of what is reported (all findings, or the changes).
     pub fn report(&self) -> Report<'_> {
-        let reported = self.changes.as_deref().unwrap_or(&self.findings);
-        let mut report = Report::new(
-            &self.snapshot,
-            &self.resources,
-            reported,
-            self.checks,
-            self.evaluated_at,
-            self.compliance.clone(),
-        );
+        let mut report = match (&self.runs, &self.changes) {
+            (Some(runs), _) => Report {
+                runs: Some(runs),
+                ..Report::counted(
+                    &self.snapshot,
+                    &self.resources,
+                    &self.tally,
+                    self.checks,
+                    self.evaluated_at,
+                    self.compliance.clone(),
+                )
+                .with_findings(&self.findings)
+            },
+            (None, changes) => Report::new(
+                &self.snapshot,
+                &self.resources,
+                changes.as_deref().unwrap_or(&self.findings),
+                self.checks,
+                self.evaluated_at,
+                self.compliance.clone(),
+            ),
+        };
         report.suppressions_expired = self.suppressions_expired.clone();
         report.parameters = self.parameters.clone();
         report
@@ -268,12 +317,14 @@ impl ScanOutcome {
 
     /// The run's verdict against `threshold`.
     pub fn verdict(&self, threshold: Severity) -> Verdict {
-        let failed = self.findings.iter().any(|f| {
-            f.status == Status::Fail && f.severity >= threshold && f.suppression.is_none()
-        });
+        let summary = &self.tally.summary;
+        let failed = summary
+            .failed_by_severity
+            .range(threshold..)
+            .any(|(_, &n)| n > 0);
         if failed {
             Verdict::Failed
-        } else if self.findings.iter().any(|f| f.status == Status::Error) {
+        } else if summary.count(Status::Error) > 0 {
             Verdict::Incomplete
         } else {
             Verdict::Clean
@@ -295,15 +346,15 @@ impl Prepared {
             .collect()
     }
 
-    /// Obtains the snapshot the request names; `recorder` counts the API calls of a live scan
-    /// (and drives its progress display).
-    fn snapshot(&self, recorder: CallRecorder) -> Result<(Snapshot, String), PipelineError> {
+    /// Obtains the snapshot the request names, its resources held or still in the file;
+    /// `recorder` counts the API calls of a live scan (and drives its progress display).
+    fn resources(&self, recorder: CallRecorder) -> Result<(Resources, String), PipelineError> {
         match &self.request.source {
             Source::Demo => Snapshot::from_json(DEMO_SNAPSHOT, Path::new(DEMO_ORIGIN))
-                .map(|s| (s, "demo snapshot".to_owned()))
+                .map(|s| (Resources::Held(s), "demo snapshot".to_owned()))
                 .map_err(PipelineError::failed),
-            Source::Snapshot(path) => Snapshot::load(path)
-                .map(|s| (s, format!("snapshot {}", path.display())))
+            Source::Snapshot(path) => SnapshotFile::open(path)
+                .map(|s| (Resources::File(s), format!("snapshot {}", path.display())))
                 .map_err(PipelineError::invalid),
             Source::Live {
                 options,
@@ -317,64 +368,109 @@ impl Prepared {
                 if let Some(path) = save_snapshot {
                     snapshot.save(path).map_err(PipelineError::failed)?;
                 }
-                Ok((snapshot, "live scan".to_owned()))
+                Ok((Resources::Held(snapshot), "live scan".to_owned()))
             }
         }
     }
 
-    /// Collects (or loads), evaluates, maps and diffs.
+    /// Collects (or loads), evaluates a chunk of resources at a time, maps and diffs.
     pub fn run(self, recorder: CallRecorder) -> Result<ScanOutcome, PipelineError> {
-        let (mut snapshot, source) = self.snapshot(recorder)?;
+        let (resources, source) = self.resources(recorder)?;
+        let header = resources.header();
+        let now = self.request.now.unwrap_or(header.collection.finished_at);
+        let account = header.account.clone();
         let checks = self.checks();
-        let now = self.request.now.unwrap_or(snapshot.collection.finished_at);
-        let resources = ResourceCounts::of(&snapshot);
-        let coverage = Coverage::of(&snapshot);
         let frameworks = self
             .mappings
             .resolve(&self.request.frameworks)
             .map_err(PipelineError::Invalid)?;
-        // Checks a framework judges with its own parameters, evaluated before the snapshot's
-        // resources are released.
-        let mut judged = Vec::with_capacity(frameworks.len());
-        for framework in &frameworks {
-            let variants = checks
+        // Checks a framework judges with its own parameters.
+        let variants = frameworks
+            .iter()
+            .map(|framework| {
+                checks
+                    .iter()
+                    .filter_map(|c| c.for_framework(&framework.id, &self.catalog.env))
+                    .collect::<Result<Vec<Check>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(PipelineError::invalid)?;
+        let variants: Vec<Vec<&Check>> = variants.iter().map(|v| v.iter().collect()).collect();
+        let env = &self.catalog.env;
+        let mut run = Accumulator {
+            prepared: &self,
+            evaluator: Evaluator::new(&account, &checks, env, now),
+            judges: variants
                 .iter()
-                .filter_map(|c| c.for_framework(&framework.id, &self.catalog.env))
-                .collect::<Result<Vec<Check>, _>>()
-                .map_err(PipelineError::invalid)?;
-            let variants: Vec<&Check> = variants.iter().collect();
-            judged.push(evaluate::evaluate(
-                &snapshot,
-                &variants,
-                &self.catalog.env,
-                now,
-            ));
-        }
-        let mut findings =
-            evaluate::evaluate_draining(&mut snapshot, &checks, &self.catalog.env, now);
-        self.mappings.annotate(&mut findings);
-        let suppressions_expired = self.suppressions.apply(&mut findings, now.date_naive());
-        if let Some(baseline) = &self.baseline {
-            let checks_run: Vec<&str> = checks.iter().map(|c| c.id()).collect();
-            baseline.apply(&mut findings, &checks_run, &coverage);
-        }
-        let changes = self.request.only_changes.then(|| {
-            findings
-                .iter()
-                .filter(|f| f.change != Some(Change::Unchanged))
-                .cloned()
-                .collect()
-        });
-        // Only-changes limits what is sent, not what is judged.
+                .map(|v| (Evaluator::new(&account, v, env, now), ResultsByCheck::new()))
+                .collect(),
+            today: now.date_naive(),
+            resources: ResourceCounts::default(),
+            count_results: !frameworks.is_empty(),
+            results: ResultsByCheck::new(),
+            kept: match self.request.keep {
+                Keep::All => Kept::All(Vec::new()),
+                Keep::Runs { failing, held } => Kept::Runs(Box::new(InRuns {
+                    runs: SortedRuns::new(held),
+                    failing: failing.then(Vec::new),
+                    tally: Tally::default(),
+                })),
+            },
+        };
+        let snapshot = resources.each_chunk(|chunk| run.add(&chunk))?;
+        run.finish_listing(&snapshot)?;
+        let Accumulator {
+            judges,
+            resources,
+            results,
+            kept,
+            ..
+        } = run;
+        let suppressions_expired = self.suppressions.apply(&mut [], now.date_naive());
+        let (findings, runs, tally, changes, results) = match kept {
+            Kept::All(mut findings) => {
+                evaluate::engine::sort(&mut findings);
+                if let Some(baseline) = &self.baseline {
+                    let checks_run: Vec<&str> = checks.iter().map(|c| c.id()).collect();
+                    baseline.apply(&mut findings, &checks_run, &Coverage::of(&snapshot));
+                }
+                let changes = self.request.only_changes.then(|| {
+                    findings
+                        .iter()
+                        .filter(|f| f.change != Some(Change::Unchanged))
+                        .cloned()
+                        .collect()
+                });
+                // Compliance judges every finding (only-changes limits what is sent).
+                let mut results = ResultsByCheck::new();
+                if !frameworks.is_empty() {
+                    count_results(&mut results, &findings);
+                }
+                let tally = Tally::of(&findings);
+                (findings, None, tally, changes, results)
+            }
+            Kept::Runs(kept) => {
+                let InRuns {
+                    runs,
+                    failing,
+                    tally,
+                } = *kept;
+                let mut failing = failing.unwrap_or_default();
+                evaluate::engine::sort(&mut failing);
+                (failing, Some(runs), tally, None, results)
+            }
+        };
         let compliance = frameworks
             .iter()
-            .zip(&judged)
-            .map(|(f, judged)| framework_report(&self.mappings, f, &findings, judged))
+            .zip(&judges)
+            .map(|(f, (_, judged))| framework_report_of(&self.mappings, f, &results, judged))
             .collect();
         Ok(ScanOutcome {
             snapshot,
             resources,
             findings,
+            runs,
+            tally,
             changes,
             compliance,
             suppressions_expired,
@@ -383,5 +479,228 @@ impl Prepared {
             evaluated_at: now,
             source,
         })
+    }
+}
+
+/// A snapshot's resources: held (the demo, a live scan) or still in the snapshot file.
+enum Resources {
+    Held(Snapshot),
+    File(SnapshotFile),
+}
+
+impl Resources {
+    /// The snapshot, resources aside.
+    fn header(&self) -> &Snapshot {
+        match self {
+            Resources::Held(snapshot) => snapshot,
+            Resources::File(file) => &file.header,
+        }
+    }
+
+    /// Hands the resources to `consume` a chunk at a time, releasing each once consumed;
+    /// returns the snapshot without its resources, its errors placed.
+    fn each_chunk(
+        self,
+        mut consume: impl FnMut(Vec<Resource>) -> Result<(), PipelineError>,
+    ) -> Result<Snapshot, PipelineError> {
+        match self {
+            Resources::Held(mut snapshot) => {
+                let mut resources = std::mem::take(&mut snapshot.resources);
+                while !resources.is_empty() {
+                    // From the end, so that splitting a chunk off moves only the chunk.
+                    let at = resources.len().saturating_sub(EVALUATION_CHUNK);
+                    consume(resources.split_off(at))?;
+                }
+                Ok(snapshot)
+            }
+            Resources::File(mut file) => {
+                file.for_each_chunk(EVALUATION_CHUNK, |_, chunk| consume(chunk))
+                    .map_err(|error| match error {
+                        ChunkError::Snapshot(error) => PipelineError::invalid(error),
+                        ChunkError::Consumer(error) => error,
+                    })?;
+                Ok(file.header)
+            }
+        }
+    }
+}
+
+/// Where a run's findings go as they are evaluated.
+enum Kept {
+    All(Vec<Finding>),
+    Runs(Box<InRuns>),
+}
+
+/// Findings kept in sorted runs, counted as they come.
+struct InRuns {
+    runs: SortedRuns,
+    /// The FAIL and ERROR findings, when the terminal summary will list them.
+    failing: Option<Vec<Finding>>,
+    tally: Tally,
+}
+
+/// A run in progress: the evaluators, and what has been counted and kept so far.
+struct Accumulator<'a> {
+    prepared: &'a Prepared,
+    evaluator: Evaluator<'a>,
+    /// Per framework, the checks it judges with its own parameters and their results.
+    judges: Vec<(Evaluator<'a>, ResultsByCheck)>,
+    today: chrono::NaiveDate,
+    resources: ResourceCounts,
+    /// Whether compliance roll-ups will need the results per check.
+    count_results: bool,
+    results: ResultsByCheck,
+    kept: Kept,
+}
+
+impl Accumulator<'_> {
+    /// Evaluates a chunk of resources.
+    fn add(&mut self, chunk: &[Resource]) -> Result<(), PipelineError> {
+        self.resources.add(chunk);
+        for (judge, judged) in &mut self.judges {
+            let mut findings = Vec::with_capacity(judge.count(chunk));
+            judge.extend(&mut findings, chunk);
+            count_results(judged, &findings);
+        }
+        let mut findings = Vec::with_capacity(self.evaluator.count(chunk));
+        self.evaluator.extend(&mut findings, chunk);
+        self.keep(findings)
+    }
+
+    /// Adds the ERROR findings of resource types that could not be listed (known once every
+    /// resource has been seen).
+    fn finish_listing(&mut self, snapshot: &Snapshot) -> Result<(), PipelineError> {
+        for (judge, judged) in &mut self.judges {
+            count_results(judged, &judge.listing_findings(&snapshot.errors));
+        }
+        let listing = self.evaluator.listing_findings(&snapshot.errors);
+        self.keep(listing)
+    }
+
+    /// Maps and suppresses `findings`, then keeps them as the run keeps findings.
+    fn keep(&mut self, mut findings: Vec<Finding>) -> Result<(), PipelineError> {
+        self.prepared.mappings.annotate(&mut findings);
+        self.prepared.suppressions.apply(&mut findings, self.today);
+        match &mut self.kept {
+            Kept::All(all) => all.extend(findings),
+            Kept::Runs(kept) => {
+                let InRuns {
+                    runs,
+                    failing,
+                    tally,
+                } = &mut **kept;
+                tally.add(&findings);
+                if self.count_results {
+                    count_results(&mut self.results, &findings);
+                }
+                if let Some(failing) = failing {
+                    failing.extend(
+                        findings
+                            .iter()
+                            .filter(|f| matches!(f.status, Status::Fail | Status::Error))
+                            .cloned(),
+                    );
+                }
+                runs.push(findings).map_err(|e| {
+                    PipelineError::Failed(format!("cannot keep findings in sorted runs: {e}"))
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::Format;
+
+    /// A scan of the snapshot at `path` keeping its findings as `keep` says, and what it writes
+    /// in NDJSON and OCSF (with a framework, so that OCSF has compliance events).
+    fn scan(path: &Path, keep: Keep) -> (Vec<u8>, Vec<u8>, ScanOutcome) {
+        let outcome = prepare(ScanRequest {
+            source: Source::Snapshot(path.to_owned()),
+            selection: Selection::default(),
+            checks_dirs: Vec::new(),
+            params: Vec::new(),
+            set: Vec::new(),
+            frameworks: vec!["soc2".into()],
+            framework_files: Vec::new(),
+            suppressions: Vec::new(),
+            baseline: None,
+            now: None,
+            only_changes: false,
+            keep,
+        })
+        .expect("a valid request")
+        .run(CallRecorder::default())
+        .expect("the scan runs");
+        let report = outcome.report();
+        let mut written = [Vec::new(), Vec::new()];
+        for (format, out) in [Format::Ndjson, Format::Ocsf].into_iter().zip(&mut written) {
+            format.write(&report, out).expect("written");
+        }
+        let [ndjson, ocsf] = written;
+        (ndjson, ocsf, outcome)
+    }
+
+    #[test]
+    fn findings_kept_in_sorted_runs_are_written_byte_for_byte_as_findings_held() {
+        let path = std::env::temp_dir().join(format!("lockdown-runs-{}.json", std::process::id()));
+        // Two evaluation chunks and the listing errors: runs in files and in memory.
+        crate::inventory::synthetic::snapshot(EVALUATION_CHUNK + 50, 8)
+            .save(&path)
+            .expect("saved");
+        let (ndjson, ocsf, held) = scan(&path, Keep::All);
+        let runs = Keep::Runs {
+            failing: true,
+            held: 4_000,
+        };
+        let (streamed_ndjson, streamed_ocsf, streamed) = scan(&path, runs);
+        let _ = std::fs::remove_file(&path);
+        assert!(held.findings.len() > 30_000, "{}", held.findings.len());
+        assert!(
+            streamed
+                .runs
+                .as_ref()
+                .is_some_and(|r| r.len() == held.findings.len())
+        );
+        assert!(ndjson == streamed_ndjson, "the same NDJSON");
+        assert!(ocsf == streamed_ocsf, "the same OCSF");
+        assert_eq!(held.compliance, streamed.compliance);
+        assert_eq!(held.report().summary, streamed.report().summary);
+        let failing: Vec<&Finding> = held
+            .findings
+            .iter()
+            .filter(|f| matches!(f.status, Status::Fail | Status::Error))
+            .collect();
+        assert_eq!(failing, streamed.findings.iter().collect::<Vec<_>>());
+        for threshold in [Severity::Low, Severity::Critical] {
+            assert_eq!(held.verdict(threshold), streamed.verdict(threshold));
+        }
+    }
+
+    #[test]
+    fn a_baseline_cannot_be_used_with_findings_in_sorted_runs() {
+        let request = ScanRequest {
+            source: Source::Demo,
+            selection: Selection::default(),
+            checks_dirs: Vec::new(),
+            params: Vec::new(),
+            set: Vec::new(),
+            frameworks: Vec::new(),
+            framework_files: Vec::new(),
+            suppressions: Vec::new(),
+            baseline: Some(BaselineSource::Findings(Vec::new())),
+            now: None,
+            only_changes: false,
+            keep: Keep::Runs {
+                failing: false,
+                held: DEFAULT_HELD,
+            },
+        };
+        let Err(PipelineError::Invalid(message)) = prepare(request) else {
+            panic!("refused")
+        };
+        assert!(message.contains("baseline"), "{message}");
     }
 }

@@ -12,7 +12,7 @@ use crate::emit::{self, Report, terminal};
 use crate::evaluate::Catalog;
 use crate::evaluate::suppress::{SuppressionRule, Suppressions};
 use crate::inventory::Snapshot;
-use crate::pipeline::{self, BaselineSource, PipelineError, ScanRequest, Source, Verdict};
+use crate::pipeline::{self, BaselineSource, Keep, PipelineError, ScanRequest, Source, Verdict};
 use chrono::{DateTime, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -303,6 +303,26 @@ fn apply_config(args: &mut ScanArgs) -> Result<Vec<SuppressionRule>, Failure> {
     Ok(config.suppressions)
 }
 
+/// How this scan keeps its findings: in sorted runs, so that memory does not grow with them,
+/// when everything it writes is one line per finding (NDJSON, OCSF) and nothing needs them all
+/// at once (a baseline, the history, delivery sinks).
+fn keep(args: &ScanArgs, history: bool, ui: Ui) -> Keep {
+    let lines_only = args.output.format.iter().all(|f| f.is_line_format());
+    let needs_all = history
+        || args.output.baseline.is_some()
+        || args.output.save_baseline.is_some()
+        || args.output.only_changes
+        || args.delivery.delivers();
+    if lines_only && !needs_all {
+        Keep::Runs {
+            failing: ui.human,
+            held: pipeline::DEFAULT_HELD,
+        }
+    } else {
+        Keep::All
+    }
+}
+
 /// `lockdown scan`.
 pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     // Everything that can be wrong with the command line is checked before calling AWS.
@@ -343,6 +363,7 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
         baseline,
         now: args.now,
         only_changes: args.output.only_changes,
+        keep: keep(&args, history.is_some(), ui),
     })
     .map_err(failure)?;
     if args.dry_run {

@@ -40,6 +40,11 @@ impl DeliveryArgs {
         self.send_to.contains(&Sink::Stdout)
     }
 
+    /// Whether findings are delivered anywhere.
+    pub fn delivers(&self) -> bool {
+        !self.send_to.is_empty()
+    }
+
     /// Uses `specs` (from the configuration file) when the command line named no sink.
     pub fn default_sinks(&mut self, specs: &[String]) -> Result<(), String> {
         if self.send_to.is_empty() {

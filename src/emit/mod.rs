@@ -41,6 +41,11 @@ pub enum Format {
 impl Format {
     /// Writes `report` in this format.
     pub fn write(self, report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+        if report.runs.is_some() && !self.is_line_format() {
+            return Err(std::io::Error::other(format!(
+                "{self:?} output needs every finding in memory; this run kept them in sorted runs"
+            )));
+        }
         match self {
             Format::Json => report.write_json(out),
             Format::Ndjson => report.write_ndjson(out),
@@ -50,6 +55,12 @@ impl Format {
             Format::Csv => csv::write(report, out),
             Format::Html => html::write(report, out),
         }
+    }
+
+    /// Whether this format is one line per finding (and can be written from sorted runs
+    /// without holding every finding).
+    pub fn is_line_format(self) -> bool {
+        matches!(self, Format::Ndjson | Format::Ocsf)
     }
 
     /// The file name extension of this format.
@@ -76,7 +87,7 @@ pub fn paths_in(dir: &Path, stem: &str, formats: &[Format]) -> Vec<(Format, Path
 
 /// Items encoded together before their lines are written: enough to keep every core busy, few
 /// enough that the encoded text in flight stays small.
-const LINE_CHUNK: usize = 8192;
+pub const LINE_CHUNK: usize = 8192;
 
 /// JSON lines being encoded, one value per line.
 #[derive(Default)]

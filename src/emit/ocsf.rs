@@ -383,8 +383,10 @@ pub fn events(report: &Report<'_>) -> Vec<Value> {
 /// Writes every event of `report`, one per line, in the order of [`events`].
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     let titles = titles(report);
-    super::write_lines(report.findings, out, |finding, lines| {
-        finding_events(report, &titles, finding).try_for_each(|event| lines.push(&event))
+    report.each_chunk(|chunk| {
+        super::write_lines(chunk, out, |finding, lines| {
+            finding_events(report, &titles, finding).try_for_each(|event| lines.push(&event))
+        })
     })?;
     for event in manual_events(report) {
         serde_json::to_writer(&mut *out, &event)?;

@@ -56,7 +56,7 @@ impl Summary {
     }
 
     /// Counts one more finding.
-    fn add(&mut self, finding: &Finding) {
+    pub fn add(&mut self, finding: &Finding) {
         self.findings += 1;
         *self.by_status.entry(finding.status).or_default() += 1;
         if let Some(change) = finding.change {
@@ -75,6 +75,38 @@ impl Summary {
     }
 }
 
+/// Findings counted as they come: the run's summary and each account's.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    pub summary: Summary,
+    pub by_account: HashMap<String, Summary>,
+}
+
+impl Tally {
+    /// Counts `findings`.
+    pub fn add(&mut self, findings: &[Finding]) {
+        for finding in findings {
+            self.summary.add(finding);
+            let account = &finding.resource.account_id;
+            match self.by_account.get_mut(account) {
+                Some(summary) => summary.add(finding),
+                None => self
+                    .by_account
+                    .entry(account.clone())
+                    .or_default()
+                    .add(finding),
+            }
+        }
+    }
+
+    /// The tally of `findings`.
+    pub fn of(findings: &[Finding]) -> Self {
+        let mut tally = Self::default();
+        tally.add(findings);
+        tally
+    }
+}
+
 /// A complete scan result: what was scanned, the findings, and what could not be collected.
 #[derive(Debug, Serialize)]
 pub struct Report<'a> {
@@ -88,7 +120,13 @@ pub struct Report<'a> {
     /// The clock checks were evaluated against.
     pub evaluated_at: DateTime<Utc>,
     pub summary: Summary,
+    /// The findings reported; with `runs`, only those kept in memory (FAIL and ERROR for the
+    /// terminal summary, or none).
     pub findings: &'a [Finding],
+    /// Every finding, in sorted runs, when the run did not hold them in memory: only line
+    /// formats (NDJSON, OCSF) are written from them.
+    #[serde(skip)]
+    pub runs: Option<&'a crate::evaluate::sorted_runs::SortedRuns>,
     pub collection_errors: &'a [CollectionError],
     /// Per-framework compliance roll-ups, for the frameworks asked for with `--framework`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -117,7 +155,7 @@ pub struct AccountSection<'a> {
 
 /// How many resources a snapshot holds, in all and per account; counted before a draining
 /// evaluation releases them.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct ResourceCounts {
     pub total: usize,
     pub by_account: HashMap<String, usize>,
@@ -126,19 +164,22 @@ pub struct ResourceCounts {
 impl ResourceCounts {
     /// Counts the resources of `snapshot`.
     pub fn of(snapshot: &Snapshot) -> Self {
-        let mut counts = Self {
-            total: snapshot.resources.len(),
-            by_account: HashMap::new(),
-        };
-        for resource in &snapshot.resources {
-            match counts.by_account.get_mut(&resource.account_id) {
+        let mut counts = Self::default();
+        counts.add(&snapshot.resources);
+        counts
+    }
+
+    /// Counts `resources` too.
+    pub fn add(&mut self, resources: &[crate::inventory::Resource]) {
+        self.total += resources.len();
+        for resource in resources {
+            match self.by_account.get_mut(&resource.account_id) {
                 Some(count) => *count += 1,
                 None => {
-                    counts.by_account.insert(resource.account_id.clone(), 1);
+                    self.by_account.insert(resource.account_id.clone(), 1);
                 }
             }
         }
-        counts
     }
 }
 
@@ -146,7 +187,7 @@ impl ResourceCounts {
 fn account_sections<'a>(
     snapshot: &'a Snapshot,
     resources: &ResourceCounts,
-    findings: &[Finding],
+    tally: &Tally,
     checks: usize,
 ) -> Vec<AccountSection<'a>> {
     let Some(organization) = &snapshot.organization else {
@@ -160,7 +201,11 @@ fn account_sections<'a>(
             summary: Summary {
                 checks,
                 resources: resources.by_account.get(&account.id).copied().unwrap_or(0),
-                ..Default::default()
+                ..tally
+                    .by_account
+                    .get(&account.id)
+                    .cloned()
+                    .unwrap_or_default()
             },
         })
         .collect();
@@ -171,11 +216,6 @@ fn account_sections<'a>(
         .map(|(i, a)| (a.id.as_str(), i))
         .collect();
     let section = |account_id: &str| index.get(account_id).copied();
-    for finding in findings {
-        if let Some(i) = section(&finding.resource.account_id) {
-            sections[i].summary.add(finding);
-        }
-    }
     for error in snapshot
         .errors
         .iter()
@@ -207,6 +247,28 @@ impl<'a> Report<'a> {
         evaluated_at: DateTime<Utc>,
         compliance: Vec<FrameworkReport>,
     ) -> Self {
+        let tally = Tally::of(findings);
+        Self::counted(
+            snapshot,
+            resources,
+            &tally,
+            checks,
+            evaluated_at,
+            compliance,
+        )
+        .with_findings(findings)
+    }
+
+    /// The report of findings already counted in `tally`, with no findings attached yet (see
+    /// [`Report::with_findings`] and [`Report::runs`]).
+    pub fn counted(
+        snapshot: &'a Snapshot,
+        resources: &ResourceCounts,
+        tally: &Tally,
+        checks: usize,
+        evaluated_at: DateTime<Utc>,
+        compliance: Vec<FrameworkReport>,
+    ) -> Self {
         Report {
             schema: REPORT_SCHEMA,
             lockdown_version: env!("CARGO_PKG_VERSION"),
@@ -215,18 +277,41 @@ impl<'a> Report<'a> {
             regions_skipped: &snapshot.regions_skipped,
             collection: &snapshot.collection,
             evaluated_at,
-            summary: Summary::new(findings, checks, resources.total, failed_calls(snapshot)),
-            findings,
+            summary: Summary {
+                checks,
+                resources: resources.total,
+                collection_errors: failed_calls(snapshot),
+                ..tally.summary.clone()
+            },
+            findings: &[],
+            runs: None,
             collection_errors: &snapshot.errors,
             compliance,
             suppressions_expired: Vec::new(),
             parameters: Vec::new(),
-            accounts: account_sections(snapshot, resources, findings, checks),
+            accounts: account_sections(snapshot, resources, tally, checks),
             home_region: snapshot
                 .regions
                 .first()
                 .cloned()
                 .unwrap_or_else(|| DEFAULT_HOME_REGION.to_owned()),
+        }
+    }
+
+    /// This report with `findings` attached.
+    pub fn with_findings(self, findings: &'a [Finding]) -> Self {
+        Self { findings, ..self }
+    }
+
+    /// Hands every finding to `write`, in order, a chunk at a time: from the sorted runs when
+    /// there are some, else from `findings`.
+    pub fn each_chunk(
+        &self,
+        write: impl FnMut(&[Finding]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        match self.runs {
+            Some(runs) => runs.for_each_chunk(super::LINE_CHUNK, write),
+            None => self.findings.chunks(super::LINE_CHUNK).try_for_each(write),
         }
     }
 
@@ -245,11 +330,13 @@ impl<'a> Report<'a> {
             #[serde(flatten)]
             finding: &'f Finding,
         }
-        super::write_lines(self.findings, out, |finding, lines| {
-            lines.push(&Line {
-                schema: REPORT_SCHEMA,
-                account_id: &self.account.id,
-                finding,
+        self.each_chunk(|chunk| {
+            super::write_lines(chunk, out, |finding, lines| {
+                lines.push(&Line {
+                    schema: REPORT_SCHEMA,
+                    account_id: &self.account.id,
+                    finding,
+                })
             })
         })
     }

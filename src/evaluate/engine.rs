@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 /// Resources evaluated together: large enough to keep every core busy, small enough that the
 /// findings in flight are a sliver of the total.
-const EVALUATION_CHUNK: usize = 8192;
+pub const EVALUATION_CHUNK: usize = 8192;
 
 /// Resource types that could not be listed (in an error's region and account): the only data
 /// gaps not recorded on resources themselves, since there is no resource to record them on.
@@ -245,7 +245,6 @@ impl<'v, 'c> EvidenceSource<'v, 'c> {
 struct Run<'a> {
     account: &'a Account,
     now: DateTime<Utc>,
-    gaps: Gaps<'a>,
 }
 
 /// The finding of `check` on `resource` with `status`: no reason, evidence or error yet.
@@ -368,9 +367,9 @@ impl Run<'_> {
     }
 
     /// One ERROR per check whose resources could not be listed in a region.
-    fn listing_findings(&self, checks: &[&Check]) -> Vec<Finding> {
+    fn listing_findings(&self, checks: &[&Check], errors: &[CollectionError]) -> Vec<Finding> {
         let mut findings = Vec::new();
-        for (resource_type, gap) in &self.gaps.listing {
+        for (resource_type, gap) in &Gaps::new(errors).listing {
             let resource_type = *resource_type;
             let region = gap.error.region.as_str();
             for check in checks.iter().filter(|c| c.def.resource == resource_type) {
@@ -398,19 +397,20 @@ impl Run<'_> {
     }
 }
 
-/// One evaluation: the checks by resource type, the snapshot's data gaps, the clock.
-struct Evaluation<'a> {
+/// An evaluation that takes resources a chunk at a time, so that neither the resources nor the
+/// findings of a whole snapshot need to be held at once: the checks by resource type, the
+/// account and the clock.
+pub struct Evaluator<'a> {
+    checks: &'a [&'a Check],
     by_type: HashMap<&'a str, Vec<&'a Check>>,
     run: Run<'a>,
     env: &'a Arc<cel::Env>,
-    /// ERROR findings for resources that could not be listed.
-    listing: Vec<Finding>,
 }
 
-impl<'a> Evaluation<'a> {
-    fn new(
+impl<'a> Evaluator<'a> {
+    /// An evaluation of `checks` on the resources of `account`, at time `now`.
+    pub fn new(
         account: &'a Account,
-        errors: &'a [CollectionError],
         checks: &'a [&'a Check],
         env: &'a Arc<cel::Env>,
         now: DateTime<Utc>,
@@ -422,31 +422,24 @@ impl<'a> Evaluation<'a> {
                 .or_default()
                 .push(check);
         }
-        let run = Run {
-            account,
-            now,
-            gaps: Gaps::new(errors),
-        };
-        let listing = run.listing_findings(checks);
         Self {
+            checks,
             by_type,
-            run,
+            run: Run { account, now },
             env,
-            listing,
         }
     }
 
-    /// How many findings evaluating `resources` gives.
-    fn count(&self, resources: &[Resource]) -> usize {
-        let per_resource: usize = resources
+    /// How many findings evaluating `resources` gives (listing errors aside).
+    pub fn count(&self, resources: &[Resource]) -> usize {
+        resources
             .iter()
             .filter_map(|r| self.by_type.get(r.resource_type()).map(Vec::len))
-            .sum();
-        per_resource + self.listing.len()
+            .sum()
     }
 
-    /// Appends the findings of `chunk`, evaluated in parallel.
-    fn extend(&self, findings: &mut Vec<Finding>, chunk: &[Resource]) {
+    /// Appends the findings of `chunk`, evaluated in parallel, in no particular order.
+    pub fn extend(&self, findings: &mut Vec<Finding>, chunk: &[Resource]) {
         findings.par_extend(
             chunk
                 .par_iter()
@@ -461,14 +454,22 @@ impl<'a> Evaluation<'a> {
         );
     }
 
-    /// Adds the listing errors and sorts by check, ARN and id (unique, so the order is total).
-    fn finish(self, mut findings: Vec<Finding>) -> Vec<Finding> {
-        findings.extend(self.listing);
-        findings.par_sort_unstable_by(|a, b| {
-            (&a.check_id, &a.resource.arn, a.id).cmp(&(&b.check_id, &b.resource.arn, b.id))
-        });
-        findings
+    /// One ERROR per check on each resource type `errors` say could not be listed in a region
+    /// (known once every resource has been seen: see [`unknown::attach_chunk`]).
+    pub fn listing_findings(&self, errors: &[CollectionError]) -> Vec<Finding> {
+        self.run.listing_findings(self.checks, errors)
     }
+}
+
+/// Sorts findings by check, ARN and id (unique, so the order is total): the order of every
+/// output.
+pub fn sort(findings: &mut [Finding]) {
+    findings.par_sort_unstable_by(order);
+}
+
+/// The order of [`sort`].
+pub fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (&a.check_id, &a.resource.arn, a.id).cmp(&(&b.check_id, &b.resource.arn, b.id))
 }
 
 /// Evaluates `checks` over every resource of `snapshot` at time `now`, sorted by check and ARN.
@@ -480,12 +481,15 @@ pub fn evaluate(
     env: &Arc<cel::Env>,
     now: DateTime<Utc>,
 ) -> Vec<Finding> {
-    let evaluation = Evaluation::new(&snapshot.account, &snapshot.errors, checks, env, now);
-    let mut findings = Vec::with_capacity(evaluation.count(&snapshot.resources));
+    let evaluator = Evaluator::new(&snapshot.account, checks, env, now);
+    let listing = evaluator.listing_findings(&snapshot.errors);
+    let mut findings = Vec::with_capacity(evaluator.count(&snapshot.resources) + listing.len());
     for chunk in snapshot.resources.chunks(EVALUATION_CHUNK) {
-        evaluation.extend(&mut findings, chunk);
+        evaluator.extend(&mut findings, chunk);
     }
-    evaluation.finish(findings)
+    findings.extend(listing);
+    sort(&mut findings);
+    findings
 }
 
 /// Like [`evaluate`], but releases each chunk of resources once it is evaluated, so the
@@ -498,14 +502,17 @@ pub fn evaluate_draining(
     now: DateTime<Utc>,
 ) -> Vec<Finding> {
     let mut resources = std::mem::take(&mut snapshot.resources);
-    let evaluation = Evaluation::new(&snapshot.account, &snapshot.errors, checks, env, now);
-    let mut findings = Vec::with_capacity(evaluation.count(&resources));
+    let evaluator = Evaluator::new(&snapshot.account, checks, env, now);
+    let listing = evaluator.listing_findings(&snapshot.errors);
+    let mut findings = Vec::with_capacity(evaluator.count(&resources) + listing.len());
     while !resources.is_empty() {
         // From the end, so that splitting a chunk off moves only the chunk.
         let chunk = resources.split_off(resources.len().saturating_sub(EVALUATION_CHUNK));
-        evaluation.extend(&mut findings, &chunk);
+        evaluator.extend(&mut findings, &chunk);
     }
-    evaluation.finish(findings)
+    findings.extend(listing);
+    sort(&mut findings);
+    findings
 }
 
 #[cfg(test)]

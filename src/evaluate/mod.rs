@@ -7,6 +7,7 @@ pub mod engine;
 pub mod filter_pattern;
 pub mod finding;
 pub mod redact;
+pub mod sorted_runs;
 pub mod suppress;
 #[cfg(test)]
 mod unknown_properties;

@@ -36,6 +36,7 @@ pub mod secrets;
 pub mod snapshot;
 pub mod sns;
 pub mod sources;
+pub mod stream;
 pub mod synthetic;
 pub mod unknown;
 

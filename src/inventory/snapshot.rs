@@ -48,6 +48,13 @@ pub enum SnapshotError {
         path: PathBuf,
         source: serde_json::Error,
     },
+    /// One resource of a snapshot read a chunk at a time (the position is in the resource).
+    #[error("snapshot {path}: resources[{index}] is not valid: {source}")]
+    InvalidResource {
+        path: PathBuf,
+        index: usize,
+        source: serde_json::Error,
+    },
     #[error(
         "snapshot {path} has schema version {found}, this lockdown reads version {SCHEMA_VERSION}; use a newer lockdown"
     )]
@@ -112,64 +119,110 @@ pub fn is_region(text: &str) -> bool {
 /// a lockdown that did not collect them yet): the type's default value, recorded as unknown
 /// (`not_collected`), so checks that read them report ERROR, never a default's PASS.
 fn mark_absent_attributes(snapshot: &mut serde_json::Value) {
-    let Some(resources) = snapshot
+    if let Some(resources) = snapshot
         .get_mut("resources")
         .and_then(serde_json::Value::as_array_mut)
+    {
+        resources.iter_mut().for_each(mark_absent);
+    }
+}
+
+/// [`mark_absent_attributes`] for one resource.
+pub(super) fn mark_absent(resource: &mut serde_json::Value) {
+    let Some(kind) = resource
+        .get("type")
+        .and_then(|t| t.as_str())
+        .map(str::to_owned)
     else {
         return;
     };
-    for resource in resources {
-        let Some(kind) = resource
-            .get("type")
-            .and_then(|t| t.as_str())
-            .map(str::to_owned)
-        else {
-            continue;
-        };
-        let Some(serde_json::Value::Object(defaults)) = super::ResourceData::default_json(&kind)
-        else {
-            continue;
-        };
-        let Some(attributes) = resource
-            .get_mut("attributes")
-            .and_then(serde_json::Value::as_object_mut)
-        else {
-            continue;
-        };
-        let absent: Vec<String> = defaults
-            .keys()
-            .filter(|name| !attributes.contains_key(*name))
-            .cloned()
-            .collect();
-        for name in &absent {
-            attributes.insert(name.clone(), defaults[name].clone());
-        }
-        if absent.is_empty() {
-            continue;
-        }
-        let cause = serde_json::to_value(super::Cause {
-            action: "lockdown:snapshot".into(),
-            permission: "lockdown:snapshot".into(),
-            region: String::new(),
-            kind: super::ErrorKind::NotCollected,
-            code: None,
-            message: format!(
-                "the snapshot was written by a lockdown that did not collect {}",
-                absent.join(", ")
-            ),
-        })
-        .expect("a cause serializes");
-        let unknown = resource
-            .as_object_mut()
-            .expect("a resource with attributes is an object")
-            .entry("unknown")
-            .or_insert_with(|| serde_json::json!({}));
-        if let Some(unknown) = unknown.as_object_mut() {
-            for name in absent {
-                unknown.entry(name).or_insert_with(|| cause.clone());
-            }
+    let Some(serde_json::Value::Object(defaults)) = super::ResourceData::default_json(&kind) else {
+        return;
+    };
+    let Some(attributes) = resource
+        .get_mut("attributes")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    let absent: Vec<String> = defaults
+        .keys()
+        .filter(|name| !attributes.contains_key(*name))
+        .cloned()
+        .collect();
+    for name in &absent {
+        attributes.insert(name.clone(), defaults[name].clone());
+    }
+    if absent.is_empty() {
+        return;
+    }
+    let cause = serde_json::to_value(super::Cause {
+        action: "lockdown:snapshot".into(),
+        permission: "lockdown:snapshot".into(),
+        region: String::new(),
+        kind: super::ErrorKind::NotCollected,
+        code: None,
+        message: format!(
+            "the snapshot was written by a lockdown that did not collect {}",
+            absent.join(", ")
+        ),
+    })
+    .expect("a cause serializes");
+    let unknown = resource
+        .as_object_mut()
+        .expect("a resource with attributes is an object")
+        .entry("unknown")
+        .or_insert_with(|| serde_json::json!({}));
+    if let Some(unknown) = unknown.as_object_mut() {
+        for name in absent {
+            unknown.entry(name).or_insert_with(|| cause.clone());
         }
     }
+}
+
+const ACCOUNT: &str = "an AWS account id (12 digits) or an identity provider's host name";
+const REGION: &str = "an AWS region such as us-east-1 (or `global`)";
+
+/// An account id or, for a non-AWS provider, its host name.
+fn is_account(id: &str) -> bool {
+    is_account_id(id) || is_host_name(id)
+}
+
+/// Refuses a resource whose account id or region is not AWS's (see
+/// [`Snapshot::check_identifiers`]), or that records unknown values under a name that is not an
+/// attribute of its type: a check could never see them, and would run on a default instead.
+pub(super) fn check_resource(
+    index: usize,
+    resource: &Resource,
+    origin: &Path,
+) -> Result<(), SnapshotError> {
+    let invalid = |field: &str, value: &str, expected: &'static str| {
+        Err(SnapshotError::InvalidIdentifier {
+            path: origin.to_owned(),
+            field: format!("resources[{index}].{field}"),
+            value: value.escape_default().to_string(),
+            expected,
+        })
+    };
+    for name in resource.unknown.keys() {
+        if name != super::unknown::WHOLE_RESOURCE
+            && !super::unknown::is_attribute(resource.resource_type(), name)
+        {
+            return Err(SnapshotError::UnknownAttribute {
+                path: origin.to_owned(),
+                index,
+                resource_type: resource.resource_type(),
+                attribute: name.clone(),
+            });
+        }
+    }
+    if !is_account(&resource.account_id) {
+        return invalid("account_id", &resource.account_id, ACCOUNT);
+    }
+    if !is_region(&resource.region) {
+        return invalid("region", &resource.region, REGION);
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -223,7 +276,9 @@ impl Snapshot {
             }
             Err(error) => return Err(invalid(error)),
         };
-        snapshot.check_unknowns(origin)?;
+        for (index, resource) in snapshot.resources.iter().enumerate() {
+            check_resource(index, resource, origin)?;
+        }
         snapshot.check_identifiers(origin)?;
         snapshot.attach_unknowns();
         Ok(snapshot)
@@ -236,9 +291,10 @@ impl Snapshot {
         super::unknown::attach(&mut self.resources, &mut self.errors);
     }
 
-    /// Refuses account ids and regions that are not AWS's: they end up in file names, object
-    /// keys and terminal output, so `../../x` or escape sequences must not get that far.
-    fn check_identifiers(&self, origin: &Path) -> Result<(), SnapshotError> {
+    /// Refuses account ids and regions that are not AWS's (see [`check_resource`] for the
+    /// resources'): they end up in file names, object keys and terminal output, so `../../x` or
+    /// escape sequences must not get that far.
+    pub(super) fn check_identifiers(&self, origin: &Path) -> Result<(), SnapshotError> {
         let invalid = |field: String, value: &str, expected: &'static str| {
             Err(SnapshotError::InvalidIdentifier {
                 path: origin.to_owned(),
@@ -247,10 +303,7 @@ impl Snapshot {
                 expected,
             })
         };
-        const ACCOUNT: &str = "an AWS account id (12 digits) or an identity provider's host name";
-        const REGION: &str = "an AWS region such as us-east-1 (or `global`)";
-        let is_account_id = |id: &str| is_account_id(id) || is_host_name(id);
-        if !is_account_id(&self.account.id) {
+        if !is_account(&self.account.id) {
             return invalid("account.id".into(), &self.account.id, ACCOUNT);
         }
         for (index, region) in self.regions.iter().enumerate() {
@@ -258,58 +311,22 @@ impl Snapshot {
                 return invalid(format!("regions[{index}]"), region, REGION);
             }
         }
-        for (index, resource) in self.resources.iter().enumerate() {
-            if !is_account_id(&resource.account_id) {
-                return invalid(
-                    format!("resources[{index}].account_id"),
-                    &resource.account_id,
-                    ACCOUNT,
-                );
-            }
-            if !is_region(&resource.region) {
-                return invalid(
-                    format!("resources[{index}].region"),
-                    &resource.region,
-                    REGION,
-                );
-            }
-        }
         for (index, error) in self.errors.iter().enumerate() {
             if error.region != super::ALL_REGIONS && !is_region(&error.region) {
                 return invalid(format!("errors[{index}].region"), &error.region, REGION);
             }
-            if let Some(account) = error.account_id.as_deref().filter(|a| !is_account_id(a)) {
+            if let Some(account) = error.account_id.as_deref().filter(|a| !is_account(a)) {
                 return invalid(format!("errors[{index}].account_id"), account, ACCOUNT);
             }
         }
         if let Some(organization) = &self.organization {
             for (index, member) in organization.accounts.iter().enumerate() {
-                if !is_account_id(&member.id) {
+                if !is_account(&member.id) {
                     return invalid(
                         format!("organization.accounts[{index}].id"),
                         &member.id,
                         ACCOUNT,
                     );
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Refuses unknown values recorded under a name that is not an attribute of the resource's
-    /// type: a check could never see them, and would run on a default instead.
-    fn check_unknowns(&self, origin: &Path) -> Result<(), SnapshotError> {
-        for (index, resource) in self.resources.iter().enumerate() {
-            for name in resource.unknown.keys() {
-                if name != super::unknown::WHOLE_RESOURCE
-                    && !super::unknown::is_attribute(resource.resource_type(), name)
-                {
-                    return Err(SnapshotError::UnknownAttribute {
-                        path: origin.to_owned(),
-                        index,
-                        resource_type: resource.resource_type(),
-                        attribute: name.clone(),
-                    });
                 }
             }
         }

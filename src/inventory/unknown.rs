@@ -116,23 +116,26 @@ pub fn is_attribute(resource_type: &str, attribute: &str) -> bool {
 /// becomes a gap for every resource of the type in that region, the second leaves the whole
 /// resource unknown. Running it again changes nothing.
 pub fn attach(resources: &mut [Resource], errors: &mut [CollectionError]) {
-    let placements = placements(resources, errors);
-    for (error_index, affected_index, targets) in placements {
-        let error = &mut errors[error_index];
-        let affected = &error.affects[affected_index];
+    let mut placed = Placed::default();
+    attach_chunk(resources, errors, &mut placed);
+    add_gaps(errors, &placed);
+}
+
+/// The `affects` entries (by error and entry index) that found a resource to be placed on.
+#[derive(Debug, Default)]
+pub struct Placed(std::collections::HashSet<(usize, usize)>);
+
+/// [`attach`] for a snapshot read a chunk of resources at a time: places `errors` on the
+/// resources of `chunk` and records in `placed` what found its resource. Once every chunk has
+/// been seen, [`add_gaps`] turns what found none into gaps.
+pub fn attach_chunk(chunk: &mut [Resource], errors: &[CollectionError], placed: &mut Placed) {
+    for (error_index, affected_index, targets) in placements(chunk, errors) {
         if targets.is_empty() {
-            if affected.resource_arn.is_some() {
-                let gap = super::Affected {
-                    resource_type: affected.resource_type.clone(),
-                    resource_arn: None,
-                    attributes: Vec::new(),
-                };
-                if !error.affects.contains(&gap) {
-                    error.affects.push(gap);
-                }
-            }
             continue;
         }
+        placed.0.insert((error_index, affected_index));
+        let error = &errors[error_index];
+        let affected = &error.affects[affected_index];
         let keys: Vec<&str> = if affected.attributes.is_empty()
             || affected
                 .attributes
@@ -143,13 +146,39 @@ pub fn attach(resources: &mut [Resource], errors: &mut [CollectionError]) {
         } else {
             affected.attributes.iter().map(String::as_str).collect()
         };
-        let cause = Arc::new(Cause::from(&*error));
+        let cause = Arc::new(Cause::from(error));
         for index in targets {
             for key in &keys {
-                resources[index]
+                chunk[index]
                     .unknown
                     .entry((*key).to_owned())
                     .or_insert_with(|| cause.clone());
+            }
+        }
+    }
+}
+
+/// Makes each error about one resource (by ARN) that no resource matched a gap for every
+/// resource of its type in its region (see [`attach`]).
+pub fn add_gaps(errors: &mut [CollectionError], placed: &Placed) {
+    for (error_index, error) in errors.iter_mut().enumerate() {
+        let unplaced: Vec<super::Affected> = error
+            .affects
+            .iter()
+            .enumerate()
+            .filter(|(affected_index, affected)| {
+                affected.resource_arn.is_some()
+                    && !placed.0.contains(&(error_index, *affected_index))
+            })
+            .map(|(_, affected)| super::Affected {
+                resource_type: affected.resource_type.clone(),
+                resource_arn: None,
+                attributes: Vec::new(),
+            })
+            .collect();
+        for gap in unplaced {
+            if !error.affects.contains(&gap) {
+                error.affects.push(gap);
             }
         }
     }

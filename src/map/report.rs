@@ -84,26 +84,52 @@ pub struct FrameworkReport {
     pub requirements: Vec<RequirementResult>,
 }
 
-fn evidence_for(check_id: &str, findings: &[&Finding], links: &[Claim]) -> CheckEvidence {
-    let mut evidence = CheckEvidence {
-        check_id: check_id.to_owned(),
-        links: links.to_vec(),
-        ..Default::default()
-    };
+/// One check's findings, counted: what a compliance roll-up needs of them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CheckResults {
+    pub pass: usize,
+    pub fail: usize,
+    pub error: usize,
+    pub not_applicable: usize,
+    /// ARNs of resources failing (or in error for) the check, in the order they were counted.
+    pub failing_resources: Vec<String>,
+}
+
+/// Findings counted per check.
+pub type ResultsByCheck = BTreeMap<std::sync::Arc<str>, CheckResults>;
+
+/// Counts `findings` into `results`.
+pub fn count_results(results: &mut ResultsByCheck, findings: &[Finding]) {
     for finding in findings {
+        let counted = match results.get_mut(&finding.check_id) {
+            Some(counted) => counted,
+            None => results.entry(finding.check_id.clone()).or_default(),
+        };
         match finding.status {
-            Status::Pass => evidence.pass += 1,
-            Status::Fail => evidence.fail += 1,
-            Status::Error => evidence.error += 1,
-            Status::NotApplicable => evidence.not_applicable += 1,
+            Status::Pass => counted.pass += 1,
+            Status::Fail => counted.fail += 1,
+            Status::Error => counted.error += 1,
+            Status::NotApplicable => counted.not_applicable += 1,
         }
         if matches!(finding.status, Status::Fail | Status::Error) {
-            evidence
-                .failing_resources
-                .push(finding.resource.arn.clone());
+            counted.failing_resources.push(finding.resource.arn.clone());
         }
     }
-    evidence
+}
+
+fn evidence_for(check_id: &str, results: &CheckResults, links: &[Claim]) -> CheckEvidence {
+    let mut failing_resources = results.failing_resources.clone();
+    // In the order of the findings (by ARN), however they were counted.
+    failing_resources.sort_unstable();
+    CheckEvidence {
+        check_id: check_id.to_owned(),
+        pass: results.pass,
+        fail: results.fail,
+        error: results.error,
+        not_applicable: results.not_applicable,
+        failing_resources,
+        links: links.to_vec(),
+    }
 }
 
 /// Whether some `full` claim is evidenced: every check making it through the same path ran and
@@ -152,27 +178,34 @@ pub fn framework_report(
     findings: &[Finding],
     judged: &[Finding],
 ) -> FrameworkReport {
-    let rejudged: std::collections::BTreeSet<&str> = judged.iter().map(|f| &*f.check_id).collect();
-    let mut by_check: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for finding in findings
+    let (mut results, mut rejudged) = (ResultsByCheck::new(), ResultsByCheck::new());
+    count_results(&mut results, findings);
+    count_results(&mut rejudged, judged);
+    framework_report_of(mappings, framework, &results, &rejudged)
+}
+
+/// [`framework_report`] from findings already counted.
+pub fn framework_report_of(
+    mappings: &Mappings,
+    framework: &Framework,
+    results: &ResultsByCheck,
+    judged: &ResultsByCheck,
+) -> FrameworkReport {
+    let by_check: BTreeMap<&str, &CheckResults> = results
         .iter()
-        .filter(|f| !rejudged.contains(&*f.check_id))
+        .filter(|(check, _)| !judged.contains_key(*check))
         .chain(judged)
-    {
-        by_check
-            .entry(&*finding.check_id)
-            .or_default()
-            .push(finding);
-    }
+        .map(|(check, results)| (&**check, results))
+        .collect();
     let requirements: Vec<RequirementResult> = framework
         .requirements
         .iter()
         .map(|requirement| {
             let checks: Vec<CheckEvidence> = by_check
                 .iter()
-                .filter_map(|(check_id, findings)| {
+                .filter_map(|(check_id, results)| {
                     let links = mappings.claims(check_id, &framework.id, &requirement.id);
-                    (!links.is_empty()).then(|| evidence_for(check_id, findings, links))
+                    (!links.is_empty()).then(|| evidence_for(check_id, results, links))
                 })
                 .collect();
             let full = fully_evidenced(mappings, &framework.id, &requirement.id, &checks);

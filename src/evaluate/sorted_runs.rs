@@ -1,0 +1,199 @@
+//! Findings in their output order (see [`super::engine::sort`]) without holding them all: each
+//! evaluated chunk is sorted into a run; runs are held in memory until they reach a limit, then
+//! merged into one sorted file in a temporary directory, and every run is merged again, in
+//! order, when the findings are written. Memory is the limit, not the number of findings.
+
+use super::Finding;
+use super::engine::{order, sort};
+use std::collections::BinaryHeap;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+/// Sorted runs of findings, in memory and in files.
+#[derive(Debug)]
+pub struct SortedRuns {
+    held: Vec<Vec<Finding>>,
+    held_count: usize,
+    limit: usize,
+    files: Vec<PathBuf>,
+    /// Created with the first file; removed with the runs.
+    dir: Option<PathBuf>,
+    total: usize,
+}
+
+impl SortedRuns {
+    /// Runs that go to files once more than `limit` findings are held.
+    pub fn new(limit: usize) -> Self {
+        Self {
+            held: Vec::new(),
+            held_count: 0,
+            limit,
+            files: Vec::new(),
+            dir: None,
+            total: 0,
+        }
+    }
+
+    /// How many findings the runs hold.
+    pub fn len(&self) -> usize {
+        self.total
+    }
+
+    /// Whether the runs hold no finding.
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// Adds `findings` (in any order) as a run.
+    pub fn push(&mut self, mut findings: Vec<Finding>) -> std::io::Result<()> {
+        if findings.is_empty() {
+            return Ok(());
+        }
+        sort(&mut findings);
+        self.total += findings.len();
+        self.held_count += findings.len();
+        self.held.push(findings);
+        if self.held_count > self.limit {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the runs held as one sorted file.
+    fn spill(&mut self) -> std::io::Result<()> {
+        let dir = match &self.dir {
+            Some(dir) => dir.clone(),
+            None => {
+                let dir = std::env::temp_dir().join(format!(
+                    "lockdown-findings-{}-{}",
+                    std::process::id(),
+                    chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+                ));
+                std::fs::create_dir_all(&dir)?;
+                self.dir = Some(dir.clone());
+                dir
+            }
+        };
+        let mut findings: Vec<Finding> = std::mem::take(&mut self.held).concat();
+        self.held_count = 0;
+        sort(&mut findings);
+        let path = dir.join(format!("run-{}.ndjson", self.files.len()));
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        crate::emit::write_lines(&findings, &mut file, |finding, lines| lines.push(finding))?;
+        file.flush()?;
+        self.files.push(path);
+        Ok(())
+    }
+
+    /// Hands every finding to `write`, in order, `size` at a time.
+    pub fn for_each_chunk(
+        &self,
+        size: usize,
+        mut write: impl FnMut(&[Finding]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let mut sources: Vec<Box<dyn Iterator<Item = std::io::Result<Finding>> + '_>> = Vec::new();
+        for run in &self.held {
+            sources.push(Box::new(run.iter().cloned().map(Ok)));
+        }
+        for path in &self.files {
+            let file = std::io::BufReader::with_capacity(1 << 17, std::fs::File::open(path)?);
+            sources.push(Box::new(file.lines().map(|line| {
+                serde_json::from_str(&line?).map_err(std::io::Error::other)
+            })));
+        }
+        let mut heads = BinaryHeap::new();
+        for (source, run) in sources.iter_mut().enumerate() {
+            if let Some(finding) = run.next() {
+                heads.push(Head(finding?, source));
+            }
+        }
+        let mut chunk = Vec::with_capacity(size);
+        while let Some(Head(finding, source)) = heads.pop() {
+            chunk.push(finding);
+            if let Some(next) = sources[source].next() {
+                heads.push(Head(next?, source));
+            }
+            if chunk.len() == size {
+                write(&chunk)?;
+                chunk.clear();
+            }
+        }
+        if !chunk.is_empty() {
+            write(&chunk)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for SortedRuns {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// The next finding of a run; the heap pops the first in order.
+struct Head(Finding, usize);
+
+impl PartialEq for Head {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Head {}
+
+impl PartialOrd for Head {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Head {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // Reversed: BinaryHeap pops its greatest.
+        order(&other.0, &self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn findings(resources: usize, seed: u64) -> Vec<Finding> {
+        let catalog = crate::evaluate::Catalog::load(&[]).expect("built-in checks load");
+        let checks: Vec<&crate::evaluate::Check> = catalog.checks.iter().collect();
+        let snapshot = crate::inventory::synthetic::snapshot(resources, seed);
+        let now = snapshot.collection.finished_at;
+        crate::evaluate::evaluate(&snapshot, &checks, &catalog.env, now)
+    }
+
+    #[test]
+    fn runs_in_memory_and_in_files_merge_into_the_sorted_findings() {
+        let sorted = findings(120, 9);
+        let mut shuffled = sorted.clone();
+        shuffled.reverse();
+        // A limit of 100 findings: most runs go to files, the last stays in memory.
+        let mut runs = SortedRuns::new(100);
+        for part in shuffled.chunks(37) {
+            runs.push(part.to_vec()).unwrap();
+        }
+        assert!(runs.files.len() > 1, "{} files", runs.files.len());
+        assert!(!runs.held.is_empty());
+        assert_eq!(runs.len(), sorted.len());
+        let mut merged = Vec::new();
+        let mut sizes = Vec::new();
+        runs.for_each_chunk(64, |chunk| {
+            sizes.push(chunk.len());
+            merged.extend_from_slice(chunk);
+            Ok(())
+        })
+        .unwrap();
+        assert!(sizes.iter().rev().skip(1).all(|&n| n == 64), "{sizes:?}");
+        assert_eq!(merged, sorted);
+        let dir = runs.dir.clone().expect("files were written");
+        drop(runs);
+        assert!(!dir.exists(), "the files go with the runs");
+    }
+}
