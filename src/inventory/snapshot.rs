@@ -48,12 +48,13 @@ pub enum SnapshotError {
         path: PathBuf,
         source: serde_json::Error,
     },
-    /// One resource of a snapshot read a chunk at a time (the position is in the resource).
-    #[error("snapshot {path}: resources[{index}] is not valid: {source}")]
+    /// One resource of a snapshot read a chunk at a time.
+    #[error("snapshot {path}: resources[{index}] is not valid: {message}")]
     InvalidResource {
         path: PathBuf,
         index: usize,
-        source: serde_json::Error,
+        /// serde_json's wording, without its position (which is in the resource, not the file).
+        message: String,
     },
     #[error(
         "snapshot {path} has schema version {found}, this lockdown reads version {SCHEMA_VERSION}; use a newer lockdown"

@@ -140,10 +140,16 @@ where
 {
     /// One resource, read as `Snapshot::load` reads it.
     fn resource(&self, index: usize, raw: &RawValue) -> Result<Resource, SnapshotError> {
-        let invalid = |source| SnapshotError::InvalidResource {
-            path: self.path.to_owned(),
-            index,
-            source,
+        let invalid = |error: serde_json::Error| {
+            let message = error.to_string();
+            let position = format!(" at line {} column {}", error.line(), error.column());
+            SnapshotError::InvalidResource {
+                path: self.path.to_owned(),
+                index,
+                message: message
+                    .strip_suffix(&position)
+                    .map_or(message.clone(), str::to_owned),
+            }
         };
         let resource = match serde_json::from_str::<Resource>(raw.get()) {
             Ok(resource) => resource,
