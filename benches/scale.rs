@@ -3,9 +3,15 @@
 //! process so its wall time and peak RSS are the user's. Prints one row per size and the
 //! scaling exponents (slope of log cost against log size: 1.0 is linear).
 //!
+//! A scan writing NDJSON keeps its findings in sorted runs (memory does not grow with them);
+//! `LOCKDOWN_BENCH_FORMAT=json` measures a scan that holds every finding. With
+//! `LOCKDOWN_BENCH_COMPARE=PATH`, another lockdown build scans the same snapshots too, and the
+//! two outputs must be identical byte for byte.
+//!
 //! ```sh
 //! cargo bench --bench scale
 //! LOCKDOWN_BENCH_SIZES=10000,100000 LOCKDOWN_BENCH_RUNS=5 cargo bench --bench scale
+//! LOCKDOWN_BENCH_COMPARE=/usr/local/bin/lockdown cargo bench --bench scale
 //! ```
 
 use lockdown::inventory::synthetic;
@@ -25,15 +31,23 @@ mod process;
 #[path = "support/scaling.rs"]
 mod scaling;
 
-/// One run of the scanner: wall time and peak resident memory in bytes.
-fn scan(snapshot: &Path, output: &Path) -> (Duration, u64) {
+/// One run of `lockdown` writing `format`: wall time and peak resident memory in bytes.
+fn scan(lockdown: &Path, format: &str, snapshot: &Path, output: &Path) -> (Duration, u64) {
     process::measure(
-        Command::new(env!("CARGO_BIN_EXE_lockdown"))
+        Command::new(lockdown)
             .args(["--quiet", "scan", "--snapshot"])
             .arg(snapshot)
-            .args(["--format", "ndjson", "--output"])
+            .args(["--format", format, "--output"])
             .arg(output),
     )
+}
+
+/// The median wall time and the peak memory of `runs` scans.
+fn measured(runs: usize, mut scan: impl FnMut() -> (Duration, u64)) -> (Duration, u64) {
+    let mut measured: Vec<(Duration, u64)> = (0..runs).map(|_| scan()).collect();
+    measured.sort();
+    let peak = measured.iter().map(|(_, rss)| *rss).max().unwrap_or(0);
+    (measured[runs / 2].0, peak)
 }
 
 fn main() {
@@ -45,28 +59,28 @@ fn main() {
     let runs = env_list("LOCKDOWN_BENCH_RUNS", &[3])[0].max(1);
     let dir = std::env::temp_dir().join(format!("lockdown-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temporary directory");
-    let (snapshot, output) = (dir.join("snapshot.json"), dir.join("findings.ndjson"));
+    let format = std::env::var("LOCKDOWN_BENCH_FORMAT").unwrap_or_else(|_| "ndjson".into());
+    let compare = std::env::var_os("LOCKDOWN_BENCH_COMPARE").map(std::path::PathBuf::from);
+    let lockdown = Path::new(env!("CARGO_BIN_EXE_lockdown"));
+    let snapshot = dir.join("snapshot.json");
+    let (output, compared) = (dir.join("findings"), dir.join("compared"));
 
     println!(
-        "resources  snapshot MB  findings   wall s (median of {runs})  findings/s  peak RSS MB"
+        "--format {format}\nresources  snapshot MB  findings   wall s (median of {runs})  findings/s  peak RSS MB"
     );
+    let megabytes = |bytes: u64| bytes as f64 / 1e6;
     let mut walls = Vec::new();
     let mut memory = Vec::new();
     for &size in &sizes {
         synthetic::snapshot(size, 42)
             .save(&snapshot)
             .expect("save snapshot");
-        let mut measured: Vec<(Duration, u64)> =
-            (0..runs).map(|_| scan(&snapshot, &output)).collect();
-        measured.sort();
-        let (wall, _) = measured[runs / 2];
-        let peak = measured.iter().map(|(_, rss)| *rss).max().unwrap_or(0);
+        let (wall, peak) = measured(runs, || scan(lockdown, &format, &snapshot, &output));
         let findings = std::fs::read(&output)
             .expect("read findings")
             .iter()
             .filter(|&&b| b == b'\n')
             .count();
-        let megabytes = |bytes: u64| bytes as f64 / 1e6;
         println!(
             "{size:>9}  {:>11.1}  {findings:>8}  {:>24.2}  {:>10.0}  {:>11.0}",
             megabytes(std::fs::metadata(&snapshot).map(|m| m.len()).unwrap_or(0)),
@@ -74,6 +88,21 @@ fn main() {
             findings as f64 / wall.as_secs_f64(),
             megabytes(peak),
         );
+        if let Some(other) = &compare {
+            let (wall, peak) = measured(runs, || scan(other, &format, &snapshot, &compared));
+            let same = process::same_file_contents(&output, &compared);
+            println!(
+                "{:>9}  compared build: {:.2} s, peak RSS {:.0} MB, output {}",
+                "",
+                wall.as_secs_f64(),
+                megabytes(peak),
+                if same { "identical" } else { "DIFFERENT" }
+            );
+            assert!(
+                same,
+                "the two builds wrote different {format} for {size} resources"
+            );
+        }
         walls.push((size as f64, wall.as_secs_f64()));
         memory.push((size as f64, peak as f64));
     }
