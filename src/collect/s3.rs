@@ -388,6 +388,7 @@ async fn bucket(
             policy_attributes,
         ),
     }
+    let versioning_read = matches!(versioning, Some(Ok(_)));
     match versioning {
         None => {}
         Some(Ok(answer)) => {
@@ -436,9 +437,26 @@ async fn bucket(
             attributes!(Bucket: object_ownership, acl_public),
         ),
     }
+    // Object Lock and replication both need versioning Enabled and keep it from being
+    // suspended (S3 refuses to change the versioning state of a bucket with either): a bucket
+    // read as not versioned has neither, without asking.
+    let unversioned = versioning_read && data.versioning != "Enabled";
+    let needs_versioning = ["s3:GetBucketReplication", "s3:GetObjectLockConfiguration"];
+    let mut sources = std::collections::BTreeMap::new();
+    if unversioned {
+        for action in needs_versioning.into_iter().filter(|a| direct(a)) {
+            for attribute in crate::inventory::sources::attributes_from(TYPE, action) {
+                let why = format!(
+                    "derived from versioning ({}): {action} needs it Enabled",
+                    data.versioning
+                );
+                sources.insert(attribute.to_owned(), why);
+            }
+        }
+    }
     let (replication, lifecycle, notification, object_lock) = tokio::join!(
         optional(
-            direct("s3:GetBucketReplication"),
+            direct("s3:GetBucketReplication") && !unversioned,
             client.get_bucket_replication().bucket(&name).send()
         ),
         optional(
@@ -456,7 +474,7 @@ async fn bucket(
                 .send()
         ),
         optional(
-            direct("s3:GetObjectLockConfiguration"),
+            direct("s3:GetObjectLockConfiguration") && !unversioned,
             client.get_object_lock_configuration().bucket(&name).send()
         ),
     );
@@ -520,7 +538,6 @@ async fn bucket(
         ),
     }
     // Where each setting taken from an item came from, for the findings' evidence.
-    let mut sources = std::collections::BTreeMap::new();
     for (action, key) in CONFIG_KEYS.into_iter().filter(|(a, _)| wanted(a)) {
         match &config {
             Some(Err(error)) => failed(action, error.clone()),

@@ -191,3 +191,77 @@ async fn data_protection_settings_of_buckets() {
         .to_owned();
     assert!(reason.contains("s3:GetLifecycleConfiguration"), "{reason}");
 }
+
+/// Object Lock and replication need versioning Enabled, and S3 refuses to change the
+/// versioning state of a bucket with either: when versioning is read (a selected check reads
+/// it), a bucket read as unversioned (never versioned, or suspended) is not asked for them, and
+/// its findings say where the value came from.
+#[tokio::test(flavor = "multi_thread")]
+async fn unversioned_buckets_are_not_asked_for_object_lock_or_replication() {
+    let account = TestAccount::new().await;
+    let s3 = s3_client(&account.sdk_config().await, "us-east-1");
+    let (never, suspended, locked) = (
+        format!("never-{}", account.id),
+        format!("suspended-{}", account.id),
+        format!("locked-{}", account.id),
+    );
+    for bucket in [&never, &suspended] {
+        s3.create_bucket().bucket(bucket).send().await.unwrap();
+    }
+    versioned(&s3, &suspended).await;
+    s3.put_bucket_versioning()
+        .bucket(&suspended)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Suspended)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.create_bucket()
+        .bucket(&locked)
+        .object_lock_enabled_for_bucket(true)
+        .send()
+        .await
+        .unwrap();
+
+    let dir = TempDir::new("unversioned");
+    let mut command = account.lockdown();
+    command.args([
+        "scan",
+        "--quiet",
+        "--checks",
+        "s3_bucket_object_lock,s3_bucket_replication,s3_bucket_versioning",
+    ]);
+    let report = scan_report(&mut command, &dir.path("scan.json"));
+    let calls = &report["collection"]["api_calls"];
+    assert_eq!(calls["s3:GetBucketVersioning"], 3, "{calls}");
+    assert_eq!(calls["s3:GetObjectLockConfiguration"], 1, "{calls}");
+    assert_eq!(calls["s3:GetBucketReplication"], 1, "{calls}");
+    let got = crate::harness::statuses(&report);
+    let status = |check: &str, bucket: &str| crate::harness::status_of(&got, check, bucket);
+    for bucket in [&never, &suspended] {
+        assert_eq!(status("s3_bucket_object_lock", bucket), "FAIL");
+        assert_eq!(status("s3_bucket_replication", bucket), "FAIL");
+    }
+    assert_eq!(status("s3_bucket_object_lock", &locked), "PASS");
+    assert_eq!(status("s3_bucket_replication", &locked), "FAIL");
+    let evidence = |check: &str, bucket: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check_id"] == check && f["resource"]["name"] == bucket)
+            .unwrap()["evidence"]
+            .clone()
+    };
+    let source = evidence("s3_bucket_object_lock", &suspended)["_sources"]["object_lock"].clone();
+    assert!(
+        source
+            .as_str()
+            .is_some_and(|s| s.contains("derived from versioning (Suspended)")),
+        "{source}"
+    );
+    assert!(evidence("s3_bucket_object_lock", &locked)["_sources"].is_null());
+}
