@@ -5,9 +5,71 @@
 
 use super::Finding;
 use super::engine::{order, sort};
-use std::collections::BinaryHeap;
+use super::finding::{Evidence, FindingId, FindingResource, Severity, Status};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Findings parsed together when a file run is read: enough to keep every core busy.
+const READ_BATCH: usize = 4096;
+
+/// A finding as a file run holds it: only what is its own. What every finding of a check
+/// shares (title, remediation, references, controls, compliance) is taken back from the
+/// check's first finding when it is read: most of a finding's text, written once instead of
+/// once per finding.
+#[derive(Serialize, Deserialize)]
+struct Spilled {
+    id: FindingId,
+    check_id: Arc<str>,
+    status: Status,
+    severity: Severity,
+    reason: Option<Arc<str>>,
+    resource: Arc<FindingResource>,
+    evidence: Evidence,
+    error: Option<Arc<crate::inventory::Cause>>,
+    suppression: Option<Arc<super::suppress::Suppression>>,
+    change: Option<super::baseline::Change>,
+    evaluated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Spilled {
+    fn of(finding: &Finding) -> Self {
+        Self {
+            id: finding.id,
+            check_id: finding.check_id.clone(),
+            status: finding.status,
+            severity: finding.severity,
+            reason: finding.reason.clone(),
+            resource: finding.resource.clone(),
+            evidence: finding.evidence.clone(),
+            error: finding.error.clone(),
+            suppression: finding.suppression.clone(),
+            change: finding.change,
+            evaluated_at: finding.evaluated_at,
+        }
+    }
+
+    /// The finding, its shared parts from `shared` (a finding of the same check).
+    fn finding(self, shared: &Finding) -> Finding {
+        Finding {
+            id: self.id,
+            check_id: self.check_id,
+            status: self.status,
+            severity: self.severity,
+            reason: self.reason,
+            resource: self.resource,
+            evidence: self.evidence,
+            error: self.error,
+            suppression: self.suppression,
+            change: self.change,
+            evaluated_at: self.evaluated_at,
+            ..shared.clone()
+        }
+    }
+}
 
 /// Sorted runs of findings, in memory and in files.
 #[derive(Debug)]
@@ -19,6 +81,8 @@ pub struct SortedRuns {
     /// Created with the first file; removed with the runs.
     dir: Option<PathBuf>,
     total: usize,
+    /// A finding of each check, for what its findings share.
+    shared: HashMap<Arc<str>, Finding>,
 }
 
 impl SortedRuns {
@@ -31,6 +95,7 @@ impl SortedRuns {
             files: Vec::new(),
             dir: None,
             total: 0,
+            shared: HashMap::new(),
         }
     }
 
@@ -77,9 +142,17 @@ impl SortedRuns {
         let mut findings: Vec<Finding> = std::mem::take(&mut self.held).concat();
         self.held_count = 0;
         sort(&mut findings);
+        for finding in &findings {
+            if !self.shared.contains_key(&finding.check_id) {
+                self.shared
+                    .insert(finding.check_id.clone(), finding.clone());
+            }
+        }
         let path = dir.join(format!("run-{}.ndjson", self.files.len()));
         let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
-        crate::emit::write_lines(&findings, &mut file, |finding, lines| lines.push(finding))?;
+        crate::emit::write_lines(&findings, &mut file, |finding, lines| {
+            lines.push(&Spilled::of(finding))
+        })?;
         file.flush()?;
         self.files.push(path);
         Ok(())
@@ -96,10 +169,7 @@ impl SortedRuns {
             sources.push(Box::new(run.iter().cloned().map(Ok)));
         }
         for path in &self.files {
-            let file = std::io::BufReader::with_capacity(1 << 17, std::fs::File::open(path)?);
-            sources.push(Box::new(file.lines().map(|line| {
-                serde_json::from_str(&line?).map_err(std::io::Error::other)
-            })));
+            sources.push(Box::new(FileRun::open(path, &self.shared)?));
         }
         let mut heads = BinaryHeap::new();
         for (source, run) in sources.iter_mut().enumerate() {
@@ -130,6 +200,61 @@ impl Drop for SortedRuns {
         if let Some(dir) = &self.dir {
             let _ = std::fs::remove_dir_all(dir);
         }
+    }
+}
+
+/// A run in a file, read a batch of findings at a time, each batch parsed in parallel.
+struct FileRun<'s> {
+    lines: std::io::Lines<std::io::BufReader<std::fs::File>>,
+    parsed: VecDeque<Finding>,
+    shared: &'s HashMap<Arc<str>, Finding>,
+}
+
+impl<'s> FileRun<'s> {
+    fn open(
+        path: &std::path::Path,
+        shared: &'s HashMap<Arc<str>, Finding>,
+    ) -> std::io::Result<Self> {
+        let file = std::io::BufReader::with_capacity(1 << 17, std::fs::File::open(path)?);
+        Ok(Self {
+            lines: file.lines(),
+            parsed: VecDeque::new(),
+            shared,
+        })
+    }
+
+    /// Parses the next batch of lines.
+    fn refill(&mut self) -> std::io::Result<()> {
+        let lines = self
+            .lines
+            .by_ref()
+            .take(READ_BATCH)
+            .collect::<std::io::Result<Vec<String>>>()?;
+        let parsed = lines
+            .par_iter()
+            .map(|line| {
+                let spilled: Spilled = serde_json::from_str(line).map_err(std::io::Error::other)?;
+                let shared = self.shared.get(&spilled.check_id).ok_or_else(|| {
+                    std::io::Error::other(format!("no finding of {} was kept", spilled.check_id))
+                })?;
+                Ok(spilled.finding(shared))
+            })
+            .collect::<std::io::Result<Vec<Finding>>>()?;
+        self.parsed.extend(parsed);
+        Ok(())
+    }
+}
+
+impl Iterator for FileRun<'_> {
+    type Item = std::io::Result<Finding>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.parsed.is_empty()
+            && let Err(error) = self.refill()
+        {
+            return Some(Err(error));
+        }
+        self.parsed.pop_front().map(Ok)
     }
 }
 
