@@ -4,7 +4,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Runs `command` to completion: its wall time and peak resident memory in bytes. Panics when
-/// it fails.
+/// it fails. Linux carries the calling process's own peak into the child's at exec: keep the
+/// caller small (never build a large input in it), or the figure is the caller's.
 #[expect(
     clippy::zombie_processes,
     reason = "the child is reaped by wait4, which also reports its peak memory"
