@@ -90,43 +90,86 @@ impl SnapshotFile {
     /// Hands the resources to `consume`, `size` at a time and in file order, each checked and
     /// with the collection errors about it placed on it (as [`Snapshot::load`] does). Once the
     /// last chunk is consumed, the header's errors also hold the gaps left by errors about
-    /// resources that are not in the file.
+    /// resources that are not in the file. The next chunk is read on a thread of its own while
+    /// `consume` works on the last one.
     pub fn for_each_chunk<E>(
         &mut self,
         size: usize,
-        consume: impl FnMut(&Snapshot, Vec<Resource>) -> Result<(), E>,
+        mut consume: impl FnMut(&Snapshot, Vec<Resource>) -> Result<(), E>,
     ) -> Result<(), ChunkError<E>> {
-        let mut chunks = Chunks {
-            path: &self.path,
-            header: &self.header,
-            size: size.max(1),
-            consume,
-            placed: unknown::Placed::default(),
-            failed: None,
-        };
-        let mut json = serde_json::Deserializer::from_reader(
-            reader(&self.path).map_err(ChunkError::Snapshot)?,
-        );
+        let (path, header) = (self.path.as_path(), &self.header);
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Resource>>(1);
+        let (read, placed, consumed) = std::thread::scope(|scope| {
+            let reader = scope.spawn(move || {
+                let send = |_: &Snapshot, chunk| sender.send(chunk);
+                read_chunks(path, header, size, send)
+            });
+            let mut consumed = Ok(());
+            for chunk in &receiver {
+                if let Err(error) = consume(header, chunk) {
+                    consumed = Err(error);
+                    break;
+                }
+            }
+            // A reader still sending stops at its next chunk.
+            drop(receiver);
+            let (read, placed) = reader.join().expect("the snapshot reader does not panic");
+            (read, placed, consumed)
+        });
+        consumed.map_err(ChunkError::Consumer)?;
+        match read {
+            Ok(()) => {}
+            Err(ChunkError::Snapshot(error)) => return Err(ChunkError::Snapshot(error)),
+            // Only once `consume` failed, which is reported above.
+            Err(ChunkError::Consumer(_)) => {}
+        }
+        unknown::add_gaps(&mut self.header.errors, &placed);
+        Ok(())
+    }
+}
+
+/// Reads the resources of the snapshot at `path` (whose header is `header`) and hands them to
+/// `consume` a chunk at a time; returns what the errors found to be placed on.
+fn read_chunks<E>(
+    path: &Path,
+    header: &Snapshot,
+    size: usize,
+    consume: impl FnMut(&Snapshot, Vec<Resource>) -> Result<(), E>,
+) -> (Result<(), ChunkError<E>>, unknown::Placed) {
+    // A snapshot this build wrote has every attribute: its resources are read straight into
+    // their types. An older build's may lack some, which are then marked unknown.
+    let current = header.collection.lockdown_version == env!("CARGO_PKG_VERSION");
+    let mut chunks = Chunks {
+        path,
+        header,
+        current,
+        size: size.max(1),
+        consume,
+        placed: unknown::Placed::default(),
+        failed: None,
+    };
+    let read = reader(path).map_err(ChunkError::Snapshot).and_then(|file| {
+        let mut json = serde_json::Deserializer::from_reader(file);
         let read = serde::Deserializer::deserialize_map(&mut json, &mut chunks);
         if let Some(failed) = chunks.failed.take() {
             return Err(failed);
         }
         read.map_err(|source| {
             ChunkError::Snapshot(SnapshotError::Invalid {
-                path: self.path.clone(),
+                path: path.to_owned(),
                 source,
             })
-        })?;
-        let placed = chunks.placed;
-        unknown::add_gaps(&mut self.header.errors, &placed);
-        Ok(())
-    }
+        })
+    });
+    (read, chunks.placed)
 }
 
 /// The state of one pass over the resources.
 struct Chunks<'a, F, E> {
     path: &'a Path,
     header: &'a Snapshot,
+    /// Written by this version of lockdown.
+    current: bool,
     size: usize,
     consume: F,
     placed: unknown::Placed,
@@ -180,10 +223,18 @@ where
             this.failed = Some(failure);
             serde::de::Error::custom("stopped")
         };
-        while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
-            match self.resource(index, &raw) {
-                Ok(resource) => chunk.push(resource),
-                Err(error) => return Err(stop(self, ChunkError::Snapshot(error))),
+        loop {
+            let read = if self.current {
+                seq.next_element::<Resource>()
+                    .map(|r| r.map(|r| check_resource(index, &r, self.path).map(|()| r)))
+            } else {
+                seq.next_element::<Box<RawValue>>()
+                    .map(|raw| raw.map(|raw| self.resource(index, &raw)))
+            };
+            match read? {
+                None => break,
+                Some(Ok(resource)) => chunk.push(resource),
+                Some(Err(error)) => return Err(stop(self, ChunkError::Snapshot(error))),
             }
             index += 1;
             if chunk.len() == self.size
@@ -350,5 +401,41 @@ mod tests {
         let message = SnapshotFile::open(&path).err().unwrap().to_string();
         assert!(message.contains("line 1"), "{message}");
         let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn an_older_lockdowns_resources_lack_attributes_that_are_then_unknown() {
+        let path = temporary("older");
+        let mut snapshot = crate::inventory::synthetic::snapshot(200, 2);
+        snapshot.collection.lockdown_version = "0.0.9".into();
+        let mut value = serde_json::to_value(&snapshot).unwrap();
+        let bucket = value["resources"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|r| r["type"] == "aws.s3.bucket")
+            .expect("a bucket");
+        bucket["attributes"]
+            .as_object_mut()
+            .unwrap()
+            .remove("versioning");
+        let name = bucket["name"].as_str().unwrap().to_owned();
+        std::fs::write(&path, value.to_string()).unwrap();
+        let (resources, _) = loaded(&path);
+        let mut streamed = Vec::new();
+        SnapshotFile::open(&path)
+            .unwrap()
+            .for_each_chunk(7, |_, chunk| {
+                streamed.extend(chunk);
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        let _ = std::fs::remove_file(path);
+        assert_eq!(streamed, resources);
+        let bucket = streamed.iter().find(|r| r.name == name).unwrap();
+        assert_eq!(
+            bucket.unknown["versioning"].kind,
+            crate::inventory::ErrorKind::NotCollected
+        );
     }
 }
