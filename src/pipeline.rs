@@ -70,8 +70,9 @@ pub struct ScanRequest {
     pub keep: Keep,
 }
 
-/// Findings held in memory before sorted runs go to a file: about 100 MB.
-pub const DEFAULT_HELD: usize = 250_000;
+/// Findings held in memory before sorted runs go to a file: about 300 MB, so that a scan of
+/// up to about 150,000 resources never writes one.
+pub const DEFAULT_HELD: usize = 1_000_000;
 
 /// How a run keeps its findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
