@@ -407,7 +407,7 @@ impl Prepared {
                 .collect(),
             today: now.date_naive(),
             resources: ResourceCounts::default(),
-            count_results: !frameworks.is_empty(),
+            frameworks_asked: !frameworks.is_empty(),
             results: ResultsByCheck::new(),
             kept: match self.request.keep {
                 Keep::All => Kept::All(Vec::new()),
@@ -549,7 +549,7 @@ struct Accumulator<'a> {
     today: chrono::NaiveDate,
     resources: ResourceCounts,
     /// Whether compliance roll-ups will need the results per check.
-    count_results: bool,
+    frameworks_asked: bool,
     results: ResultsByCheck,
     kept: Kept,
 }
@@ -591,7 +591,7 @@ impl Accumulator<'_> {
                     tally,
                 } = &mut **kept;
                 tally.add(&findings);
-                if self.count_results {
+                if self.frameworks_asked {
                     count_results(&mut self.results, &findings);
                 }
                 if let Some(failing) = failing {
