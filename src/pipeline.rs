@@ -259,23 +259,16 @@ pub enum Verdict {
 impl ScanOutcome {
     /// The report of what is reported (all findings, or the changes).
     pub fn report(&self) -> Report<'_> {
-        let mut report = match (&self.runs, &self.changes) {
-            (Some(runs), _) => Report {
-                runs: Some(runs),
-                ..Report::counted(
-                    &self.snapshot,
-                    &self.resources,
-                    &self.tally,
-                    self.checks,
-                    self.evaluated_at,
-                    self.compliance.clone(),
-                )
-                .with_findings(&self.findings)
+        let mut report = match &self.changes {
+            // Every finding (held, or in sorted runs), already counted.
+            None => Report {
+                runs: self.runs.as_ref(),
+                ..self.counted(self.compliance.clone())
             },
-            (None, changes) => Report::new(
+            Some(changes) => Report::new(
                 &self.snapshot,
                 &self.resources,
-                changes.as_deref().unwrap_or(&self.findings),
+                changes,
                 self.checks,
                 self.evaluated_at,
                 self.compliance.clone(),
@@ -306,14 +299,20 @@ impl ScanOutcome {
 
     /// The report of every finding without compliance (what the next baseline needs).
     pub fn baseline_report(&self) -> Report<'_> {
-        Report::new(
+        self.counted(Vec::new())
+    }
+
+    /// The report of the findings held, counted in `tally`, with `compliance`.
+    fn counted(&self, compliance: Vec<FrameworkReport>) -> Report<'_> {
+        Report::counted(
             &self.snapshot,
             &self.resources,
-            &self.findings,
+            &self.tally,
             self.checks,
             self.evaluated_at,
-            Vec::new(),
+            compliance,
         )
+        .with_findings(&self.findings)
     }
 
     /// The run's verdict against `threshold`.
@@ -615,11 +614,10 @@ mod tests {
     use super::*;
     use crate::emit::Format;
 
-    /// A scan of the snapshot at `path` keeping its findings as `keep` says, and what it writes
-    /// in NDJSON and OCSF (with a framework, so that OCSF has compliance events).
-    fn scan(path: &Path, keep: Keep) -> (Vec<u8>, Vec<u8>, ScanOutcome) {
-        let outcome = prepare(ScanRequest {
-            source: Source::Snapshot(path.to_owned()),
+    /// A request for every check on `source`, reporting SOC 2, keeping findings as `keep` says.
+    fn request(source: Source, keep: Keep) -> ScanRequest {
+        ScanRequest {
+            source,
             selection: Selection::default(),
             checks_dirs: Vec::new(),
             params: Vec::new(),
@@ -631,10 +629,16 @@ mod tests {
             now: None,
             only_changes: false,
             keep,
-        })
-        .expect("a valid request")
-        .run(CallRecorder::default())
-        .expect("the scan runs");
+        }
+    }
+
+    /// A scan of the snapshot at `path` keeping its findings as `keep` says, and what it writes
+    /// in NDJSON and OCSF (with a framework, so that OCSF has compliance events).
+    fn scan(path: &Path, keep: Keep) -> (Vec<u8>, Vec<u8>, ScanOutcome) {
+        let outcome = prepare(request(Source::Snapshot(path.to_owned()), keep))
+            .expect("a valid request")
+            .run(CallRecorder::default())
+            .expect("the scan runs");
         let report = outcome.report();
         let mut written = [Vec::new(), Vec::new()];
         for (format, out) in [Format::Ndjson, Format::Ocsf].into_iter().zip(&mut written) {
@@ -682,22 +686,13 @@ mod tests {
 
     #[test]
     fn a_baseline_cannot_be_used_with_findings_in_sorted_runs() {
+        let runs = Keep::Runs {
+            failing: false,
+            held: DEFAULT_HELD,
+        };
         let request = ScanRequest {
-            source: Source::Demo,
-            selection: Selection::default(),
-            checks_dirs: Vec::new(),
-            params: Vec::new(),
-            set: Vec::new(),
-            frameworks: Vec::new(),
-            framework_files: Vec::new(),
-            suppressions: Vec::new(),
             baseline: Some(BaselineSource::Findings(Vec::new())),
-            now: None,
-            only_changes: false,
-            keep: Keep::Runs {
-                failing: false,
-                held: DEFAULT_HELD,
-            },
+            ..request(Source::Demo, runs)
         };
         let Err(PipelineError::Invalid(message)) = prepare(request) else {
             panic!("refused")

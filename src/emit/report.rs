@@ -153,8 +153,8 @@ pub struct AccountSection<'a> {
     pub summary: Summary,
 }
 
-/// How many resources a snapshot holds, in all and per account; counted before a draining
-/// evaluation releases them.
+/// How many resources a snapshot holds, in all and per account; counted as chunks of them are
+/// evaluated and released.
 #[derive(Debug, Default)]
 pub struct ResourceCounts {
     pub total: usize,

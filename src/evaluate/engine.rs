@@ -492,50 +492,28 @@ pub fn evaluate(
     findings
 }
 
-/// Like [`evaluate`], but releases each chunk of resources once it is evaluated, so the
-/// findings reuse the snapshot's memory: peak memory is the findings', not the findings' plus
-/// the resources'. `snapshot.resources` is empty afterwards (count them first if needed).
-pub fn evaluate_draining(
-    snapshot: &mut Snapshot,
-    checks: &[&Check],
-    env: &Arc<cel::Env>,
-    now: DateTime<Utc>,
-) -> Vec<Finding> {
-    let mut resources = std::mem::take(&mut snapshot.resources);
-    let evaluator = Evaluator::new(&snapshot.account, checks, env, now);
-    let listing = evaluator.listing_findings(&snapshot.errors);
-    let mut findings = Vec::with_capacity(evaluator.count(&resources) + listing.len());
-    while !resources.is_empty() {
-        // From the end, so that splitting a chunk off moves only the chunk.
-        let chunk = resources.split_off(resources.len().saturating_sub(EVALUATION_CHUNK));
-        evaluator.extend(&mut findings, &chunk);
-    }
-    findings.extend(listing);
-    sort(&mut findings);
-    findings
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn draining_evaluation_gives_the_same_findings_and_empties_the_snapshot() {
+    fn chunked_evaluation_gives_the_findings_of_a_whole_one() {
         let catalog = crate::evaluate::Catalog::load(&[]).expect("built-in checks load");
         let checks: Vec<&Check> = catalog.checks.iter().collect();
-        // More resources than one chunk, so that several chunks are split off.
-        let mut snapshot = crate::inventory::synthetic::snapshot(EVALUATION_CHUNK * 2 + 7, 3);
+        // More resources than one chunk, so that several chunks are evaluated.
+        let snapshot = crate::inventory::synthetic::snapshot(EVALUATION_CHUNK * 2 + 7, 3);
         let now = snapshot.collection.finished_at;
-        let borrowed = evaluate(&snapshot, &checks, &catalog.env, now);
-        let drained = evaluate_draining(&mut snapshot, &checks, &catalog.env, now);
-        assert!(snapshot.resources.is_empty());
-        assert!(borrowed.len() > EVALUATION_CHUNK * 2);
-        assert_eq!(
-            borrowed.len(),
-            borrowed.capacity(),
-            "the exact size was reserved"
-        );
-        assert_eq!(borrowed, drained);
+        let whole = evaluate(&snapshot, &checks, &catalog.env, now);
+        assert!(whole.len() > EVALUATION_CHUNK * 2);
+        assert_eq!(whole.len(), whole.capacity(), "the exact size was reserved");
+        let evaluator = Evaluator::new(&snapshot.account, &checks, &catalog.env, now);
+        let mut chunked = Vec::new();
+        for chunk in snapshot.resources.rchunks(1000) {
+            evaluator.extend(&mut chunked, chunk);
+        }
+        chunked.extend(evaluator.listing_findings(&snapshot.errors));
+        sort(&mut chunked);
+        assert_eq!(whole, chunked);
     }
 
     #[test]

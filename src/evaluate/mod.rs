@@ -14,7 +14,7 @@ mod unknown_properties;
 
 pub use catalog::{Catalog, Selection};
 pub use check::{Check, CheckError};
-pub use engine::{evaluate, evaluate_draining};
+pub use engine::evaluate;
 pub use finding::{Finding, Severity, Status};
 
 use chrono::{DateTime, Utc};
