@@ -30,13 +30,13 @@ fn statuses(report: &serde_json::Value) -> BTreeMap<(String, String), String> {
 }
 
 async fn versioned(s3: &aws_sdk_s3::Client, bucket: &str) {
+    set_versioning(s3, bucket, BucketVersioningStatus::Enabled).await;
+}
+
+async fn set_versioning(s3: &aws_sdk_s3::Client, bucket: &str, status: BucketVersioningStatus) {
     s3.put_bucket_versioning()
         .bucket(bucket)
-        .versioning_configuration(
-            VersioningConfiguration::builder()
-                .status(BucketVersioningStatus::Enabled)
-                .build(),
-        )
+        .versioning_configuration(VersioningConfiguration::builder().status(status).build())
         .send()
         .await
         .unwrap();
@@ -209,16 +209,7 @@ async fn unversioned_buckets_are_not_asked_for_object_lock_or_replication() {
         s3.create_bucket().bucket(bucket).send().await.unwrap();
     }
     versioned(&s3, &suspended).await;
-    s3.put_bucket_versioning()
-        .bucket(&suspended)
-        .versioning_configuration(
-            VersioningConfiguration::builder()
-                .status(BucketVersioningStatus::Suspended)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    set_versioning(&s3, &suspended, BucketVersioningStatus::Suspended).await;
     s3.create_bucket()
         .bucket(&locked)
         .object_lock_enabled_for_bucket(true)
