@@ -6,7 +6,7 @@
 
 use super::{CallError, CallRecorder};
 use aws_config::{Region, SdkConfig};
-use aws_sdk_config::types::ResourceKey;
+use aws_sdk_config::types::{ConfigurationItemStatus, ResourceKey};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 
@@ -38,16 +38,23 @@ pub const ACTION: &str = "config:BatchGetResourceConfig";
 /// Resource keys per `BatchGetResourceConfig` call (the API's limit).
 const BATCH: usize = 100;
 
-/// One resource's configuration item (fresh enough to use): when Config captured it and its
-/// supplementary configuration (for S3 buckets: `BucketPolicy`, `AccessControlList`, ...),
-/// each a JSON text.
+/// One resource's configuration item (fresh enough to use): when Config captured it, its
+/// configuration (for KMS keys: what DescribeKey says) and its supplementary configuration
+/// (for S3 buckets: `BucketPolicy`, `AccessControlList`, ...), each a JSON text.
 #[derive(Debug, Clone)]
 pub struct ConfigItem {
     pub captured: DateTime<Utc>,
+    pub configuration: Option<String>,
     pub supplementary: HashMap<String, String>,
 }
 
 impl ConfigItem {
+    /// The item's configuration, as JSON, when it carries one.
+    pub fn configuration(&self) -> Option<Result<serde_json::Value, String>> {
+        let text = self.configuration.as_deref()?;
+        Some(serde_json::from_str(text).map_err(|e| format!("configuration: {e}")))
+    }
+
     /// The supplementary configuration under `key`, as JSON, when the item carries it.
     /// Some values are JSON text inside a JSON string (S3's `AccessControlList`): unwrapped.
     pub fn supplementary(&self, key: &str) -> Option<Result<serde_json::Value, String>> {
@@ -71,9 +78,35 @@ impl ConfigItem {
     }
 }
 
+/// The error of an item whose content is not of the shape AWS Config records.
+pub fn decode_error(message: String) -> CallError {
+    CallError::data(ACTION, crate::inventory::ErrorKind::Decode, message)
+}
+
 /// What Config answered for one resource: its item, none (Config does not record it: read
 /// it directly), or the failure of the call that would have returned it.
 pub type ItemOutcome = Result<Option<ConfigItem>, CallError>;
+
+/// The configuration items of the resources of `resource_type` (a Config type) named in `ids`,
+/// in the scope's region, keyed by resource id; none when Config is not a source.
+pub async fn in_scope(
+    scope: &super::Scope<'_>,
+    resource_type: &str,
+    ids: impl IntoIterator<Item = String>,
+) -> HashMap<String, ItemOutcome> {
+    let Some(max_age) = scope.config_max_age else {
+        return HashMap::new();
+    };
+    let by_region = BTreeMap::from([(scope.region.clone(), ids.into_iter().collect())]);
+    items(
+        &scope.config,
+        scope.recorder,
+        resource_type,
+        &by_region,
+        max_age,
+    )
+    .await
+}
 
 /// The configuration items of the resources of `resource_type` (a Config type such as
 /// `AWS::S3::Bucket`) named in `by_region`, read in each region, keyed by resource id.
@@ -125,7 +158,16 @@ pub async fn items(
                         ) else {
                             continue;
                         };
-                        if captured < oldest {
+                        // An old item, or one of a deleted or unrecorded resource, says
+                        // nothing about the resource listed now: it is read directly.
+                        let current = matches!(
+                            item.configuration_item_status(),
+                            Some(
+                                ConfigurationItemStatus::Ok
+                                    | ConfigurationItemStatus::ResourceDiscovered
+                            )
+                        );
+                        if captured < oldest || !current {
                             continue;
                         }
                         let supplementary = item
@@ -136,6 +178,7 @@ pub async fn items(
                             id.to_owned(),
                             Ok(Some(ConfigItem {
                                 captured,
+                                configuration: item.configuration().map(str::to_owned),
                                 supplementary,
                             })),
                         );

@@ -489,16 +489,26 @@ impl Collected {
         if attributes.is_empty() {
             return;
         }
-        let error = CallError::data(
-            action,
-            ErrorKind::NotCollected,
-            format!(
-                "{action} was not called: the checks this scan ran do not read {}",
-                attributes.join(", ")
-            ),
+        let why = format!(
+            "{action} was not called: the checks this scan ran do not read {}",
+            attributes.join(", ")
         );
+        self.not_collected(action, region, resource_type, &attributes, why);
+    }
+
+    /// Records `attributes` of every resource of `resource_type` in `region` as not collected
+    /// by this scan (`why`), so that a check evaluated later on this data is ERROR.
+    pub fn not_collected(
+        &mut self,
+        action: &'static str,
+        region: &str,
+        resource_type: &str,
+        attributes: &[&str],
+        why: String,
+    ) {
+        let error = CallError::data(action, ErrorKind::NotCollected, why);
         self.errors
-            .push(error.affecting(region, vec![affects(resource_type, &attributes)]));
+            .push(error.affecting(region, vec![affects(resource_type, attributes)]));
     }
 
     /// Records `error` as leaving `attributes` (all, when empty) of one resource unknown.

@@ -15,6 +15,8 @@ pub struct Plan {
     /// The calls providing an attribute some selected check reads; `None`: every call.
     /// Collectors consult it ([`Plan::wants`]) before per-resource reads.
     calls: Option<BTreeSet<&'static str>>,
+    /// The `(resource type, attribute)` pairs some selected check reads; `None`: every one.
+    reads: Option<BTreeSet<(String, String)>>,
     /// The Okta resource types (`okta.*`) the selected checks read, collected when an Okta
     /// org is configured.
     okta: BTreeSet<&'static str>,
@@ -47,6 +49,7 @@ impl Plan {
         Self {
             services: SERVICES.iter().map(|s| s.name).collect(),
             calls: None,
+            reads: None,
             okta: super::okta::RESOURCE_TYPES.iter().copied().collect(),
         }
     }
@@ -59,6 +62,7 @@ impl Plan {
     {
         let mut services = BTreeSet::new();
         let mut calls = BTreeSet::new();
+        let mut reads = BTreeSet::new();
         let mut okta = BTreeSet::new();
         for (resource_type, attributes) in needs {
             services.extend(registry::producer(resource_type).map(|s| s.name));
@@ -75,11 +79,13 @@ impl Plan {
                         .map(|s| s.name),
                 );
                 calls.extend(attribute_calls(resource_type, attribute));
+                reads.insert((resource_type.to_owned(), attribute.to_owned()));
             }
         }
         Self {
             services,
             calls: Some(calls),
+            reads: Some(reads),
             okta,
         }
     }
@@ -91,6 +97,15 @@ impl Plan {
         self.calls
             .as_ref()
             .is_none_or(|calls| calls.contains(action))
+    }
+
+    /// Whether a selected check reads `attribute` of `resource_type`: where one source (an
+    /// AWS Config item) gives only part of what a call provides, the call is still made for
+    /// the rest only when a check reads it.
+    pub fn reads(&self, resource_type: &str, attribute: &str) -> bool {
+        self.reads
+            .as_ref()
+            .is_none_or(|reads| reads.contains(&(resource_type.to_owned(), attribute.to_owned())))
     }
 
     /// The Okta resource types to collect (when an Okta org is configured).
@@ -231,6 +246,10 @@ mod tests {
         assert!(plan.wants("s3:GetBucketPolicy") && plan.wants("s3:GetBucketAcl"));
         assert!(!plan.wants("s3:GetBucketVersioning"));
         assert!(Plan::everything().wants("s3:GetBucketVersioning"));
+        let plan = Plan::for_reads([("aws.kms.key", ["rotation_enabled"])]);
+        assert!(plan.reads("aws.kms.key", "rotation_enabled"));
+        assert!(!plan.reads("aws.kms.key", "rotation_period_days"));
+        assert!(Plan::everything().reads("aws.kms.key", "rotation_period_days"));
     }
 
     #[test]

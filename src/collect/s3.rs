@@ -136,12 +136,10 @@ const BUCKET_READS: [&str; 11] = [
 ];
 
 /// The settings AWS Config records in a bucket's configuration item (its supplementary
-/// configuration), by the direct read they replace. The others (encryption, versioning,
-/// ownership controls, replication, Object Lock) are read directly even with Config as a
-/// source: moto's items leave them out, so their shape there is not tested here. So are
-/// notifications: an item's notification configurations may not show an EventBridge
-/// destination, and an empty map would then read as none.
-const CONFIG_KEYS: [(&str, &str); 5] = [
+/// configuration, shapes as AWS's resource schema for `AWS::S3::Bucket` names them), by the
+/// direct read they replace. Ownership controls and replication are always read directly:
+/// Config's schema has no ownership controls, and of replication only the role.
+const CONFIG_KEYS: [(&str, &str); 9] = [
     ("s3:GetBucketPolicy", "BucketPolicy"),
     ("s3:GetPublicAccessBlock", "PublicAccessBlockConfiguration"),
     ("s3:GetBucketLogging", "BucketLoggingConfiguration"),
@@ -149,6 +147,16 @@ const CONFIG_KEYS: [(&str, &str); 5] = [
     (
         "s3:GetBucketLifecycleConfiguration",
         "BucketLifecycleConfiguration",
+    ),
+    (
+        "s3:GetBucketEncryption",
+        "ServerSideEncryptionConfiguration",
+    ),
+    ("s3:GetBucketVersioning", "BucketVersioningConfiguration"),
+    ("s3:GetObjectLockConfiguration", "ObjectLockConfiguration"),
+    (
+        "s3:GetBucketNotificationConfiguration",
+        "BucketNotificationConfiguration",
     ),
 ];
 
@@ -164,23 +172,26 @@ fn apply_policy(data: &mut Bucket, text: &str, account: &Account, arn: &str) -> 
 }
 
 /// Sets what one supplementary configuration of a bucket's Config item gives (`key` of
-/// [`CONFIG_KEYS`]); an answer of another shape is an error, never a default.
+/// [`CONFIG_KEYS`]): `Ok(true)` when it settles what the direct read would say, `Ok(false)`
+/// when it lacks a part (the direct read is made instead). An answer of another shape is an
+/// error, never a default.
 fn apply_config(
     data: &mut Bucket,
     key: &str,
     value: &serde_json::Value,
     account: &Account,
     arn: &str,
-) -> Result<(), String> {
+) -> Result<bool, String> {
+    use serde_json::Value;
     let shape = || format!("{key}: not the shape AWS Config records");
     match key {
         "BucketPolicy" => match value.get("policyText").ok_or_else(shape)? {
-            serde_json::Value::Null => {}
-            serde_json::Value::String(text) => apply_policy(data, text, account, arn)?,
+            Value::Null => {}
+            Value::String(text) => apply_policy(data, text, account, arn)?,
             _ => return Err(shape()),
         },
         "PublicAccessBlockConfiguration" => {
-            let flag = |name: &str| value.get(name).and_then(serde_json::Value::as_bool);
+            let flag = |name: &str| value.get(name).and_then(Value::as_bool);
             let block = settings([
                 flag("blockPublicAcls"),
                 flag("ignorePublicAcls"),
@@ -192,15 +203,15 @@ fn apply_config(
         }
         "BucketLoggingConfiguration" => {
             data.logging_target = match value.get("destinationBucketName").ok_or_else(shape)? {
-                serde_json::Value::Null => None,
-                serde_json::Value::String(target) => Some(target.clone()),
+                Value::Null => None,
+                Value::String(target) => Some(target.clone()),
                 _ => return Err(shape()),
             }
         }
         "AccessControlList" => {
             // Group grantees are named (`AllUsers`), people by canonical id.
             let grants = match value.get("grantList") {
-                None | Some(serde_json::Value::Null) => Vec::new(),
+                None | Some(Value::Null) => Vec::new(),
                 Some(list) => list.as_array().ok_or_else(shape)?.clone(),
             };
             data.acl_public = grants.iter().any(|grant| {
@@ -219,9 +230,61 @@ fn apply_config(
                 .filter(|rule| rule["status"] == "Enabled")
                 .count() as i64;
         }
+        "ServerSideEncryptionConfiguration" => {
+            let Some(rules) = value.get("rules") else {
+                return Ok(false);
+            };
+            let default = match rules.as_array().ok_or_else(shape)?.first() {
+                None => None,
+                Some(rule) => match rule.get("applyServerSideEncryptionByDefault") {
+                    None => return Ok(false),
+                    Some(Value::Null) => None,
+                    Some(default) => Some(default),
+                },
+            };
+            let text = |value: Option<&Value>| match value {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(text)) => Ok(Some(text.clone())),
+                Some(_) => Err(shape()),
+            };
+            data.encryption = match default {
+                None => None,
+                Some(d) => Some(text(d.get("sseAlgorithm"))?.ok_or_else(shape)?),
+            };
+            data.kms_key_id = text(default.and_then(|d| d.get("kmsMasterKeyID")))?;
+        }
+        "BucketVersioningConfiguration" => {
+            // Config says `Off` for a bucket never versioned.
+            data.versioning = match value.get("status").ok_or_else(shape)?.as_str() {
+                Some("Off") => "Disabled".to_owned(),
+                Some(status @ ("Enabled" | "Suspended")) => status.to_owned(),
+                _ => return Err(shape()),
+            };
+            // Null, as GetBucketVersioning's absent MFADelete, when never configured.
+            data.mfa_delete = match value.get("isMfaDeleteEnabled") {
+                None => return Ok(false),
+                Some(Value::Null) => false,
+                Some(flag) => flag.as_bool().ok_or_else(shape)?,
+            };
+        }
+        "ObjectLockConfiguration" => match value.get("objectLockEnabled") {
+            None => return Ok(false),
+            Some(Value::Null) => data.object_lock = false,
+            Some(Value::String(enabled)) => data.object_lock = enabled == "Enabled",
+            Some(_) => return Err(shape()),
+        },
+        "BucketNotificationConfiguration" => {
+            // Items list SNS, SQS and Lambda destinations; EventBridge delivery is not among
+            // them, so only a destination settles it, and an empty list is read directly.
+            let configurations = value.get("configurations").and_then(Value::as_object);
+            if configurations.ok_or_else(shape)?.is_empty() {
+                return Ok(false);
+            }
+            data.event_notifications = true;
+        }
         _ => return Err(format!("{key}: not read from AWS Config")),
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Reads one bucket's settings; each failed read leaves exactly its attributes unknown.
@@ -269,20 +332,39 @@ async fn bucket(
         ..Default::default()
     };
     // Each settings read only when a selected check reads what it provides, and AWS Config
-    // (when it is a source) does not: from its item, or unknown when its call failed.
+    // (when it is a source) does not settle it: from its item, or unknown when its call failed.
     let wanted = |action: &str| plan.wants(action);
-    let from_config = |action: &str| {
-        let key = CONFIG_KEYS
-            .iter()
-            .find(|(a, _)| *a == action)
-            .map(|(_, k)| *k);
-        match (&config, key) {
-            (Some(Err(_)), Some(_)) => true,
-            (Some(Ok(Some(item))), Some(key)) => item.supplementary.contains_key(key),
-            _ => false,
+    let mut sources = std::collections::BTreeMap::new();
+    let mut settled = std::collections::BTreeSet::new();
+    for (action, key) in CONFIG_KEYS.into_iter().filter(|(a, _)| wanted(a)) {
+        let attributes = crate::inventory::sources::attributes_from(TYPE, action);
+        match &config {
+            Some(Err(error)) => {
+                out.unknown(error, &region, TYPE, &arn, &attributes);
+                settled.insert(action);
+            }
+            Some(Ok(Some(item))) => {
+                let applied = item.supplementary(key).map(|value| {
+                    value.and_then(|v| apply_config(&mut data, key, &v, account, &arn))
+                });
+                match applied {
+                    Some(Ok(true)) => {
+                        let source = item.source();
+                        sources.extend(attributes.iter().map(|a| (a.to_string(), source.clone())));
+                        settled.insert(action);
+                    }
+                    Some(Err(message)) => {
+                        let error = super::config_items::decode_error(message);
+                        out.unknown(&error, &region, TYPE, &arn, &attributes);
+                        settled.insert(action);
+                    }
+                    Some(Ok(false)) | None => {}
+                }
+            }
+            _ => {}
         }
-    };
-    let direct = |action: &str| wanted(action) && !from_config(action);
+    }
+    let direct = |action: &str| wanted(action) && !settled.contains(action);
     let (encryption, block, policy, versioning, logging, ownership) = tokio::join!(
         optional(
             direct("s3:GetBucketEncryption"),
@@ -388,7 +470,8 @@ async fn bucket(
             policy_attributes,
         ),
     }
-    let versioning_read = matches!(versioning, Some(Ok(_)));
+    let versioning_read = matches!(versioning, Some(Ok(_)))
+        || sources.contains_key(attributes!(Bucket: versioning)[0]);
     match versioning {
         None => {}
         Some(Ok(answer)) => {
@@ -442,7 +525,6 @@ async fn bucket(
     // read as not versioned has neither, without asking.
     let unversioned = versioning_read && data.versioning != "Enabled";
     let needs_versioning = ["s3:GetBucketReplication", "s3:GetObjectLockConfiguration"];
-    let mut sources = std::collections::BTreeMap::new();
     if unversioned {
         for action in needs_versioning.into_iter().filter(|a| direct(a)) {
             for attribute in crate::inventory::sources::attributes_from(TYPE, action) {
@@ -536,30 +618,6 @@ async fn bucket(
             "s3:GetObjectLockConfiguration",
             CallError::from_sdk("s3:GetObjectLockConfiguration", &e),
         ),
-    }
-    // Where each setting taken from an item came from, for the findings' evidence.
-    for (action, key) in CONFIG_KEYS.into_iter().filter(|(a, _)| wanted(a)) {
-        match &config {
-            Some(Err(error)) => failed(action, error.clone()),
-            Some(Ok(Some(item))) => {
-                let applied = item.supplementary(key).map(|value| {
-                    value.and_then(|v| apply_config(&mut data, key, &v, account, &arn))
-                });
-                match applied {
-                    Some(Ok(())) => {
-                        for attribute in crate::inventory::sources::attributes_from(TYPE, action) {
-                            sources.insert(attribute.to_owned(), item.source());
-                        }
-                    }
-                    Some(Err(message)) => {
-                        let read = super::config_items::ACTION;
-                        failed(action, CallError::data(read, ErrorKind::Decode, message));
-                    }
-                    None => {}
-                }
-            }
-            _ => {}
-        }
     }
     // With ACLs disabled (BucketOwnerEnforced) no ACL can grant access: skip the call.
     if direct("s3:GetBucketAcl") && data.object_ownership.as_deref() != Some("BucketOwnerEnforced")
@@ -733,13 +791,74 @@ mod tests {
         };
         let apply = |key: &str, value: serde_json::Value| {
             let mut data = Bucket::default();
-            apply_config(&mut data, key, &value, &account, "arn:aws:s3:::b").map(|()| data)
+            apply_config(&mut data, key, &value, &account, "arn:aws:s3:::b").map(|_| data)
         };
-        let logged = apply(
+        let settled = |key: &str, value: serde_json::Value| {
+            let mut data = Bucket::default();
+            let applied = apply_config(&mut data, key, &value, &account, "arn:aws:s3:::b");
+            assert_eq!(applied, Ok(true), "{key}");
+            data
+        };
+        let logged = settled(
             "BucketLoggingConfiguration",
             serde_json::json!({ "destinationBucketName": "logs" }),
         );
-        assert_eq!(logged.unwrap().logging_target.as_deref(), Some("logs"));
+        assert_eq!(logged.logging_target.as_deref(), Some("logs"));
+        // Shapes as AWS's resource schema for AWS::S3::Bucket names them.
+        let encrypted = settled(
+            "ServerSideEncryptionConfiguration",
+            serde_json::json!({ "rules": [{ "applyServerSideEncryptionByDefault":
+                { "sseAlgorithm": "aws:kms", "kmsMasterKeyID": "arn:aws:kms:us-east-1:111122223333:key/k" },
+                "bucketKeyEnabled": true }] }),
+        );
+        assert_eq!(encrypted.encryption.as_deref(), Some("aws:kms"));
+        assert!(encrypted.kms_key_id.unwrap().ends_with(":key/k"));
+        let never = settled(
+            "BucketVersioningConfiguration",
+            serde_json::json!({ "status": "Off", "isMfaDeleteEnabled": null }),
+        );
+        assert_eq!(
+            (never.versioning.as_str(), never.mfa_delete),
+            ("Disabled", false)
+        );
+        let guarded = settled(
+            "BucketVersioningConfiguration",
+            serde_json::json!({ "status": "Enabled", "isMfaDeleteEnabled": true }),
+        );
+        assert_eq!(
+            (guarded.versioning.as_str(), guarded.mfa_delete),
+            ("Enabled", true)
+        );
+        let locked = settled(
+            "ObjectLockConfiguration",
+            serde_json::json!({ "objectLockEnabled": "Enabled" }),
+        );
+        assert!(locked.object_lock);
+        let notified = settled(
+            "BucketNotificationConfiguration",
+            serde_json::json!({ "configurations": { "new": { "type": "QueueConfiguration" } } }),
+        );
+        assert!(notified.event_notifications);
+        // What an item lacks is read directly: never taken as "off".
+        for (key, value) in [
+            (
+                "BucketNotificationConfiguration",
+                serde_json::json!({ "configurations": {} }),
+            ),
+            (
+                "BucketVersioningConfiguration",
+                serde_json::json!({ "status": "Enabled" }),
+            ),
+            ("ServerSideEncryptionConfiguration", serde_json::json!({})),
+            (
+                "ObjectLockConfiguration",
+                serde_json::json!({ "rule": null }),
+            ),
+        ] {
+            let mut data = Bucket::default();
+            let applied = apply_config(&mut data, key, &value, &account, "arn:aws:s3:::b");
+            assert_eq!(applied, Ok(false), "{key}");
+        }
         let public = apply(
             "AccessControlList",
             serde_json::json!({ "grantList": [{ "grantee": "AllUsers", "permission": "Read" }] }),
@@ -755,6 +874,22 @@ mod tests {
             (
                 "BucketLifecycleConfiguration",
                 serde_json::json!({ "rules": {} }),
+            ),
+            (
+                "BucketVersioningConfiguration",
+                serde_json::json!({ "status": "On", "isMfaDeleteEnabled": null }),
+            ),
+            (
+                "ServerSideEncryptionConfiguration",
+                serde_json::json!({ "rules": [{ "applyServerSideEncryptionByDefault": {} }] }),
+            ),
+            (
+                "ObjectLockConfiguration",
+                serde_json::json!({ "objectLockEnabled": true }),
+            ),
+            (
+                "BucketNotificationConfiguration",
+                serde_json::json!({ "configurations": [] }),
             ),
         ] {
             assert!(apply(key, value).is_err(), "{key}");

@@ -31,6 +31,21 @@ async fn config_items_give_a_direct_scans_findings_with_fewer_calls() {
     // The log bucket grants the log-delivery group: moto's items name that grantee.
     let logs = format!("cfg-logs-{}", account.id);
     crate::harness::log_to(&s3, &logged, &logs).await;
+    // A queue notified of new objects: the item lists it, so no direct read is needed.
+    let queue = aws_sdk_s3::types::QueueConfiguration::builder()
+        .queue_arn(format!("arn:aws:sqs:us-east-1:{}:uploads", account.id))
+        .events(aws_sdk_s3::types::Event::S3ObjectCreated)
+        .build()
+        .unwrap();
+    let notifications = aws_sdk_s3::types::NotificationConfiguration::builder()
+        .queue_configurations(queue)
+        .build();
+    s3.put_bucket_notification_configuration()
+        .bucket(&logged)
+        .notification_configuration(notifications)
+        .send()
+        .await
+        .unwrap();
 
     let dir = TempDir::new("config-source");
     let scan = |name: &str, extra: &[&str]| {
@@ -49,22 +64,16 @@ async fn config_items_give_a_direct_scans_findings_with_fewer_calls() {
     let direct = scan("direct.json", &[]);
     let from_config = scan("config.json", &["--source", "config"]);
     assert_eq!(statuses(&from_config), statuses(&direct));
-    for (check, status) in [
-        ("s3_bucket_secure_transport", "PASS"),
-        ("s3_bucket_access_logging", "PASS"),
+    for (check, name) in [
+        ("s3_bucket_secure_transport", &secure),
+        ("s3_bucket_access_logging", &logged),
+        ("s3_bucket_event_notifications", &logged),
     ] {
-        let name = if check == "s3_bucket_secure_transport" {
-            &secure
-        } else {
-            &logged
-        };
-        assert_eq!(
-            crate::harness::status_of(&statuses(&from_config), check, name),
-            status
-        );
+        let status = crate::harness::status_of(&statuses(&from_config), check, name);
+        assert_eq!(status, "PASS", "{check}");
     }
     // Findings say where what they read came from: the policy from Config's item, with its
-    // capture time; versioning, read directly, carries no source.
+    // capture time; ownership controls, read directly, carry no source.
     let evidence = |report: &Value, check: &str, name: &str| {
         report["findings"]
             .as_array()
@@ -83,7 +92,7 @@ async fn config_items_give_a_direct_scans_findings_with_fewer_calls() {
         "{policy}"
     );
     assert!(evidence(&direct, "s3_bucket_secure_transport", &secure)["_sources"].is_null());
-    assert!(evidence(&from_config, "s3_bucket_versioning", &secure)["_sources"].is_null());
+    assert!(evidence(&from_config, "s3_bucket_acls_disabled", &secure)["_sources"].is_null());
     // One Config call per region that holds buckets; none of the per-bucket reads it replaces.
     assert_eq!(calls(&from_config, "config:BatchGetResourceConfig"), 2);
     for action in [
@@ -94,8 +103,14 @@ async fn config_items_give_a_direct_scans_findings_with_fewer_calls() {
         assert_eq!(calls(&direct, action), 5, "{action}");
         assert_eq!(calls(&from_config, action), 0, "{action}");
     }
-    // An item without Block Public Access says nothing about it: read directly.
+    // An item without Block Public Access says nothing about it: read directly. Nor does
+    // one without a notification destination (EventBridge delivery is not in items).
     assert_eq!(calls(&from_config, "s3:GetPublicAccessBlock"), 4);
+    assert_eq!(calls(&direct, "s3:GetBucketNotificationConfiguration"), 5);
+    assert_eq!(
+        calls(&from_config, "s3:GetBucketNotificationConfiguration"),
+        4
+    );
     // The config file's `source` does the same as the flag.
     let file = dir.path("lockdown.toml");
     std::fs::write(&file, "[scan]\nsource = \"config\"\n").unwrap();
@@ -119,7 +134,48 @@ async fn config_items_give_a_direct_scans_findings_with_fewer_calls() {
     assert!(
         denied
             .iter()
-            .any(|((check, _), s)| check == "s3_bucket_versioning" && s != "ERROR"),
+            .any(|((check, _), s)| check == "s3_bucket_acls_disabled" && s != "ERROR"),
         "{denied:?}"
     );
+}
+
+/// KMS keys Config does not describe (moto's Config records no KMS key) are read directly:
+/// the findings of a direct scan, with one Config call for the region's keys.
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_without_config_items_are_read_directly() {
+    let account = TestAccount::new().await;
+    let config = account.sdk_config().await;
+    let kms = aws_sdk_kms::Client::new(&config);
+    let rotating = crate::harness::create_key(&kms, true).await;
+    crate::harness::create_key(&kms, false).await;
+    let dir = TempDir::new("config-source-kms");
+    let scan = |name: &str, extra: &[&str]| {
+        let mut command = account.lockdown();
+        command
+            .args([
+                "scan",
+                "--quiet",
+                "--regions",
+                "us-east-1",
+                "--checks",
+                "kms_*",
+            ])
+            .args(extra);
+        scan_report(&mut command, &dir.path(name))
+    };
+    let direct = scan("direct.json", &[]);
+    let from_config = scan("config.json", &["--source", "config"]);
+    assert_eq!(statuses(&from_config), statuses(&direct));
+    let rotation =
+        crate::harness::status_of(&statuses(&direct), "kms_cmk_rotation_enabled", &rotating);
+    assert_eq!(rotation, "PASS");
+    let calls = &from_config["collection"]["api_calls"];
+    assert_eq!(calls["config:BatchGetResourceConfig"], 1);
+    for action in [
+        "kms:DescribeKey",
+        "kms:GetKeyRotationStatus",
+        "kms:GetKeyPolicy",
+    ] {
+        assert_eq!(calls[action], 2, "{action}");
+    }
 }

@@ -315,8 +315,6 @@ pub async fn create_key(kms: &aws_sdk_kms::Client, rotate: bool) -> String {
     key
 }
 
-/// Makes trail `name` record all read and write management events (AWS gives a new trail that
-/// selector; moto gives none) and starts it logging.
 /// A new VPC with `cidr` (a /16 such as `10.3.0.0/16`) and a /24 subnet in each of `zones`,
 /// numbered from 0: the VPC's id and the subnets' ids.
 pub async fn vpc_with_subnets(
