@@ -9,6 +9,7 @@
 use crate::collect::plan::Plan;
 use crate::collect::{self, CallRecorder, CollectOptions};
 use crate::emit::report::Tally;
+use crate::emit::terminal::Failing;
 use crate::emit::{Report, ResourceCounts};
 use crate::evaluate::baseline::{Baseline, Change, Coverage};
 use crate::evaluate::catalog::{ParameterSetting, parameters};
@@ -83,10 +84,11 @@ pub enum Keep {
     All,
     /// Every finding in sorted runs (in temporary files beyond a limit), read back in order
     /// when written, so that memory no longer grows with the findings: only the line formats
-    /// (NDJSON, OCSF) are written from them, and there is no baseline. `failing`: also hold
-    /// the FAIL and ERROR findings (what the terminal summary lists). `held`: how many findings
-    /// stay in memory before they go to a file ([`DEFAULT_HELD`]).
-    Runs { failing: bool, held: usize },
+    /// (NDJSON, OCSF) are written from them, and there is no baseline. `failing`: gather what
+    /// the terminal summary lists of the FAIL and ERROR findings, this many resources per check
+    /// ([`crate::emit::terminal::Failing`]). `held`: how many findings stay in memory before
+    /// they go to a file ([`DEFAULT_HELD`]).
+    Runs { failing: Option<usize>, held: usize },
 }
 
 /// What a run's changes (new, changed, resolved) are judged against.
@@ -227,9 +229,10 @@ pub struct ScanOutcome {
     /// The snapshot evaluated (its resources released after evaluation; see `resources`).
     pub snapshot: Snapshot,
     pub resources: ResourceCounts,
-    /// Every finding of the run; with [`Keep::Runs`], only the FAIL and ERROR findings (when
-    /// asked for) or none.
+    /// Every finding of the run; none with [`Keep::Runs`].
     pub findings: Vec<Finding>,
+    /// With [`Keep::Runs`], when asked for: what the terminal summary lists.
+    pub failing: Option<Failing>,
     /// With [`Keep::Runs`]: every finding, in sorted runs.
     pub runs: Option<SortedRuns>,
     /// Every finding of the run, counted.
@@ -412,7 +415,7 @@ impl Prepared {
                 Keep::All => Kept::All(Vec::new()),
                 Keep::Runs { failing, held } => Kept::Runs(Box::new(InRuns {
                     runs: SortedRuns::new(held),
-                    failing: failing.then(Vec::new),
+                    failing: failing.map(Failing::new),
                     tally: Tally::default(),
                 })),
             },
@@ -427,7 +430,7 @@ impl Prepared {
             ..
         } = run;
         let suppressions_expired = self.suppressions.apply(&mut [], now.date_naive());
-        let (findings, runs, tally, changes, results) = match kept {
+        let (findings, failing, runs, tally, changes, results) = match kept {
             Kept::All(mut findings) => {
                 evaluate::engine::sort(&mut findings);
                 if let Some(baseline) = &self.baseline {
@@ -447,7 +450,7 @@ impl Prepared {
                     count_results(&mut results, &findings);
                 }
                 let tally = Tally::of(&findings);
-                (findings, None, tally, changes, results)
+                (findings, None, None, tally, changes, results)
             }
             Kept::Runs(kept) => {
                 let InRuns {
@@ -455,9 +458,7 @@ impl Prepared {
                     failing,
                     tally,
                 } = *kept;
-                let mut failing = failing.unwrap_or_default();
-                evaluate::engine::sort(&mut failing);
-                (failing, Some(runs), tally, None, results)
+                (Vec::new(), failing, Some(runs), tally, None, results)
             }
         };
         let compliance = frameworks
@@ -469,6 +470,7 @@ impl Prepared {
             snapshot,
             resources,
             findings,
+            failing,
             runs,
             tally,
             changes,
@@ -534,8 +536,8 @@ enum Kept {
 /// Findings kept in sorted runs, counted as they come.
 struct InRuns {
     runs: SortedRuns,
-    /// The FAIL and ERROR findings, when the terminal summary will list them.
-    failing: Option<Vec<Finding>>,
+    /// What the terminal summary lists, when it is shown.
+    failing: Option<Failing>,
     tally: Tally,
 }
 
@@ -594,12 +596,7 @@ impl Accumulator<'_> {
                     count_results(&mut self.results, &findings);
                 }
                 if let Some(failing) = failing {
-                    failing.extend(
-                        findings
-                            .iter()
-                            .filter(|f| matches!(f.status, Status::Fail | Status::Error))
-                            .cloned(),
-                    );
+                    failing.add(&findings);
                 }
                 runs.push(findings).map_err(|e| {
                     PipelineError::Failed(format!("cannot keep findings in sorted runs: {e}"))
@@ -657,7 +654,7 @@ mod tests {
             .expect("saved");
         let (ndjson, ocsf, held) = scan(&path, Keep::All);
         let runs = Keep::Runs {
-            failing: true,
+            failing: Some(3),
             held: 4_000,
         };
         let (streamed_ndjson, streamed_ocsf, streamed) = scan(&path, runs);
@@ -673,12 +670,14 @@ mod tests {
         assert!(ocsf == streamed_ocsf, "the same OCSF");
         assert_eq!(held.compliance, streamed.compliance);
         assert_eq!(held.report().summary, streamed.report().summary);
-        let failing: Vec<&Finding> = held
-            .findings
-            .iter()
-            .filter(|f| matches!(f.status, Status::Fail | Status::Error))
-            .collect();
-        assert_eq!(failing, streamed.findings.iter().collect::<Vec<_>>());
+        // The terminal summary gathered chunk by chunk is the one of every finding held.
+        let summary = |outcome: &ScanOutcome, failing: &Failing| {
+            crate::emit::terminal::render(&outcome.report(), failing, "snapshot")
+        };
+        let gathered = streamed.failing.as_ref().expect("gathered");
+        let text = summary(&held, &Failing::of(&held.findings, 3));
+        assert!(text.contains("... and "), "{text}");
+        assert_eq!(text, summary(&streamed, gathered));
         for threshold in [Severity::Low, Severity::Critical] {
             assert_eq!(held.verdict(threshold), streamed.verdict(threshold));
         }
@@ -687,7 +686,7 @@ mod tests {
     #[test]
     fn a_baseline_cannot_be_used_with_findings_in_sorted_runs() {
         let runs = Keep::Runs {
-            failing: false,
+            failing: None,
             held: DEFAULT_HELD,
         };
         let request = ScanRequest {

@@ -315,7 +315,7 @@ fn keep(args: &ScanArgs, history: bool, ui: Ui) -> Keep {
         || args.delivery.delivers();
     if lines_only && !needs_all {
         Keep::Runs {
-            failing: ui.human,
+            failing: ui.human.then_some(args.output.summary_limit),
             held: pipeline::DEFAULT_HELD,
         }
     } else {
@@ -411,10 +411,11 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
         }
     }
     if ui.human {
-        eprint!(
-            "{}",
-            terminal::render(&report, &outcome.source, args.output.summary_limit)
-        );
+        let failing = match &outcome.failing {
+            Some(failing) => failing,
+            None => &terminal::Failing::of(report.findings, args.output.summary_limit),
+        };
+        eprint!("{}", terminal::render(&report, failing, &outcome.source));
         eprint!("{}", render_text(&report.compliance));
         if written.is_empty() {
             eprintln!(

@@ -3,8 +3,11 @@
 //! drive the terminal.
 
 use super::report::Report;
+use crate::evaluate::engine::order;
 use crate::evaluate::{Finding, Status};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 /// Characters that reorder or hide text on a terminal without being control characters:
 /// bidirectional embeddings, overrides and isolates, and the invisible direction marks.
@@ -27,8 +30,91 @@ pub fn inert(text: &str) -> String {
         .collect()
 }
 
-fn group_line(out: &mut String, findings: &[&Finding], limit: usize) {
-    let first = findings[0];
+/// What the summary lists of the FAIL and ERROR findings, gathered as findings come (in any
+/// order, a chunk at a time): per check, how many and the first `limit` in the report's order;
+/// per service, the resources involved. Its size follows the failing resources and checks,
+/// not the findings.
+#[derive(Debug, Clone, Default)]
+pub struct Failing {
+    limit: usize,
+    /// By status and check.
+    groups: BTreeMap<(Status, Arc<str>), Group>,
+    /// The resources (ARNs) with a finding of this status, by status and service.
+    resources: HashMap<(Status, String), HashSet<String>>,
+}
+
+/// One check's findings of one status.
+#[derive(Debug, Clone)]
+struct Group {
+    count: usize,
+    /// The first findings in the report's order, at most the summary's limit (and at least
+    /// one, whose check text heads the group).
+    first: Vec<Finding>,
+}
+
+impl Failing {
+    /// Nothing yet; `limit` caps the resources listed per check.
+    pub fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            ..Self::default()
+        }
+    }
+
+    /// What the summary lists of `findings` (a whole report's).
+    pub fn of(findings: &[Finding], limit: usize) -> Self {
+        let mut failing = Self::new(limit);
+        failing.add(findings);
+        failing
+    }
+
+    /// Counts `findings`, keeping those the summary may list.
+    pub fn add(&mut self, findings: &[Finding]) {
+        let keep = self.limit.max(1);
+        for finding in findings {
+            if !matches!(finding.status, Status::Fail | Status::Error) {
+                continue;
+            }
+            let key = (finding.status, finding.check_id.clone());
+            let group = self.groups.entry(key).or_insert_with(|| Group {
+                count: 0,
+                first: Vec::new(),
+            });
+            group.count += 1;
+            let at = group
+                .first
+                .partition_point(|kept| order(kept, finding).is_lt());
+            if at < keep {
+                group.first.insert(at, finding.clone());
+                group.first.truncate(keep);
+            }
+            self.resources
+                .entry((finding.status, finding.resource.service().to_owned()))
+                .or_default()
+                .insert(finding.resource.arn.clone());
+        }
+    }
+
+    /// The groups of `status` by service.
+    fn by_service(&self, status: Status) -> BTreeMap<&str, Vec<&Group>> {
+        let mut by_service: BTreeMap<&str, Vec<&Group>> = BTreeMap::new();
+        for group in self.groups.range((status, Arc::from(""))..).map(|(_, g)| g) {
+            let first = &group.first[0];
+            if first.status != status {
+                break;
+            }
+            by_service
+                .entry(first.resource.service())
+                .or_default()
+                .push(group);
+        }
+        by_service
+    }
+}
+
+fn group_line(out: &mut String, group: &Group, limit: usize) {
+    let first = &group.first[0];
+    let count = group.count;
     let _ = writeln!(
         out,
         "\n{:<5} {:<13} {}  {}  ({} resource{})",
@@ -36,10 +122,10 @@ fn group_line(out: &mut String, findings: &[&Finding], limit: usize) {
         first.severity.as_str(),
         inert(&first.check_id),
         inert(&first.title),
-        findings.len(),
-        if findings.len() == 1 { "" } else { "s" }
+        count,
+        if count == 1 { "" } else { "s" }
     );
-    for finding in findings.iter().take(limit) {
+    for finding in group.first.iter().take(limit) {
         let _ = writeln!(
             out,
             "      - {}  {}",
@@ -59,11 +145,11 @@ fn group_line(out: &mut String, findings: &[&Finding], limit: usize) {
             );
         }
     }
-    if findings.len() > limit {
+    if count > limit {
         let _ = writeln!(
             out,
             "      ... and {} more (see the JSON output)",
-            findings.len() - limit
+            count - limit
         );
     }
     if first.status == Status::Fail {
@@ -76,51 +162,42 @@ fn group_line(out: &mut String, findings: &[&Finding], limit: usize) {
     }
 }
 
-/// Findings of one status grouped by service (the service with the most severe finding
+/// The findings of one status grouped by service (the service with the most severe finding
 /// first), each service under a header with its counts, then by check (most severe first).
-fn service_sections(out: &mut String, findings: Vec<&Finding>, limit: usize) {
-    let mut by_service: std::collections::BTreeMap<&str, Vec<&Finding>> = Default::default();
-    for finding in findings {
-        by_service
-            .entry(finding.resource.service())
-            .or_default()
-            .push(finding);
-    }
-    let mut services: Vec<(&str, Vec<&Finding>)> = by_service.into_iter().collect();
-    services.sort_by(|(a, fa), (b, fb)| {
-        let worst = |f: &[&Finding]| f.iter().map(|f| f.severity).max();
-        worst(fb).cmp(&worst(fa)).then(a.cmp(b))
-    });
-    for (name, mut findings) in services {
-        findings.sort_by(|a, b| {
+fn service_sections(out: &mut String, failing: &Failing, status: Status) {
+    let mut services: Vec<(&str, Vec<&Group>)> = failing.by_service(status).into_iter().collect();
+    let worst = |groups: &[&Group]| groups.iter().map(|g| g.first[0].severity).max();
+    services.sort_by(|(a, ga), (b, gb)| worst(gb).cmp(&worst(ga)).then(a.cmp(b)));
+    for (name, mut groups) in services {
+        groups.sort_by(|a, b| {
+            let (a, b) = (&a.first[0], &b.first[0]);
             b.severity
                 .cmp(&a.severity)
                 .then(a.check_id.cmp(&b.check_id))
         });
-        let checks = findings.chunk_by(|a, b| a.check_id == b.check_id).count();
-        let resources = findings
-            .iter()
-            .map(|f| f.resource.arn.as_str())
-            .collect::<std::collections::BTreeSet<_>>()
-            .len();
+        let checks = groups.len();
+        let resources = failing
+            .resources
+            .get(&(status, name.to_owned()))
+            .map_or(0, HashSet::len);
         let _ = writeln!(
             out,
             "\n── {} · {} {} check{} on {} resource{}",
             inert(name),
             checks,
-            findings[0].status.as_str(),
+            status.as_str(),
             if checks == 1 { "" } else { "s" },
             resources,
             if resources == 1 { "" } else { "s" },
         );
-        for group in findings.chunk_by(|a, b| a.check_id == b.check_id) {
-            group_line(out, group, limit);
+        for group in groups {
+            group_line(out, group, failing.limit);
         }
     }
 }
 
-/// Renders the summary of a report; `limit` caps the resources listed per check.
-pub fn render(report: &Report<'_>, source: &str, limit: usize) -> String {
+/// Renders the summary of a report, listing what `failing` gathered of its findings.
+pub fn render(report: &Report<'_>, failing: &Failing, source: &str) -> String {
     let s = &report.summary;
     let mut out = String::new();
     let _ = writeln!(
@@ -215,11 +292,11 @@ pub fn render(report: &Report<'_>, source: &str, limit: usize) -> String {
             .map(|(severity, n)| format!("{n} {}", severity.as_str()))
             .collect();
         let _ = writeln!(out, "  failing: {}", by_severity.join(" · "));
-        let mut by_service: std::collections::BTreeMap<&str, usize> = Default::default();
-        for finding in report.findings.iter().filter(|f| f.status == Status::Fail) {
-            *by_service.entry(finding.resource.service()).or_default() += 1;
-        }
-        let mut by_service: Vec<(&str, usize)> = by_service.into_iter().collect();
+        let by_service = failing.by_service(Status::Fail);
+        let mut by_service: Vec<(&str, usize)> = by_service
+            .into_iter()
+            .map(|(name, groups)| (name, groups.iter().map(|g| g.count).sum()))
+            .collect();
         by_service.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         let by_service: Vec<String> = by_service
             .iter()
@@ -229,12 +306,7 @@ pub fn render(report: &Report<'_>, source: &str, limit: usize) -> String {
     }
 
     for status in [Status::Fail, Status::Error] {
-        let matching: Vec<&Finding> = report
-            .findings
-            .iter()
-            .filter(|f| f.status == status)
-            .collect();
-        service_sections(&mut out, matching, limit);
+        service_sections(&mut out, failing, status);
     }
 
     if !report.regions_skipped.is_empty() {
