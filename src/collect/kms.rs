@@ -38,8 +38,9 @@ fn can_rotate(key: &Key) -> bool {
         && !key.state.starts_with("Pending")
 }
 
-/// The string fields of a key's Config configuration, as DescribeKey names them there
-/// (`keySpec` replaced `customerMasterKeySpec`; older items may carry only the latter).
+/// A key as its Config item's configuration describes it, with DescribeKey's fields
+/// (`keySpec` replaced `customerMasterKeySpec`; older items may carry only the latter);
+/// `None` when the item lacks one of them.
 fn described(configuration: &serde_json::Value) -> Result<Option<Key>, String> {
     let text = |names: &[&str]| -> Result<Option<String>, String> {
         match names.iter().find_map(|name| configuration.get(*name)) {
