@@ -224,7 +224,8 @@ struct AwsArgs {
     /// Where resource settings come from: `direct` (the services' own APIs) or `config` (AWS
     /// Config's configuration items, 100 resources a call, where Config records what a check
     /// reads and the item is fresh; direct reads for the rest). Today: S3 buckets' policy,
-    /// ACL, Block Public Access, logging and lifecycle.
+    /// ACL, Block Public Access, logging, lifecycle, encryption, versioning, Object Lock and
+    /// notification destinations; KMS keys' description and rotation status.
     /// [default: direct]
     #[arg(long, value_enum)]
     source: Option<SettingsSource>,
