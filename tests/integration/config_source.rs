@@ -178,4 +178,16 @@ async fn keys_without_config_items_are_read_directly() {
     ] {
         assert_eq!(calls[action], 2, "{action}");
     }
+    // Config refused: it would have described the keys, so every key check is ERROR.
+    account.deny("config:BatchGetResourceConfig");
+    let denied = statuses(&scan("denied.json", &["--source", "config"]));
+    let on_keys = |(check, _): &&(String, String)| {
+        check.starts_with("kms_key_") || check.starts_with("kms_cmk_")
+    };
+    let key_findings: Vec<_> = denied.iter().filter(|(k, _)| on_keys(k)).collect();
+    assert_eq!(key_findings.len(), 6, "{denied:?}");
+    assert!(
+        key_findings.iter().all(|(_, s)| *s == "ERROR"),
+        "{denied:?}"
+    );
 }
