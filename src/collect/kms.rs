@@ -172,19 +172,20 @@ async fn description(
         Some(Ok(item)) => item,
         None => None,
     };
-    let configuration = item.as_ref().and_then(ConfigItem::configuration);
-    match configuration.map(|c| c.and_then(|c| described(&c))) {
-        Some(Err(message)) => {
+    let configuration = item
+        .as_ref()
+        .and_then(|i| Some((i.source(), i.configuration()?)));
+    match configuration.map(|(source, c)| (source, c.and_then(|c| described(&c)))) {
+        Some((_, Err(message))) => {
             out.unknown(&config_items::decode_error(message), region, TYPE, arn, &[]);
             None
         }
-        Some(Ok(Some(key))) => {
-            let source = item.as_ref().map(ConfigItem::source).unwrap_or_default();
+        Some((source, Ok(Some(key)))) => {
             let attributes = crate::inventory::sources::attributes_from(TYPE, "kms:DescribeKey");
             sources.extend(attributes.iter().map(|a| (a.to_string(), source.clone())));
             Some((key, item))
         }
-        Some(Ok(None)) | None => describe(client, out, region, key_id, arn)
+        Some((_, Ok(None))) | None => describe(client, out, region, key_id, arn)
             .await
             .map(|key| (key, item)),
     }
