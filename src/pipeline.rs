@@ -645,8 +645,49 @@ mod tests {
         (ndjson, ocsf, outcome)
     }
 
+    /// What the report's findings become at a file sink, and at a sink that refuses everything
+    /// (its spool files' event lines, sorted), delivered a chunk at a time.
+    fn delivered(
+        report: &crate::emit::Report<'_>,
+    ) -> (Vec<u8>, Vec<crate::emit::sink::SinkOutcome>, Vec<Vec<u8>>) {
+        use crate::emit::sink::{self, Sink, SinkContext};
+        let dir = std::env::temp_dir().join(format!("lockdown-deliver-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (file, spool) = (dir.join("sink.jsonl"), dir.join("spool"));
+        let sinks = [
+            Sink::File(file.clone()),
+            Sink::File("/dev/null/refused".into()),
+        ];
+        let context = SinkContext {
+            aws: aws_config::SdkConfig::builder().build(),
+            attempts: 1,
+            alert_severity: Severity::High,
+        };
+        let outcomes = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+            .block_on(sink::deliver_report(report, &sinks, &context, &spool));
+        let written = std::fs::read(&file).expect("the file sink's file");
+        let mut spooled: Vec<Vec<u8>> = outcomes[1]
+            .spooled
+            .iter()
+            .flat_map(|path| {
+                let text = std::fs::read(path).expect("a spool file");
+                // After the header line, one event per line.
+                lines(&text).skip(1).map(<[u8]>::to_vec).collect::<Vec<_>>()
+            })
+            .collect();
+        spooled.sort();
+        let _ = std::fs::remove_dir_all(&dir);
+        (written, outcomes, spooled)
+    }
+
+    fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+        text.split(|b| *b == b'\n').filter(|line| !line.is_empty())
+    }
+
     #[test]
-    fn findings_kept_in_sorted_runs_are_written_byte_for_byte_as_findings_held() {
+    fn findings_kept_in_sorted_runs_are_written_and_delivered_as_findings_held() {
         let path = std::env::temp_dir().join(format!("lockdown-runs-{}.json", std::process::id()));
         // Two evaluation chunks and the listing errors: runs in files and in memory.
         crate::inventory::synthetic::snapshot(EVALUATION_CHUNK + 50, 8)
@@ -681,6 +722,19 @@ mod tests {
         for threshold in [Severity::Low, Severity::Critical] {
             assert_eq!(held.verdict(threshold), streamed.verdict(threshold));
         }
+        // Sinks take the runs a chunk at a time: what they get is what OCSF output holds.
+        let (written, outcomes, spooled) = delivered(&streamed.report());
+        assert!(written == ocsf, "a file sink gets the OCSF output");
+        let mut expected: Vec<Vec<u8>> = lines(&ocsf).map(<[u8]>::to_vec).collect();
+        let events = expected.len();
+        assert!(events > 3 * crate::emit::sink::DELIVERY_CHUNK, "{events}");
+        assert!(outcomes[0].complete() && outcomes[0].delivered == events);
+        // A sink that fails is not asked again: every chunk goes to the spool, nothing lost.
+        let refused = &outcomes[1];
+        assert_eq!((refused.delivered, refused.undelivered), (0, events));
+        assert!(refused.spooled.len() > 3, "a spool file per chunk");
+        expected.sort();
+        assert!(spooled == expected, "the spool holds every event");
     }
 
     #[test]

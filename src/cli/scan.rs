@@ -305,14 +305,13 @@ fn apply_config(args: &mut ScanArgs) -> Result<Vec<SuppressionRule>, Failure> {
 
 /// How this scan keeps its findings: in sorted runs, so that memory does not grow with them,
 /// when everything it writes is one line per finding (NDJSON, OCSF) and nothing needs them all
-/// at once (a baseline, the history, delivery sinks).
+/// at once (a baseline, the history). Sinks take them a chunk at a time.
 fn keep(args: &ScanArgs, history: bool, ui: Ui) -> Keep {
     let lines_only = args.output.format.iter().all(|f| f.is_line_format());
     let needs_all = history
         || args.output.baseline.is_some()
         || args.output.save_baseline.is_some()
-        || args.output.only_changes
-        || args.delivery.delivers();
+        || args.output.only_changes;
     if lines_only && !needs_all {
         Keep::Runs {
             failing: ui.human.then_some(args.output.summary_limit),

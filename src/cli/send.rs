@@ -40,11 +40,6 @@ impl DeliveryArgs {
         self.send_to.contains(&Sink::Stdout)
     }
 
-    /// Whether findings are delivered anywhere.
-    pub fn delivers(&self) -> bool {
-        !self.send_to.is_empty()
-    }
-
     /// Uses `specs` (from the configuration file) when the command line named no sink.
     pub fn default_sinks(&mut self, specs: &[String]) -> Result<(), String> {
         if self.send_to.is_empty() {
@@ -129,26 +124,31 @@ async fn context(
 fn report_outcome(outcome: &SinkOutcome, spool_dir: &std::path::Path, human: bool) -> bool {
     let sink = &outcome.sink;
     let error = outcome.error.as_deref().unwrap_or("unknown error");
-    match &outcome.spooled {
-        None => {
-            if human {
-                eprintln!("delivered {} events to {sink}", outcome.delivered);
-            }
-            return true;
+    if outcome.complete() {
+        if human {
+            eprintln!("delivered {} events to {sink}", outcome.delivered);
         }
-        Some(Ok(path)) => eprintln!(
-            "error: delivery to {sink} failed after retries: {error}\n  {} of {} events spooled to {} \
+        return true;
+    }
+    let total = outcome.undelivered + outcome.delivered;
+    let spooled = match outcome.spooled.as_slice() {
+        [] => None,
+        [path] => Some(path.display().to_string()),
+        files => Some(format!("{} files in {}", files.len(), spool_dir.display())),
+    };
+    match (&outcome.spool_error, spooled) {
+        (None, Some(spooled)) => eprintln!(
+            "error: delivery to {sink} failed after retries: {error}\n  {} of {total} events spooled to {spooled} \
              — re-send with `lockdown send --spool {} --send-to {sink}`",
             outcome.undelivered,
-            outcome.undelivered + outcome.delivered,
-            path.display(),
             spool_dir.display()
         ),
-        Some(Err(spool_error)) => eprintln!(
+        (Some(spool_error), _) => eprintln!(
             "error: delivery to {sink} failed ({error}) and the spool {} cannot keep its {} events: {spool_error}",
             spool_dir.display(),
             outcome.undelivered
         ),
+        (None, None) => eprintln!("error: delivery to {sink} failed: {error}"),
     }
     false
 }

@@ -139,20 +139,12 @@ pub fn finding(report: &Report<'_>, finding: &Finding, region: &str) -> Value {
     })
 }
 
-/// Every ASFF finding of a report.
-pub fn findings<'r>(report: &'r Report<'_>, region: &'r str) -> impl Iterator<Item = Value> + 'r {
-    report
-        .findings
-        .iter()
-        .map(move |f| finding(report, f, region))
-}
-
 /// Writes a JSON array of ASFF findings (what `aws securityhub batch-import-findings` reads).
 pub fn write(report: &Report<'_>, region: &str, out: &mut dyn Write) -> std::io::Result<()> {
     out.write_all(b"[")?;
-    for (index, finding) in findings(report, region).enumerate() {
+    for (index, f) in report.findings.iter().enumerate() {
         out.write_all(if index == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut *out, &finding)?;
+        serde_json::to_writer(&mut *out, &finding(report, f, region))?;
     }
     out.write_all(b"\n]\n")
 }

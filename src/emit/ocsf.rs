@@ -367,20 +367,36 @@ fn manual_events<'r>(report: &'r Report<'_>) -> impl Iterator<Item = Value> + 'r
     })
 }
 
-/// Every event of `report`: per finding its Detection and Compliance Findings, then the
-/// requirements that need manual evidence.
-pub fn events(report: &Report<'_>) -> Vec<Value> {
-    let titles = titles(report);
-    let mut events: Vec<Value> = report
-        .findings
-        .iter()
-        .flat_map(|finding| finding_events(report, &titles, finding))
-        .collect();
-    events.extend(manual_events(report));
-    events
+/// The events of a report, a chunk of findings at a time: per finding its Detection and
+/// Compliance Findings, then, closing the run, the requirements that need manual evidence.
+pub struct Events<'r, 'a> {
+    report: &'r Report<'a>,
+    titles: Titles<'r>,
 }
 
-/// Writes every event of `report`, one per line, in the order of [`events`].
+impl<'r, 'a> Events<'r, 'a> {
+    pub fn new(report: &'r Report<'a>) -> Self {
+        Self {
+            report,
+            titles: titles(report),
+        }
+    }
+
+    /// The events of `findings`.
+    pub fn of(&self, findings: &[Finding]) -> Vec<Value> {
+        findings
+            .iter()
+            .flat_map(|finding| finding_events(self.report, &self.titles, finding))
+            .collect()
+    }
+
+    /// The events that close the run.
+    pub fn closing(&self) -> Vec<Value> {
+        manual_events(self.report).collect()
+    }
+}
+
+/// Writes every event of `report`, one per line, in the order of [`Events`].
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     let titles = titles(report);
     report.each_chunk(|chunk| {

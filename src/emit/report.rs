@@ -8,6 +8,7 @@ use crate::inventory::{
 use crate::map::report::FrameworkReport;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
@@ -106,6 +107,9 @@ impl Tally {
         tally
     }
 }
+
+/// A report's findings, a chunk at a time (see [`Report::chunks`]).
+pub type Chunks<'a> = Box<dyn Iterator<Item = std::io::Result<Cow<'a, [Finding]>>> + Send + 'a>;
 
 /// A complete scan result: what was scanned, the findings, and what could not be collected.
 #[derive(Debug, Serialize)]
@@ -307,12 +311,23 @@ impl<'a> Report<'a> {
     /// there are some, else from `findings`.
     pub fn each_chunk(
         &self,
-        write: impl FnMut(&[Finding]) -> std::io::Result<()>,
+        mut write: impl FnMut(&[Finding]) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
-        match self.runs {
-            Some(runs) => runs.for_each_chunk(super::LINE_CHUNK, write),
-            None => self.findings.chunks(super::LINE_CHUNK).try_for_each(write),
-        }
+        self.chunks(super::LINE_CHUNK)?
+            .try_for_each(|chunk| write(&chunk?))
+    }
+
+    /// Every finding, in order, `size` at a time: from the sorted runs when there are some,
+    /// else from `findings`.
+    pub fn chunks(&self, size: usize) -> std::io::Result<Chunks<'a>> {
+        Ok(match self.runs {
+            Some(runs) => Box::new(runs.chunks(size)?.map(|chunk| chunk.map(Cow::Owned))),
+            None => Box::new(
+                self.findings
+                    .chunks(size)
+                    .map(|chunk| Ok(Cow::Borrowed(chunk))),
+            ),
+        })
     }
 
     /// Writes the whole report as one JSON document.

@@ -164,7 +164,12 @@ impl SortedRuns {
         size: usize,
         mut write: impl FnMut(&[Finding]) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
-        let mut sources: Vec<Box<dyn Iterator<Item = std::io::Result<Finding>> + '_>> = Vec::new();
+        self.chunks(size)?.try_for_each(|chunk| write(&chunk?))
+    }
+
+    /// Every finding, in order, `size` at a time: the runs merged as they are read.
+    pub fn chunks(&self, size: usize) -> std::io::Result<Merged<'_>> {
+        let mut sources: Vec<Source<'_>> = Vec::new();
         for run in &self.held {
             sources.push(Box::new(run.iter().cloned().map(Ok)));
         }
@@ -177,21 +182,45 @@ impl SortedRuns {
                 heads.push(Head(finding?, source));
             }
         }
-        let mut chunk = Vec::with_capacity(size);
-        while let Some(Head(finding, source)) = heads.pop() {
+        Ok(Merged {
+            sources,
+            heads,
+            size,
+        })
+    }
+}
+
+/// One run's findings, in order.
+type Source<'s> = Box<dyn Iterator<Item = std::io::Result<Finding>> + Send + 's>;
+
+/// The findings of every run merged in order, a chunk at a time (see [`SortedRuns::chunks`]).
+pub struct Merged<'s> {
+    sources: Vec<Source<'s>>,
+    /// The next finding of each run not yet exhausted.
+    heads: BinaryHeap<Head>,
+    size: usize,
+}
+
+impl Iterator for Merged<'_> {
+    type Item = std::io::Result<Vec<Finding>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.heads.is_empty() {
+            return None;
+        }
+        let mut chunk = Vec::with_capacity(self.size);
+        while chunk.len() < self.size {
+            let Some(Head(finding, source)) = self.heads.pop() else {
+                break;
+            };
             chunk.push(finding);
-            if let Some(next) = sources[source].next() {
-                heads.push(Head(next?, source));
-            }
-            if chunk.len() == size {
-                write(&chunk)?;
-                chunk.clear();
+            match self.sources[source].next() {
+                Some(Ok(next)) => self.heads.push(Head(next, source)),
+                Some(Err(error)) => return Some(Err(error)),
+                None => {}
             }
         }
-        if !chunk.is_empty() {
-            write(&chunk)?;
-        }
-        Ok(())
+        Some(Ok(chunk))
     }
 }
 

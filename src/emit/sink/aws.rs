@@ -54,33 +54,59 @@ pub async fn put_object(
         body.extend_from_slice(event.to_string().as_bytes());
         body.push(b'\n');
     }
+    let key = object_key(prefix, &events);
+    match put(bucket, &key, body.into(), context).await {
+        Ok(()) => Delivery::complete(events.len()),
+        Err(error) => Delivery::partial(events, 0, error),
+    }
+}
+
+/// Writes the events staged one per line in `path`, `first` the first of them, to one object.
+pub async fn put_staged(
+    bucket: &str,
+    prefix: &str,
+    first: &Value,
+    path: &std::path::Path,
+    context: &SinkContext,
+) -> Result<(), String> {
+    let body = aws_sdk_s3::primitives::ByteStream::from_path(path)
+        .await
+        .map_err(|e| format!("cannot read the staged events {}: {e}", path.display()))?;
+    put(
+        bucket,
+        &object_key(prefix, std::slice::from_ref(first)),
+        body,
+        context,
+    )
+    .await
+}
+
+async fn put(
+    bucket: &str,
+    key: &str,
+    body: aws_sdk_s3::primitives::ByteStream,
+    context: &SinkContext,
+) -> Result<(), String> {
     let config = aws_sdk_s3::config::Builder::from(&context.aws)
         .force_path_style(context.aws.endpoint_url().is_some())
         .build();
-    let key = object_key(prefix, &events);
-    let result = aws_sdk_s3::Client::from_conf(config)
+    aws_sdk_s3::Client::from_conf(config)
         .put_object()
         .bucket(bucket)
-        .key(&key)
+        .key(key)
         .content_type("application/x-ndjson")
         .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::Aes256)
-        .body(body.into())
+        .body(body)
         .send()
-        .await;
-    match result {
-        Ok(_) => {
-            tracing::info!(bucket, key, "findings written to S3");
-            Delivery::complete(events.len())
-        }
-        Err(error) => Delivery::partial(
-            events,
-            0,
+        .await
+        .map_err(|error| {
             format!(
                 "s3:PutObject s3://{bucket}/{key}: {}",
                 aws_sdk_s3::error::DisplayErrorContext(&error)
-            ),
-        ),
-    }
+            )
+        })?;
+    tracing::info!(bucket, key, "findings written to S3");
+    Ok(())
 }
 
 fn text<'v>(value: &'v Value, field: &str) -> Option<&'v str> {

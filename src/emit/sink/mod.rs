@@ -11,10 +11,11 @@ mod pagerduty;
 mod splunk;
 pub mod spool;
 
+use crate::evaluate::Finding;
 use serde_json::Value;
 use std::fmt;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 /// Where findings are delivered.
@@ -313,73 +314,233 @@ pub async fn deliver(sink: &Sink, events: Vec<Value>, context: &SinkContext) -> 
     }
 }
 
+/// Findings encoded and delivered together: each sink takes a run a chunk at a time, so memory
+/// follows the chunk, not the run.
+pub const DELIVERY_CHUNK: usize = 10_000;
+
 /// What became of one sink's share of a run.
 #[derive(Debug)]
 pub struct SinkOutcome {
     pub sink: Sink,
     pub delivered: usize,
-    /// Events not delivered (spooled, or lost only if `spooled` is an error).
+    /// Events not delivered (spooled, or lost when `spool_error` says so).
     pub undelivered: usize,
     /// Why some events were not delivered.
     pub error: Option<String>,
-    /// Where the undelivered events were spooled, or why they could not be.
-    pub spooled: Option<Result<PathBuf, String>>,
+    /// The spool files holding the undelivered events, one per undelivered chunk.
+    pub spooled: Vec<PathBuf>,
+    /// Why some undelivered events could not be spooled.
+    pub spool_error: Option<String>,
+    /// The events of a sink that takes a run in one piece (S3: one object per run), on disk
+    /// until the run's last chunk.
+    staged: Option<Staged>,
 }
 
-impl SinkOutcome {
-    /// Every event arrived.
-    pub fn complete(&self) -> bool {
-        self.undelivered == 0
+/// Events staged one per line in a private file of the spool directory.
+#[derive(Debug)]
+struct Staged {
+    path: PathBuf,
+    out: std::io::BufWriter<std::fs::File>,
+    events: usize,
+    /// The first event staged: what names the object.
+    first: Value,
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 
-/// Delivers a report's findings to every sink, each in its encoding (encoded once and shared),
-/// spooling to `spool_dir` whatever a sink does not take. A spool that cannot be written is
-/// reported in the outcome and does not stop delivery to the other sinks.
+impl SinkOutcome {
+    fn new(sink: &Sink) -> Self {
+        Self {
+            sink: sink.clone(),
+            delivered: 0,
+            undelivered: 0,
+            error: None,
+            spooled: Vec::new(),
+            spool_error: None,
+            staged: None,
+        }
+    }
+
+    /// Every event arrived.
+    pub fn complete(&self) -> bool {
+        self.undelivered == 0 && self.error.is_none()
+    }
+
+    /// Delivers `events`, unless an earlier chunk failed: a sink that failed after its retries
+    /// is not asked again in this run, its remaining events go to the spool.
+    async fn deliver(&mut self, events: Vec<Value>, context: &SinkContext, spool_dir: &Path) {
+        if events.is_empty() {
+            return;
+        }
+        if let Sink::S3 { .. } = self.sink {
+            return self.stage(events, spool_dir);
+        }
+        let delivery = if self.error.is_some() {
+            Delivery {
+                undelivered: events,
+                ..Delivery::default()
+            }
+        } else {
+            deliver(&self.sink, events, context).await
+        };
+        self.delivered += delivery.delivered;
+        self.undelivered += delivery.undelivered.len();
+        self.error = self.error.take().or(delivery.error);
+        if !delivery.undelivered.is_empty() {
+            let saved = spool::save(spool_dir, &self.sink, &delivery.undelivered);
+            self.spooled(saved);
+        }
+    }
+
+    fn spooled(&mut self, saved: std::io::Result<PathBuf>) {
+        match saved {
+            Ok(path) => self.spooled.push(path),
+            Err(e) => {
+                self.spool_error.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+
+    /// Adds `events` to what this sink takes at the end of the run.
+    fn stage(&mut self, events: Vec<Value>, spool_dir: &Path) {
+        let staged = match self.staged.take() {
+            Some(staged) => Ok(staged),
+            None => spool::staging(spool_dir, &self.sink).map(|(path, file)| Staged {
+                path,
+                out: std::io::BufWriter::new(file),
+                events: 0,
+                first: events[0].clone(),
+            }),
+        };
+        let written = staged.and_then(|mut staged| {
+            write_lines(&events, &mut staged.out)?;
+            staged.events += events.len();
+            Ok(staged)
+        });
+        match written {
+            Ok(staged) => self.staged = Some(staged),
+            Err(e) => {
+                // What was staged and these events are lost to this sink: say so.
+                let lost = events.len() + self.staged.take().map_or(0, |s| s.events);
+                self.undelivered += lost;
+                self.error
+                    .get_or_insert_with(|| format!("cannot stage events: {e}"));
+                self.spool_error.get_or_insert_with(|| {
+                    format!("cannot stage events in {}: {e}", spool_dir.display())
+                });
+            }
+        }
+    }
+
+    /// Sends what was staged, in one piece; spools it when the sink does not take it.
+    async fn finish(&mut self, context: &SinkContext, spool_dir: &Path) {
+        let (Some(mut staged), Sink::S3 { bucket, prefix }) = (self.staged.take(), &self.sink)
+        else {
+            return;
+        };
+        let sent = match staged.out.flush() {
+            Ok(()) => aws::put_staged(bucket, prefix, &staged.first, &staged.path, context).await,
+            Err(e) => Err(format!("cannot stage events: {e}")),
+        };
+        match sent {
+            Ok(()) => self.delivered += staged.events,
+            Err(error) => {
+                self.undelivered += staged.events;
+                self.error.get_or_insert(error);
+                let saved = spool::save_staged(spool_dir, &self.sink, staged.events, &staged.path);
+                self.spooled(saved);
+            }
+        }
+    }
+}
+
+/// A run's events in each encoding, a chunk of findings at a time.
+struct Encoders<'r, 'a> {
+    ocsf: crate::emit::ocsf::Events<'r, 'a>,
+    report: &'r crate::emit::Report<'a>,
+    /// The region ASFF findings are filed in.
+    region: String,
+    alert_severity: crate::evaluate::Severity,
+}
+
+impl Encoders<'_, '_> {
+    /// The events of `findings` (`None`: the events that close the run) in `encoding`.
+    fn events(&self, encoding: Encoding, findings: Option<&[Finding]>) -> Vec<Value> {
+        match (encoding, findings) {
+            (Encoding::Ocsf, Some(findings)) => self.ocsf.of(findings),
+            (Encoding::Ocsf, None) => self.ocsf.closing(),
+            (Encoding::Asff, Some(findings)) => findings
+                .iter()
+                .map(|f| crate::emit::asff::finding(self.report, f, &self.region))
+                .collect(),
+            (Encoding::PagerDuty, Some(findings)) => {
+                pagerduty::events(findings, self.alert_severity)
+            }
+            (Encoding::Asff | Encoding::PagerDuty, None) => Vec::new(),
+        }
+    }
+}
+
+/// Delivers a report's findings to every sink, each in its encoding (encoded once per chunk
+/// and shared), [`DELIVERY_CHUNK`] findings at a time, spooling to `spool_dir` whatever a sink
+/// does not take. A spool that cannot be written is reported in the outcome and does not stop
+/// delivery to the other sinks.
 pub async fn deliver_report(
     report: &crate::emit::Report<'_>,
     sinks: &[Sink],
     context: &SinkContext,
     spool_dir: &std::path::Path,
 ) -> Vec<SinkOutcome> {
-    let needs = |encoding| sinks.iter().any(|s| s.encoding() == encoding);
-    let ocsf_events: Vec<Value> = if needs(Encoding::Ocsf) {
-        crate::emit::ocsf::events(report)
-    } else {
-        Vec::new()
-    };
-    let asff_events: Vec<Value> = if needs(Encoding::Asff) {
-        let region = context
+    let encoders = Encoders {
+        ocsf: crate::emit::ocsf::Events::new(report),
+        report,
+        region: context
             .aws
             .region()
-            .map_or(report.home_region.clone(), ToString::to_string);
-        crate::emit::asff::findings(report, &region).collect()
-    } else {
-        Vec::new()
+            .map_or(report.home_region.clone(), ToString::to_string),
+        alert_severity: context.alert_severity,
     };
-    let pagerduty_events: Vec<Value> = if needs(Encoding::PagerDuty) {
-        pagerduty::events(report, context.alert_severity)
-    } else {
-        Vec::new()
+    let mut outcomes: Vec<SinkOutcome> = sinks.iter().map(SinkOutcome::new).collect();
+    let chunks = match report.chunks(DELIVERY_CHUNK) {
+        Ok(chunks) => chunks,
+        Err(e) => return failed(outcomes, &e),
     };
-    let mut outcomes = Vec::with_capacity(sinks.len());
-    for sink in sinks {
-        let events = match sink.encoding() {
-            Encoding::Ocsf => ocsf_events.clone(),
-            Encoding::Asff => asff_events.clone(),
-            Encoding::PagerDuty => pagerduty_events.clone(),
+    // Every chunk of findings, then the run's closing events.
+    for chunk in chunks.map(Some).chain([None]) {
+        let findings = match chunk.transpose() {
+            Ok(findings) => findings,
+            Err(e) => return failed(outcomes, &e),
         };
-        let delivery = deliver(sink, events, context).await;
-        let spooled = (!delivery.undelivered.is_empty()).then(|| {
-            spool::save(spool_dir, sink, &delivery.undelivered).map_err(|e| e.to_string())
-        });
-        outcomes.push(SinkOutcome {
-            sink: sink.clone(),
-            delivered: delivery.delivered,
-            undelivered: delivery.undelivered.len(),
-            error: delivery.error,
-            spooled,
-        });
+        let mut encoded: Vec<(Encoding, Vec<Value>)> = Vec::new();
+        for outcome in &mut outcomes {
+            let encoding = outcome.sink.encoding();
+            let events = match encoded.iter().find(|(e, _)| *e == encoding) {
+                Some((_, events)) => events.clone(),
+                None => {
+                    let events = encoders.events(encoding, findings.as_deref());
+                    encoded.push((encoding, events.clone()));
+                    events
+                }
+            };
+            outcome.deliver(events, context, spool_dir).await;
+        }
+    }
+    for outcome in &mut outcomes {
+        outcome.finish(context, spool_dir).await;
+    }
+    outcomes
+}
+
+/// The outcomes of a delivery stopped because the run's findings could not be read back.
+fn failed(mut outcomes: Vec<SinkOutcome>, error: &std::io::Error) -> Vec<SinkOutcome> {
+    for outcome in &mut outcomes {
+        outcome
+            .error
+            .get_or_insert_with(|| format!("cannot read the run's findings back: {error}"));
     }
     outcomes
 }

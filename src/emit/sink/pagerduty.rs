@@ -8,7 +8,6 @@
 //! hold it.
 
 use super::{Delivery, SinkContext, http};
-use crate::emit::Report;
 use crate::evaluate::baseline::Change;
 use crate::evaluate::{Finding, Severity, Status};
 use serde_json::{Value, json};
@@ -66,13 +65,12 @@ fn trigger(finding: &Finding) -> Value {
     })
 }
 
-/// The events a run sends: a trigger for each failure at or above `threshold` that is new (or
+/// The events a run sends for `findings`: a trigger for each failure at or above `threshold` that is new (or
 /// every such failure when the run has no baseline to compare with: PagerDuty merges repeats
 /// by `dedup_key`), and a resolve for each resolved finding at or above it. Suppressed
 /// failures do not page.
-pub fn events(report: &Report<'_>, threshold: Severity) -> Vec<Value> {
-    report
-        .findings
+pub fn events(findings: &[Finding], threshold: Severity) -> Vec<Value> {
+    findings
         .iter()
         .filter(|f| f.severity >= threshold)
         .filter_map(|f| match (f.status, f.change) {

@@ -105,10 +105,25 @@ fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 fn write_file(path: &Path, sink: &Sink, events: &[Value]) -> std::io::Result<()> {
+    write_lines(path, sink, events.len(), |out| {
+        events.iter().try_for_each(|event| {
+            serde_json::to_writer(&mut *out, event)?;
+            out.write_all(b"\n")
+        })
+    })
+}
+
+/// Writes a spool file at `path`: its header, then the `events` lines `write_events` writes.
+fn write_lines(
+    path: &Path,
+    sink: &Sink,
+    events: usize,
+    write_events: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let header = Header {
         lockdown_spool: SPOOL_VERSION,
         sink: sink.to_string(),
-        events: events.len(),
+        events,
         created_at: Utc::now(),
     };
     let partial = path.with_extension("partial");
@@ -117,10 +132,7 @@ fn write_file(path: &Path, sink: &Sink, events: &[Value]) -> std::io::Result<()>
         let mut out = std::io::BufWriter::new(create_private(&partial)?);
         serde_json::to_writer(&mut out, &header)?;
         out.write_all(b"\n")?;
-        for event in events {
-            serde_json::to_writer(&mut out, event)?;
-            out.write_all(b"\n")?;
-        }
+        write_events(&mut out)?;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         std::fs::rename(&partial, path)
     })();
@@ -132,6 +144,28 @@ fn write_file(path: &Path, sink: &Sink, events: &[Value]) -> std::io::Result<()>
 
 /// Saves `events` that `sink` did not take; returns the file written.
 pub fn save(dir: &Path, sink: &Sink, events: &[Value]) -> std::io::Result<PathBuf> {
+    let path = new_path(dir, sink)?;
+    write_file(&path, sink, events)?;
+    Ok(path)
+}
+
+/// Saves the `events` lines of the file at `staged` (one event per line) that `sink` did not
+/// take; returns the file written.
+pub fn save_staged(
+    dir: &Path,
+    sink: &Sink,
+    events: usize,
+    staged: &Path,
+) -> std::io::Result<PathBuf> {
+    let path = new_path(dir, sink)?;
+    write_lines(&path, sink, events, |out| {
+        std::io::copy(&mut std::fs::File::open(staged)?, out).map(drop)
+    })?;
+    Ok(path)
+}
+
+/// A new file name for `sink` in the spool `dir` (created, private, if needed).
+fn new_path(dir: &Path, sink: &Sink) -> std::io::Result<PathBuf> {
     prepare(dir)?;
     let kind = sink.to_string();
     let kind: String = kind
@@ -146,9 +180,15 @@ pub fn save(dir: &Path, sink: &Sink, events: &[Value]) -> std::io::Result<PathBu
         Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
         fastrand::u32(..)
     );
-    let path = dir.join(name);
-    write_file(&path, sink, events)?;
-    Ok(path)
+    Ok(dir.join(name))
+}
+
+/// A private file in the spool `dir` where a sink that takes a run in one piece stages its
+/// events; not a spool file (`lockdown send` does not read it). Its owner removes it.
+pub fn staging(dir: &Path, sink: &Sink) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let path = new_path(dir, sink)?.with_extension("staging");
+    let file = create_private(&path)?;
+    Ok((path, file))
 }
 
 /// An exclusive claim on a spool file while it is delivered: an advisory lock, released when
