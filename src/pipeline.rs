@@ -11,7 +11,7 @@ use crate::collect::{self, CallRecorder, CollectOptions};
 use crate::emit::report::Tally;
 use crate::emit::terminal::Failing;
 use crate::emit::{Report, ResourceCounts};
-use crate::evaluate::baseline::{Baseline, Change, Coverage};
+use crate::evaluate::baseline::{Baseline, Change, Comparison, Coverage};
 use crate::evaluate::catalog::{ParameterSetting, parameters};
 use crate::evaluate::engine::{EVALUATION_CHUNK, Evaluator};
 use crate::evaluate::sorted_runs::SortedRuns;
@@ -175,13 +175,6 @@ pub fn prepare(request: ScanRequest) -> Result<Prepared, PipelineError> {
         .map_err(PipelineError::Invalid)?;
     let suppressions =
         Suppressions::new(request.suppressions.clone()).map_err(PipelineError::Invalid)?;
-    if matches!(request.keep, Keep::Runs { .. })
-        && (request.baseline.is_some() || request.only_changes)
-    {
-        return Err(PipelineError::Invalid(
-            "a baseline needs every finding in memory: it cannot be used with findings kept in sorted runs".into(),
-        ));
-    }
     let baseline = match &request.baseline {
         None => None,
         Some(BaselineSource::File(path)) => Some(
@@ -235,6 +228,8 @@ pub struct ScanOutcome {
     pub failing: Option<Failing>,
     /// With [`Keep::Runs`]: every finding, in sorted runs.
     pub runs: Option<SortedRuns>,
+    /// With [`Keep::Runs`]: the accounts and checks of every finding.
+    pub scope: Option<crate::history::Scope>,
     /// Every finding of the run, counted.
     pub tally: Tally,
     /// With `only_changes`: the findings that changed (what is reported and sent).
@@ -285,8 +280,11 @@ impl ScanOutcome {
     /// This run as the scan history records it (with every finding, not only the changes).
     pub fn history_run(&self) -> crate::history::RunMeta {
         let collection = &self.snapshot.collection;
-        let (accounts, check_ids) =
-            crate::history::RunMeta::scope_of(&self.snapshot.account.id, &self.findings);
+        let account = &self.snapshot.account.id;
+        let (accounts, check_ids) = match &self.scope {
+            Some(scope) => scope.parts(account),
+            None => crate::history::RunMeta::scope_of(account, &self.findings),
+        };
         crate::history::RunMeta {
             started_at: collection.started_at,
             evaluated_at: self.evaluated_at,
@@ -303,6 +301,21 @@ impl ScanOutcome {
     /// The report of every finding without compliance (what the next baseline needs).
     pub fn baseline_report(&self) -> Report<'_> {
         self.counted(Vec::new())
+    }
+
+    /// Records this run and every finding (not only the changes) in the scan `history`.
+    pub fn record_in(
+        &self,
+        history: &mut crate::history::Store,
+    ) -> Result<crate::history::Recorded, crate::history::HistoryError> {
+        let every = Report {
+            runs: self.runs.as_ref(),
+            ..self.baseline_report()
+        };
+        let chunks = every
+            .chunks(crate::emit::LINE_CHUNK)
+            .map_err(crate::history::HistoryError::Findings)?;
+        history.record_chunks(&self.history_run(), self.tally.summary.findings, chunks)
     }
 
     /// The report of the findings held, counted in `tally`, with `compliance`.
@@ -400,6 +413,7 @@ impl Prepared {
             .map_err(PipelineError::invalid)?;
         let variants: Vec<Vec<&Check>> = variants.iter().map(|v| v.iter().collect()).collect();
         let env = &self.catalog.env;
+        let checks_run: Vec<&str> = checks.iter().map(|c| c.id()).collect();
         let mut run = Accumulator {
             prepared: &self,
             evaluator: Evaluator::new(&account, &checks, env, now),
@@ -415,13 +429,22 @@ impl Prepared {
                 Keep::All => Kept::All(Vec::new()),
                 Keep::Runs { failing, held } => Kept::Runs(Box::new(InRuns {
                     runs: SortedRuns::new(held),
-                    failing: failing.map(Failing::new),
+                    // With only the changes reported, the summary lists the changes.
+                    failing: failing
+                        .filter(|_| !self.request.only_changes)
+                        .map(Failing::new),
                     tally: Tally::default(),
+                    scope: Default::default(),
+                    comparison: self.baseline.as_ref().map(|b| b.compare(&checks_run)),
+                    changes: self.request.only_changes.then(Vec::new),
                 })),
             },
         };
         let snapshot = resources.each_chunk(|chunk| run.add(&chunk))?;
         run.finish_listing(&snapshot)?;
+        if let Kept::Runs(kept) = &mut run.kept {
+            kept.finish(&snapshot, run.frameworks_asked.then_some(&mut run.results));
+        }
         let Accumulator {
             judges,
             resources,
@@ -430,11 +453,10 @@ impl Prepared {
             ..
         } = run;
         let suppressions_expired = self.suppressions.apply(&mut [], now.date_naive());
-        let (findings, failing, runs, tally, changes, results) = match kept {
+        let (findings, failing, runs, scope, tally, changes, results) = match kept {
             Kept::All(mut findings) => {
                 evaluate::engine::sort(&mut findings);
                 if let Some(baseline) = &self.baseline {
-                    let checks_run: Vec<&str> = checks.iter().map(|c| c.id()).collect();
                     baseline.apply(&mut findings, &checks_run, &Coverage::of(&snapshot));
                 }
                 let changes = self.request.only_changes.then(|| {
@@ -450,15 +472,27 @@ impl Prepared {
                     count_results(&mut results, &findings);
                 }
                 let tally = Tally::of(&findings);
-                (findings, None, None, tally, changes, results)
+                (findings, None, None, None, tally, changes, results)
             }
             Kept::Runs(kept) => {
                 let InRuns {
                     runs,
                     failing,
                     tally,
+                    scope,
+                    changes,
+                    ..
                 } = *kept;
-                (Vec::new(), failing, Some(runs), tally, None, results)
+                let scope = Some(scope);
+                (
+                    Vec::new(),
+                    failing,
+                    Some(runs),
+                    scope,
+                    tally,
+                    changes,
+                    results,
+                )
             }
         };
         let compliance = frameworks
@@ -472,6 +506,7 @@ impl Prepared {
             findings,
             failing,
             runs,
+            scope,
             tally,
             changes,
             compliance,
@@ -528,17 +563,72 @@ impl Resources {
 }
 
 /// Where a run's findings go as they are evaluated.
-enum Kept {
+enum Kept<'a> {
     All(Vec<Finding>),
-    Runs(Box<InRuns>),
+    Runs(Box<InRuns<'a>>),
 }
 
-/// Findings kept in sorted runs, counted as they come.
-struct InRuns {
+/// Findings kept in sorted runs, counted (and compared with the baseline) as they come.
+struct InRuns<'a> {
     runs: SortedRuns,
     /// What the terminal summary lists, when it is shown.
     failing: Option<Failing>,
     tally: Tally,
+    /// The accounts and checks of the findings (what the history records of the run).
+    scope: crate::history::Scope,
+    comparison: Option<Comparison<'a>>,
+    /// With `only_changes`: the findings that changed.
+    changes: Option<Vec<Finding>>,
+}
+
+impl InRuns<'_> {
+    /// Counts `findings` and keeps them.
+    fn add(
+        &mut self,
+        findings: Vec<Finding>,
+        results: Option<&mut ResultsByCheck>,
+    ) -> Result<(), PipelineError> {
+        self.tally.add(&findings);
+        self.scope.add(&findings);
+        if let Some(results) = results {
+            count_results(results, &findings);
+        }
+        if let Some(failing) = &mut self.failing {
+            failing.add(&findings);
+        }
+        if let Some(changes) = &mut self.changes {
+            changes.extend(
+                findings
+                    .iter()
+                    .filter(|f| f.change != Some(Change::Unchanged))
+                    .cloned(),
+            );
+        }
+        self.runs
+            .push(findings)
+            .map_err(|e| PipelineError::Failed(format!("cannot keep findings in sorted runs: {e}")))
+    }
+
+    /// Adds the baseline's failures that no finding matched, after every finding.
+    fn finish(&mut self, snapshot: &Snapshot, results: Option<&mut ResultsByCheck>) {
+        let Some(comparison) = self.comparison.take() else {
+            return;
+        };
+        let gone = comparison.gone(&Coverage::of(snapshot));
+        self.tally.add(&gone);
+        self.scope.add(&gone);
+        if let Some(results) = results {
+            count_results(results, &gone);
+        }
+        if let Some(failing) = &mut self.failing {
+            failing.add(&gone);
+        }
+        if let Some(changes) = &mut self.changes {
+            evaluate::engine::sort(changes);
+            changes.extend(gone.iter().cloned());
+        }
+        self.runs.push_tail(gone);
+    }
 }
 
 /// A run in progress: the evaluators, and what has been counted and kept so far.
@@ -552,7 +642,7 @@ struct Accumulator<'a> {
     /// Whether compliance roll-ups will need the results per check.
     frameworks_asked: bool,
     results: ResultsByCheck,
-    kept: Kept,
+    kept: Kept<'a>,
 }
 
 impl Accumulator<'_> {
@@ -586,21 +676,11 @@ impl Accumulator<'_> {
         match &mut self.kept {
             Kept::All(all) => all.extend(findings),
             Kept::Runs(kept) => {
-                let InRuns {
-                    runs,
-                    failing,
-                    tally,
-                } = &mut **kept;
-                tally.add(&findings);
-                if self.frameworks_asked {
-                    count_results(&mut self.results, &findings);
+                if let Some(comparison) = &mut kept.comparison {
+                    comparison.mark(&mut findings);
                 }
-                if let Some(failing) = failing {
-                    failing.add(&findings);
-                }
-                runs.push(findings).map_err(|e| {
-                    PipelineError::Failed(format!("cannot keep findings in sorted runs: {e}"))
-                })?;
+                let results = self.frameworks_asked.then_some(&mut self.results);
+                kept.add(findings, results)?;
             }
         }
         Ok(())
@@ -632,7 +712,12 @@ mod tests {
     /// A scan of the snapshot at `path` keeping its findings as `keep` says, and what it writes
     /// in NDJSON and OCSF (with a framework, so that OCSF has compliance events).
     fn scan(path: &Path, keep: Keep) -> (Vec<u8>, Vec<u8>, ScanOutcome) {
-        let outcome = prepare(request(Source::Snapshot(path.to_owned()), keep))
+        scan_request(request(Source::Snapshot(path.to_owned()), keep))
+    }
+
+    /// A scan as `request` says, and what it writes in NDJSON and OCSF.
+    fn scan_request(request: ScanRequest) -> (Vec<u8>, Vec<u8>, ScanOutcome) {
+        let outcome = prepare(request)
             .expect("a valid request")
             .run(CallRecorder::default())
             .expect("the scan runs");
@@ -738,18 +823,73 @@ mod tests {
     }
 
     #[test]
-    fn a_baseline_cannot_be_used_with_findings_in_sorted_runs() {
+    fn a_baseline_and_the_history_take_findings_in_sorted_runs_as_findings_held() {
+        let dir = std::env::temp_dir().join(format!("lockdown-compare-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let (before, now) = (dir.join("before.json"), dir.join("now.json"));
+        // The same resources and 30 more (gone now), over two evaluation chunks.
+        crate::inventory::synthetic::snapshot(EVALUATION_CHUNK + 80, 8)
+            .save(&before)
+            .expect("saved");
+        crate::inventory::synthetic::snapshot(EVALUATION_CHUNK + 50, 8)
+            .save(&now)
+            .expect("saved");
+        let (_, _, earlier) = scan(&before, Keep::All);
+        let mut baseline = earlier.findings;
+        // Some statuses differ: changed, resolved and new findings.
+        for finding in baseline.iter_mut().step_by(7) {
+            finding.status = match finding.status {
+                Status::Fail => Status::Pass,
+                _ => Status::Fail,
+            };
+        }
+        for finding in baseline.iter_mut().skip(3).step_by(11) {
+            finding.status = Status::Error;
+        }
         let runs = Keep::Runs {
-            failing: None,
-            held: DEFAULT_HELD,
+            failing: Some(3),
+            held: 4_000,
         };
-        let request = ScanRequest {
-            baseline: Some(BaselineSource::Findings(Vec::new())),
-            ..request(Source::Demo, runs)
-        };
-        let Err(PipelineError::Invalid(message)) = prepare(request) else {
-            panic!("refused")
-        };
-        assert!(message.contains("baseline"), "{message}");
+        for only_changes in [false, true] {
+            let compared = |keep, name: &str| {
+                let request = ScanRequest {
+                    baseline: Some(BaselineSource::Findings(baseline.clone())),
+                    only_changes,
+                    ..request(Source::Snapshot(now.clone()), keep)
+                };
+                let (ndjson, ocsf, outcome) = scan_request(request);
+                let mut history = crate::history::Store::open(&dir.join(name)).expect("a db");
+                let recorded = outcome.record_in(&mut history).expect("recorded");
+                let mut latest: Vec<String> = history
+                    .latest_findings()
+                    .expect("read back")
+                    .iter()
+                    .map(|f| format!("{f:?}"))
+                    .collect();
+                latest.sort();
+                let failing = match &outcome.failing {
+                    Some(failing) => failing,
+                    None => &Failing::of(outcome.report().findings, 3),
+                };
+                let text = crate::emit::terminal::render(&outcome.report(), failing, "snapshot");
+                (ndjson, ocsf, recorded, latest, text, outcome)
+            };
+            let held = compared(Keep::All, &format!("held-{only_changes}.db"));
+            let streamed = compared(runs, &format!("runs-{only_changes}.db"));
+            assert!(streamed.5.runs.is_some(), "kept in sorted runs");
+            let changes = &held.5.report().summary.changes;
+            for change in [Change::New, Change::Changed, Change::Resolved] {
+                assert!(changes.get(&change) > Some(&0), "{change:?}: {changes:?}");
+            }
+            assert!(held.0 == streamed.0, "the same NDJSON ({only_changes})");
+            assert!(held.1 == streamed.1, "the same OCSF ({only_changes})");
+            assert_eq!(held.2, streamed.2, "the same run recorded");
+            assert!(held.3 == streamed.3, "the same findings recorded");
+            assert_eq!(held.4, streamed.4, "the same summary");
+            assert_eq!(held.5.report().summary, streamed.5.report().summary);
+            assert_eq!(held.5.compliance, streamed.5.compliance);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -305,14 +305,11 @@ fn apply_config(args: &mut ScanArgs) -> Result<Vec<SuppressionRule>, Failure> {
 
 /// How this scan keeps its findings: in sorted runs, so that memory does not grow with them,
 /// when everything it writes is one line per finding (NDJSON, OCSF) and nothing needs them all
-/// at once (a baseline, the history). Sinks take them a chunk at a time.
-fn keep(args: &ScanArgs, history: bool, ui: Ui) -> Keep {
+/// at once (`--save-baseline` writes one JSON document). Sinks, the history and the baseline's
+/// comparison take them a chunk at a time.
+fn keep(args: &ScanArgs, ui: Ui) -> Keep {
     let lines_only = args.output.format.iter().all(|f| f.is_line_format());
-    let needs_all = history
-        || args.output.baseline.is_some()
-        || args.output.save_baseline.is_some()
-        || args.output.only_changes;
-    if lines_only && !needs_all {
+    if lines_only && args.output.save_baseline.is_none() {
         Keep::Runs {
             failing: ui.human.then_some(args.output.summary_limit),
             held: pipeline::DEFAULT_HELD,
@@ -362,7 +359,7 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
         baseline,
         now: args.now,
         only_changes: args.output.only_changes,
-        keep: keep(&args, history.is_some(), ui),
+        keep: keep(&args, ui),
     })
     .map_err(failure)?;
     if args.dry_run {
@@ -446,10 +443,9 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
 /// Records the run in the scan history: every finding, not only the changes reported.
 fn record_history(path: &Path, outcome: &pipeline::ScanOutcome, ui: Ui) -> Result<(), Failure> {
     use crate::history::Store;
-    let meta = outcome.history_run();
     let mut store = Store::open(path).map_err(|e| Failure::runtime(e.to_string()))?;
-    let recorded = store
-        .record(&meta, &outcome.findings)
+    let recorded = outcome
+        .record_in(&mut store)
         .map_err(|e| Failure::runtime(e.to_string()))?;
     if ui.human {
         eprintln!(

@@ -123,20 +123,49 @@ impl Baseline {
     /// resources were listed this run in its account and region (the resource was deleted),
     /// else as not re-evaluated, with its old status. Checks not run this time are left out.
     pub fn apply(&self, findings: &mut Vec<Finding>, checks_run: &[&str], coverage: &Coverage) {
-        let mut seen = HashSet::with_capacity(findings.len());
-        for finding in findings.iter_mut() {
-            seen.insert(finding.id);
-            let before = self.findings.get(&finding.id).map(|f| f.status);
+        let mut comparison = self.compare(checks_run);
+        comparison.mark(findings);
+        findings.extend(comparison.gone(coverage));
+    }
+
+    /// A comparison of a run with this baseline, its findings marked as they come.
+    pub fn compare(&self, checks_run: &[&str]) -> Comparison<'_> {
+        Comparison {
+            baseline: self,
+            unseen: self
+                .findings
+                .values()
+                .filter(|f| f.status == Status::Fail && checks_run.contains(&&*f.check_id))
+                .map(|f| f.id)
+                .collect(),
+        }
+    }
+}
+
+/// A run compared with a [`Baseline`] a chunk of findings at a time (see [`Baseline::apply`]).
+pub struct Comparison<'b> {
+    baseline: &'b Baseline,
+    /// Baseline failures of the checks run that no finding of this run has matched yet.
+    unseen: HashSet<FindingId>,
+}
+
+impl Comparison<'_> {
+    /// Marks each of `findings` with its change since the baseline.
+    pub fn mark(&mut self, findings: &mut [Finding]) {
+        for finding in findings {
+            self.unseen.remove(&finding.id);
+            let before = self.baseline.findings.get(&finding.id).map(|f| f.status);
             finding.change = Some(change(before, finding.status));
         }
+    }
+
+    /// The baseline failures no finding matched, in order of check and resource: resolved
+    /// when `coverage` shows their resources were listed, else not re-evaluated.
+    pub fn gone(self, coverage: &Coverage) -> Vec<Finding> {
         let mut gone: Vec<Finding> = self
-            .findings
-            .values()
-            .filter(|f| {
-                f.status == Status::Fail
-                    && !seen.contains(&f.id)
-                    && checks_run.contains(&&*f.check_id)
-            })
+            .unseen
+            .iter()
+            .map(|id| &self.baseline.findings[id])
             .map(|f| match coverage.not_reevaluated(&f.resource) {
                 None => Finding {
                     status: Status::NotApplicable,
@@ -159,7 +188,7 @@ impl Baseline {
             })
             .collect();
         gone.sort_by(|a, b| (&a.check_id, &a.resource.arn).cmp(&(&b.check_id, &b.resource.arn)));
-        findings.extend(gone);
+        gone
     }
 }
 

@@ -83,6 +83,8 @@ pub struct SortedRuns {
     total: usize,
     /// A finding of each check, for what its findings share.
     shared: HashMap<Arc<str>, Finding>,
+    /// Findings that come after every run, in the order given.
+    tail: Vec<Finding>,
 }
 
 impl SortedRuns {
@@ -96,6 +98,7 @@ impl SortedRuns {
             dir: None,
             total: 0,
             shared: HashMap::new(),
+            tail: Vec::new(),
         }
     }
 
@@ -122,6 +125,12 @@ impl SortedRuns {
             self.spill()?;
         }
         Ok(())
+    }
+
+    /// Adds `findings` after every run, in this order (held in memory).
+    pub fn push_tail(&mut self, findings: Vec<Finding>) {
+        self.total += findings.len();
+        self.tail.extend(findings);
     }
 
     /// Writes the runs held as one sorted file.
@@ -185,6 +194,7 @@ impl SortedRuns {
         Ok(Merged {
             sources,
             heads,
+            tail: self.tail.iter(),
             size,
         })
     }
@@ -198,6 +208,8 @@ pub struct Merged<'s> {
     sources: Vec<Source<'s>>,
     /// The next finding of each run not yet exhausted.
     heads: BinaryHeap<Head>,
+    /// What comes after the runs.
+    tail: std::slice::Iter<'s, Finding>,
     size: usize,
 }
 
@@ -205,12 +217,13 @@ impl Iterator for Merged<'_> {
     type Item = std::io::Result<Vec<Finding>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.heads.is_empty() {
+        if self.heads.is_empty() && self.tail.len() == 0 {
             return None;
         }
         let mut chunk = Vec::with_capacity(self.size);
         while chunk.len() < self.size {
             let Some(Head(finding, source)) = self.heads.pop() else {
+                chunk.extend(self.tail.by_ref().take(self.size - chunk.len()).cloned());
                 break;
             };
             chunk.push(finding);
@@ -324,7 +337,7 @@ mod tests {
     }
 
     #[test]
-    fn runs_in_memory_and_in_files_merge_into_the_sorted_findings() {
+    fn runs_in_memory_and_in_files_merge_into_the_sorted_findings_then_the_tail() {
         let sorted = findings(120, 9);
         let mut shuffled = sorted.clone();
         shuffled.reverse();
@@ -335,7 +348,11 @@ mod tests {
         }
         assert!(runs.files.len() > 1, "{} files", runs.files.len());
         assert!(!runs.held.is_empty());
-        assert_eq!(runs.len(), sorted.len());
+        // A tail comes after the runs, in its own order.
+        let tail: Vec<Finding> = sorted[..5].iter().rev().cloned().collect();
+        runs.push_tail(tail.clone());
+        let expected: Vec<Finding> = sorted.iter().chain(&tail).cloned().collect();
+        assert_eq!(runs.len(), expected.len());
         let mut merged = Vec::new();
         let mut sizes = Vec::new();
         runs.for_each_chunk(64, |chunk| {
@@ -345,7 +362,7 @@ mod tests {
         })
         .unwrap();
         assert!(sizes.iter().rev().skip(1).all(|&n| n == 64), "{sizes:?}");
-        assert_eq!(merged, sorted);
+        assert_eq!(merged, expected);
         let dir = runs.dir.clone().expect("files were written");
         drop(runs);
         assert!(!dir.exists(), "the files go with the runs");

@@ -17,7 +17,7 @@ use crate::evaluate::{Finding, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// The schema this binary writes. Older databases are migrated forward on open; a newer one
@@ -93,11 +93,43 @@ pub enum HistoryError {
         finding: String,
         what: String,
     },
+    #[error("cannot read the run's findings back: {0}")]
+    Findings(std::io::Error),
     #[error("cannot create {path}: {source}")]
     Io {
         path: String,
         source: std::io::Error,
     },
+}
+
+/// The accounts and checks of a run's findings, gathered as they come.
+#[derive(Debug, Default)]
+pub struct Scope {
+    accounts: BTreeSet<String>,
+    checks: BTreeSet<String>,
+}
+
+impl Scope {
+    pub fn add(&mut self, findings: &[Finding]) {
+        for finding in findings {
+            if !self.accounts.contains(&finding.resource.account_id) {
+                self.accounts.insert(finding.resource.account_id.clone());
+            }
+            if !self.checks.contains(&*finding.check_id) {
+                self.checks.insert(finding.check_id.to_string());
+            }
+        }
+    }
+
+    /// The accounts (`primary_account` among them) and the checks, each sorted.
+    pub fn parts(&self, primary_account: &str) -> (Vec<String>, Vec<String>) {
+        let mut accounts = self.accounts.clone();
+        accounts.insert(primary_account.to_owned());
+        (
+            accounts.into_iter().collect(),
+            self.checks.iter().cloned().collect(),
+        )
+    }
 }
 
 /// What a run is: its identity and the settings it ran with.
@@ -122,15 +154,9 @@ impl RunMeta {
     /// The accounts a run covered (the scanning account and every account with a finding) and
     /// the checks it ran, from its findings.
     pub fn scope_of(primary_account: &str, findings: &[Finding]) -> (Vec<String>, Vec<String>) {
-        let mut accounts: Vec<String> = findings
-            .iter()
-            .map(|f| f.resource.account_id.clone())
-            .chain([primary_account.to_owned()])
-            .collect();
-        accounts.sort();
-        accounts.dedup();
-        let checks = findings.iter().map(|f| f.check_id.to_string()).collect();
-        (accounts, checks)
+        let mut scope = Scope::default();
+        scope.add(findings);
+        scope.parts(primary_account)
     }
 
     /// The run's id: the same accounts evaluated at the same moment are the same run, so that
@@ -301,13 +327,23 @@ impl Store {
         meta: &RunMeta,
         findings: &[Finding],
     ) -> Result<Recorded, HistoryError> {
+        self.record_chunks(meta, findings.len(), [Ok(findings.into())].into_iter())
+    }
+
+    /// Records a run and its `count` findings, read a chunk at a time, in one transaction.
+    pub fn record_chunks<'f>(
+        &mut self,
+        meta: &RunMeta,
+        count: usize,
+        chunks: impl Iterator<Item = std::io::Result<std::borrow::Cow<'f, [Finding]>>>,
+    ) -> Result<Recorded, HistoryError> {
         let path = self.path.clone();
         let err = sqlite(&path);
         let id = meta.id();
         let tx = self.conn.transaction().map_err(&err)?;
         let mut outcome = Recorded {
             run: id.clone(),
-            findings: findings.len(),
+            findings: count,
             ..Recorded::default()
         };
         if tx
@@ -350,7 +386,7 @@ impl Store {
                 meta.checks_digest(),
                 meta.parameters.to_string(),
                 meta.collection_errors as i64,
-                findings.len() as i64,
+                count as i64,
             ],
         )
         .map_err(&err)?;
@@ -394,49 +430,52 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5)",
                 )
                 .map_err(&err)?;
-            for finding in findings {
-                let finding_id = finding.id.to_string();
-                let status = finding.status.as_str();
-                // Findings of the previous run are known; only new or returning ones are added
-                // (the row keeps what the finding evidences when first seen).
-                if !open.contains_key(&finding_id) {
-                    add_finding
-                        .execute(params![
-                            finding_id,
-                            &*finding.check_id,
-                            finding.resource.arn,
-                            finding.resource.resource_type,
-                            finding.resource.name,
-                            finding.resource.account_id,
-                            finding.resource.region,
-                            finding.severity.as_str(),
-                            serde_json::to_string(&*finding.compliance).unwrap_or_default(),
-                        ])
-                        .map_err(&err)?;
-                }
-                match open.get(&finding_id) {
-                    Some((first_run, previous_status)) if previous_status == status => {
-                        extend
-                            .execute(params![seq, finding_id, first_run])
+            for chunk in chunks {
+                let chunk = chunk.map_err(HistoryError::Findings)?;
+                for finding in chunk.iter() {
+                    let finding_id = finding.id.to_string();
+                    let status = finding.status.as_str();
+                    // Findings of the previous run are known; only new or returning ones are added
+                    // (the row keeps what the finding evidences when first seen).
+                    if !open.contains_key(&finding_id) {
+                        add_finding
+                            .execute(params![
+                                finding_id,
+                                &*finding.check_id,
+                                finding.resource.arn,
+                                finding.resource.resource_type,
+                                finding.resource.name,
+                                finding.resource.account_id,
+                                finding.resource.region,
+                                finding.severity.as_str(),
+                                serde_json::to_string(&*finding.compliance).unwrap_or_default(),
+                            ])
                             .map_err(&err)?;
                     }
-                    _ => {
-                        open_segment
-                            .execute(params![finding_id, status, seq])
-                            .map_err(&err)?;
-                        outcome.segments_opened += 1;
+                    match open.get(&finding_id) {
+                        Some((first_run, previous_status)) if previous_status == status => {
+                            extend
+                                .execute(params![seq, finding_id, first_run])
+                                .map_err(&err)?;
+                        }
+                        _ => {
+                            open_segment
+                                .execute(params![finding_id, status, seq])
+                                .map_err(&err)?;
+                            outcome.segments_opened += 1;
+                        }
                     }
-                }
-                if let Some(rule) = &finding.suppression {
-                    suppressed
-                        .execute(params![
-                            seq,
-                            finding_id,
-                            rule.owner,
-                            rule.reason,
-                            rule.expires.to_string()
-                        ])
-                        .map_err(&err)?;
+                    if let Some(rule) = &finding.suppression {
+                        suppressed
+                            .execute(params![
+                                seq,
+                                finding_id,
+                                rule.owner,
+                                rule.reason,
+                                rule.expires.to_string()
+                            ])
+                            .map_err(&err)?;
+                    }
                 }
             }
         }
