@@ -116,7 +116,12 @@ impl ScanEvent {
                 baseline: None,
                 now: None,
                 only_changes: false,
-                keep: Keep::All,
+                // Sinks take the findings a chunk at a time: a large organization's findings
+                // need not fit in the function's memory.
+                keep: Keep::Runs {
+                    failing: None,
+                    held: pipeline::DEFAULT_HELD,
+                },
             },
             sinks,
             alert_severity: self
