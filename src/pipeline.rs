@@ -18,7 +18,7 @@ use crate::evaluate::sorted_runs::SortedRuns;
 use crate::evaluate::suppress::{SuppressionRule, Suppressions};
 use crate::evaluate::{self, Catalog, Check, Finding, Selection, Severity, Status};
 use crate::inventory::stream::{ChunkError, SnapshotFile};
-use crate::inventory::{Resource, Snapshot};
+use crate::inventory::{CollectionError, Resource, Snapshot};
 use crate::map::Mappings;
 use crate::map::report::{FrameworkReport, ResultsByCheck, count_results, framework_report_of};
 use chrono::{DateTime, Utc};
@@ -211,10 +211,41 @@ pub fn collect_snapshot(
     let result = runtime.block_on(collect::collect(options, recorder.clone()));
     recorder.finish();
     let snapshot = result.map_err(PipelineError::failed)?;
-    for error in &snapshot.errors {
-        tracing::warn!(action = %error.action, region = %error.region, kind = ?error.kind, "{}", error.message);
+    for (error, times) in folded(&snapshot.errors) {
+        let account = error.account_id.as_deref().unwrap_or(&snapshot.account.id);
+        let (action, region, kind) = (&error.action, &error.region, error.kind);
+        if times == 1 {
+            tracing::warn!(%action, %region, ?kind, %account, "{}", error.message);
+        } else {
+            tracing::warn!(%action, %region, ?kind, %account, times, "{}", error.message);
+        }
     }
     Ok(snapshot)
+}
+
+/// Collection errors told apart by what a reader acts on (account, action, region, kind and
+/// message), in the order first seen, each with how many times it came: a problem met once
+/// per resource is logged once, not once per resource.
+fn folded(errors: &[CollectionError]) -> Vec<(&CollectionError, usize)> {
+    let mut folded: Vec<(&CollectionError, usize)> = Vec::new();
+    let mut seen: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
+    for error in errors {
+        let key = (
+            &error.account_id,
+            &error.action,
+            &error.region,
+            error.kind,
+            &error.message,
+        );
+        match seen.get(&key) {
+            Some(&at) => folded[at].1 += 1,
+            None => {
+                seen.insert(key, folded.len());
+                folded.push((error, 1));
+            }
+        }
+    }
+    folded
 }
 
 /// Everything a scan produced.
@@ -820,6 +851,35 @@ mod tests {
         assert!(refused.spooled.len() > 3, "a spool file per chunk");
         expected.sort();
         assert!(spooled == expected, "the spool holds every event");
+    }
+
+    #[test]
+    fn a_problem_met_once_per_resource_is_logged_once_with_its_count() {
+        let error = |region: &str, arn: &str| CollectionError {
+            action: "kms:DescribeKey".into(),
+            permission: "kms:DescribeKey".into(),
+            region: region.into(),
+            kind: crate::inventory::ErrorKind::MissingData,
+            code: None,
+            message: "the kms:DescribeKey answer leaves out usage".into(),
+            affects: vec![crate::inventory::Affected {
+                resource_type: "aws.kms.key".into(),
+                resource_arn: Some(arn.into()),
+                attributes: vec!["usage".into()],
+            }],
+            account_id: None,
+        };
+        let errors = [
+            error("us-east-1", "k1"),
+            error("eu-west-1", "k2"),
+            error("us-east-1", "k3"),
+            error("us-east-1", "k4"),
+        ];
+        let folded: Vec<(&str, usize)> = folded(&errors)
+            .into_iter()
+            .map(|(e, times)| (e.region.as_str(), times))
+            .collect();
+        assert_eq!(folded, [("us-east-1", 3), ("eu-west-1", 1)]);
     }
 
     #[test]
