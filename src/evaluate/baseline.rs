@@ -75,10 +75,12 @@ pub fn read_findings(path: &Path) -> Result<Vec<Finding>, BaselineError> {
         })
 }
 
-/// The findings of a previous run, by id.
-#[derive(Debug)]
+/// The findings of a previous run, by id: every finding's status, and the failures whole
+/// (what a failure no longer found is reported as). What passed is kept as its status only.
+#[derive(Debug, Default)]
 pub struct Baseline {
-    findings: HashMap<FindingId, Finding>,
+    statuses: HashMap<FindingId, Status>,
+    failures: HashMap<FindingId, Finding>,
 }
 
 impl Baseline {
@@ -95,26 +97,43 @@ impl Baseline {
     ) -> Self {
         let checks: HashMap<&str, &super::Check> =
             catalog.checks.iter().map(|c| (c.id(), c)).collect();
-        Self::new(
-            prior
-                .into_iter()
-                .filter_map(|p| {
-                    let check = checks.get(p.check_id.as_str())?;
-                    Some(super::engine::finding_of(
-                        check,
-                        Arc::new(p.resource),
-                        p.status,
-                        p.evaluated_at,
-                    ))
-                })
-                .collect(),
-        )
+        let mut baseline = Self::default();
+        for p in prior {
+            let Some(check) = checks.get(p.check_id.as_str()) else {
+                continue;
+            };
+            if p.status == Status::Fail {
+                baseline.add(super::engine::finding_of(
+                    check,
+                    Arc::new(p.resource),
+                    p.status,
+                    p.evaluated_at,
+                ));
+            } else {
+                let resource = &p.resource;
+                let id = super::finding::finding_id(
+                    &check.def.id,
+                    &resource.account_id,
+                    &resource.region,
+                    &resource.arn,
+                );
+                baseline.statuses.insert(id, p.status);
+            }
+        }
+        baseline
     }
 
     /// A baseline of these findings.
     pub fn new(findings: Vec<Finding>) -> Self {
-        Self {
-            findings: findings.into_iter().map(|f| (f.id, f)).collect(),
+        let mut baseline = Self::default();
+        findings.into_iter().for_each(|f| baseline.add(f));
+        baseline
+    }
+
+    fn add(&mut self, finding: Finding) {
+        self.statuses.insert(finding.id, finding.status);
+        if finding.status == Status::Fail {
+            self.failures.insert(finding.id, finding);
         }
     }
 
@@ -133,9 +152,9 @@ impl Baseline {
         Comparison {
             baseline: self,
             unseen: self
-                .findings
+                .failures
                 .values()
-                .filter(|f| f.status == Status::Fail && checks_run.contains(&&*f.check_id))
+                .filter(|f| checks_run.contains(&&*f.check_id))
                 .map(|f| f.id)
                 .collect(),
         }
@@ -154,7 +173,7 @@ impl Comparison<'_> {
     pub fn mark(&mut self, findings: &mut [Finding]) {
         for finding in findings {
             self.unseen.remove(&finding.id);
-            let before = self.baseline.findings.get(&finding.id).map(|f| f.status);
+            let before = self.baseline.statuses.get(&finding.id).copied();
             finding.change = Some(change(before, finding.status));
         }
     }
@@ -165,7 +184,7 @@ impl Comparison<'_> {
         let mut gone: Vec<Finding> = self
             .unseen
             .iter()
-            .map(|id| &self.baseline.findings[id])
+            .map(|id| &self.baseline.failures[id])
             .map(|f| match coverage.not_reevaluated(&f.resource) {
                 None => Finding {
                     status: Status::NotApplicable,
