@@ -619,22 +619,7 @@ impl InRuns<'_> {
         findings: Vec<Finding>,
         results: Option<&mut ResultsByCheck>,
     ) -> Result<(), PipelineError> {
-        self.tally.add(&findings);
-        self.scope.add(&findings);
-        if let Some(results) = results {
-            count_results(results, &findings);
-        }
-        if let Some(failing) = &mut self.failing {
-            failing.add(&findings);
-        }
-        if let Some(changes) = &mut self.changes {
-            changes.extend(
-                findings
-                    .iter()
-                    .filter(|f| f.change != Some(Change::Unchanged))
-                    .cloned(),
-            );
-        }
+        self.count(&findings, results);
         self.runs
             .push(findings)
             .map_err(|e| PipelineError::Failed(format!("cannot keep findings in sorted runs: {e}")))
@@ -646,19 +631,31 @@ impl InRuns<'_> {
             return;
         };
         let gone = comparison.gone(&Coverage::of(snapshot));
-        self.tally.add(&gone);
-        self.scope.add(&gone);
-        if let Some(results) = results {
-            count_results(results, &gone);
-        }
-        if let Some(failing) = &mut self.failing {
-            failing.add(&gone);
-        }
         if let Some(changes) = &mut self.changes {
             evaluate::engine::sort(changes);
-            changes.extend(gone.iter().cloned());
         }
+        self.count(&gone, results);
         self.runs.push_tail(gone);
+    }
+
+    /// Counts `findings` in everything gathered as findings come.
+    fn count(&mut self, findings: &[Finding], results: Option<&mut ResultsByCheck>) {
+        self.tally.add(findings);
+        self.scope.add(findings);
+        if let Some(results) = results {
+            count_results(results, findings);
+        }
+        if let Some(failing) = &mut self.failing {
+            failing.add(findings);
+        }
+        if let Some(changes) = &mut self.changes {
+            changes.extend(
+                findings
+                    .iter()
+                    .filter(|f| f.change != Some(Change::Unchanged))
+                    .cloned(),
+            );
+        }
     }
 }
 
