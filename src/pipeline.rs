@@ -290,10 +290,7 @@ impl ScanOutcome {
     pub fn report(&self) -> Report<'_> {
         let mut report = match &self.changes {
             // Every finding (held, or in sorted runs), already counted.
-            None => Report {
-                runs: self.runs.as_ref(),
-                ..self.counted(self.compliance.clone())
-            },
+            None => self.counted(self.compliance.clone()),
             Some(changes) => Report::new(
                 &self.snapshot,
                 &self.resources,
@@ -339,17 +336,15 @@ impl ScanOutcome {
         &self,
         history: &mut crate::history::Store,
     ) -> Result<crate::history::Recorded, crate::history::HistoryError> {
-        let every = Report {
-            runs: self.runs.as_ref(),
-            ..self.baseline_report()
-        };
+        let every = self.baseline_report();
         let chunks = every
             .chunks(crate::emit::LINE_CHUNK)
             .map_err(crate::history::HistoryError::Findings)?;
         history.record_chunks(&self.history_run(), self.tally.summary.findings, chunks)
     }
 
-    /// The report of the findings held, counted in `tally`, with `compliance`.
+    /// The report of every finding (held, or in sorted runs), counted in `tally`, with
+    /// `compliance`.
     fn counted(&self, compliance: Vec<FrameworkReport>) -> Report<'_> {
         Report::counted(
             &self.snapshot,
@@ -360,6 +355,7 @@ impl ScanOutcome {
             compliance,
         )
         .with_findings(&self.findings)
+        .with_runs(self.runs.as_ref())
     }
 
     /// The run's verdict against `threshold`.
@@ -738,24 +734,29 @@ mod tests {
     }
 
     /// A scan of the snapshot at `path` keeping its findings as `keep` says, and what it writes
-    /// in NDJSON and OCSF (with a framework, so that OCSF has compliance events).
+    /// (see [`scan_request`]).
     fn scan(path: &Path, keep: Keep) -> (Vec<u8>, Vec<u8>, ScanOutcome) {
         scan_request(request(Source::Snapshot(path.to_owned()), keep))
     }
 
-    /// A scan as `request` says, and what it writes in NDJSON and OCSF.
+    /// A scan as `request` says, what it writes in JSON and NDJSON and as the next baseline
+    /// (`--save-baseline`), one after the other, and what it writes in OCSF (with a framework,
+    /// so that OCSF has compliance events).
     fn scan_request(request: ScanRequest) -> (Vec<u8>, Vec<u8>, ScanOutcome) {
         let outcome = prepare(request)
             .expect("a valid request")
             .run(CallRecorder::default())
             .expect("the scan runs");
         let report = outcome.report();
-        let mut written = [Vec::new(), Vec::new()];
-        for (format, out) in [Format::Ndjson, Format::Ocsf].into_iter().zip(&mut written) {
-            format.write(&report, out).expect("written");
+        let (mut documents, mut ocsf) = (Vec::new(), Vec::new());
+        for format in [Format::Json, Format::Ndjson] {
+            format.write(&report, &mut documents).expect("written");
         }
-        let [ndjson, ocsf] = written;
-        (ndjson, ocsf, outcome)
+        Format::Json
+            .write(&outcome.baseline_report(), &mut documents)
+            .expect("written");
+        Format::Ocsf.write(&report, &mut ocsf).expect("written");
+        (documents, ocsf, outcome)
     }
 
     /// What the report's findings become at a file sink, and at a sink that refuses everything
@@ -806,12 +807,12 @@ mod tests {
         crate::inventory::synthetic::snapshot(EVALUATION_CHUNK + 50, 8)
             .save(&path)
             .expect("saved");
-        let (ndjson, ocsf, held) = scan(&path, Keep::All);
+        let (documents, ocsf, held) = scan(&path, Keep::All);
         let runs = Keep::Runs {
             failing: Some(3),
             held: 4_000,
         };
-        let (streamed_ndjson, streamed_ocsf, streamed) = scan(&path, runs);
+        let (streamed_documents, streamed_ocsf, streamed) = scan(&path, runs);
         let _ = std::fs::remove_file(&path);
         assert!(held.findings.len() > 30_000, "{}", held.findings.len());
         assert!(
@@ -820,7 +821,10 @@ mod tests {
                 .as_ref()
                 .is_some_and(|r| r.len() == held.findings.len())
         );
-        assert!(ndjson == streamed_ndjson, "the same NDJSON");
+        assert!(
+            documents == streamed_documents,
+            "the same JSON, NDJSON and baseline"
+        );
         assert!(ocsf == streamed_ocsf, "the same OCSF");
         assert_eq!(held.compliance, streamed.compliance);
         assert_eq!(held.report().summary, streamed.report().summary);
@@ -915,7 +919,7 @@ mod tests {
                     only_changes,
                     ..request(Source::Snapshot(now.clone()), keep)
                 };
-                let (ndjson, ocsf, outcome) = scan_request(request);
+                let (documents, ocsf, outcome) = scan_request(request);
                 let mut history = crate::history::Store::open(&dir.join(name)).expect("a db");
                 let recorded = outcome.record_in(&mut history).expect("recorded");
                 let mut latest: Vec<String> = history
@@ -930,7 +934,7 @@ mod tests {
                     None => &Failing::of(outcome.report().findings, 3),
                 };
                 let text = crate::emit::terminal::render(&outcome.report(), failing, "snapshot");
-                (ndjson, ocsf, recorded, latest, text, outcome)
+                (documents, ocsf, recorded, latest, text, outcome)
             };
             let held = compared(Keep::All, &format!("held-{only_changes}.db"));
             let streamed = compared(runs, &format!("runs-{only_changes}.db"));
@@ -939,7 +943,10 @@ mod tests {
             for change in [Change::New, Change::Changed, Change::Resolved] {
                 assert!(changes.get(&change) > Some(&0), "{change:?}: {changes:?}");
             }
-            assert!(held.0 == streamed.0, "the same NDJSON ({only_changes})");
+            assert!(
+                held.0 == streamed.0,
+                "the same JSON and NDJSON ({only_changes})"
+            );
             assert!(held.1 == streamed.1, "the same OCSF ({only_changes})");
             assert_eq!(held.2, streamed.2, "the same run recorded");
             assert!(held.3 == streamed.3, "the same findings recorded");

@@ -304,12 +304,11 @@ fn apply_config(args: &mut ScanArgs) -> Result<Vec<SuppressionRule>, Failure> {
 }
 
 /// How this scan keeps its findings: in sorted runs, so that memory does not grow with them,
-/// when everything it writes is one line per finding (NDJSON, OCSF) and nothing needs them all
-/// at once (`--save-baseline` writes one JSON document). Sinks, the history and the baseline's
-/// comparison take them a chunk at a time.
+/// when everything it writes is written in finding order (JSON, NDJSON, OCSF, the baseline
+/// `--save-baseline` writes). Sinks, the history and the baseline's comparison take them a
+/// chunk at a time.
 fn keep(args: &ScanArgs, ui: Ui) -> Keep {
-    let lines_only = args.output.format.iter().all(|f| f.is_line_format());
-    if lines_only && args.output.save_baseline.is_none() {
+    if args.output.format.iter().all(|f| f.writes_from_runs()) {
         Keep::Runs {
             failing: ui.human.then_some(args.output.summary_limit),
             held: pipeline::DEFAULT_HELD,

@@ -41,7 +41,7 @@ pub enum Format {
 impl Format {
     /// Writes `report` in this format.
     pub fn write(self, report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
-        if report.runs.is_some() && !self.is_line_format() {
+        if report.runs.is_some() && !self.writes_from_runs() {
             return Err(std::io::Error::other(format!(
                 "{self:?} output needs every finding in memory; this run kept them in sorted runs"
             )));
@@ -57,10 +57,10 @@ impl Format {
         }
     }
 
-    /// Whether this format is one line per finding (and can be written from sorted runs
-    /// without holding every finding).
-    pub fn is_line_format(self) -> bool {
-        matches!(self, Format::Ndjson | Format::Ocsf)
+    /// Whether this format is written in finding order, a finding at a time (and so can be
+    /// written from sorted runs without holding every finding).
+    pub fn writes_from_runs(self) -> bool {
+        matches!(self, Format::Json | Format::Ndjson | Format::Ocsf)
     }
 
     /// The file name extension of this format.

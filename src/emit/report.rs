@@ -1,5 +1,6 @@
 //! The native results document (JSON) and its NDJSON form. Schema: `docs/results-schema.md`.
 
+use crate::evaluate::sorted_runs::SortedRuns;
 use crate::evaluate::{Finding, Severity, Status};
 use crate::inventory::organization::MemberAccount;
 use crate::inventory::{
@@ -124,13 +125,17 @@ pub struct Report<'a> {
     /// The clock checks were evaluated against.
     pub evaluated_at: DateTime<Utc>,
     pub summary: Summary,
-    /// The findings reported; with `runs`, only those kept in memory (FAIL and ERROR for the
-    /// terminal summary, or none).
-    pub findings: &'a [Finding],
-    /// Every finding, in sorted runs, when the run did not hold them in memory: only line
-    /// formats (NDJSON, OCSF) are written from them.
+    /// The findings held; none with `runs` (see [`Report::chunks`]).
     #[serde(skip)]
-    pub runs: Option<&'a crate::evaluate::sorted_runs::SortedRuns>,
+    pub findings: &'a [Finding],
+    /// Every finding, in sorted runs, when the run did not hold them in memory: NDJSON, OCSF
+    /// and JSON are written from them.
+    #[serde(skip)]
+    pub runs: Option<&'a SortedRuns>,
+    /// The report's `findings` array: `findings`, or every finding of `runs` (kept in step by
+    /// [`Report::with_findings`] and [`Report::with_runs`]).
+    #[serde(rename = "findings")]
+    every: Every<'a>,
     pub collection_errors: &'a [CollectionError],
     /// Per-framework compliance roll-ups, for the frameworks asked for with `--framework`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -147,6 +152,29 @@ pub struct Report<'a> {
     /// The region findings about global resources are filed in (Security Hub's `ProductArn`).
     #[serde(skip)]
     pub home_region: String,
+}
+
+/// What a report's `findings` array is written from: the findings held, or the sorted runs.
+#[derive(Debug, Default, Clone, Copy)]
+struct Every<'a> {
+    findings: &'a [Finding],
+    runs: Option<&'a SortedRuns>,
+}
+
+impl Serialize for Every<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let Some(runs) = self.runs else {
+            return self.findings.serialize(serializer);
+        };
+        let mut seq = serializer.serialize_seq(Some(runs.len()))?;
+        for chunk in runs.chunks(super::LINE_CHUNK).map_err(S::Error::custom)? {
+            for finding in chunk.map_err(S::Error::custom)?.iter() {
+                seq.serialize_element(finding)?;
+            }
+        }
+        seq.end()
+    }
 }
 
 /// One member account of an organization scan.
@@ -289,6 +317,7 @@ impl<'a> Report<'a> {
             },
             findings: &[],
             runs: None,
+            every: Every::default(),
             collection_errors: &snapshot.errors,
             compliance,
             suppressions_expired: Vec::new(),
@@ -304,7 +333,25 @@ impl<'a> Report<'a> {
 
     /// This report with `findings` attached.
     pub fn with_findings(self, findings: &'a [Finding]) -> Self {
-        Self { findings, ..self }
+        let every = Every {
+            findings,
+            ..self.every
+        };
+        Self {
+            findings,
+            every,
+            ..self
+        }
+    }
+
+    /// This report with every finding in `runs` (when there are some).
+    pub fn with_runs(self, runs: Option<&'a SortedRuns>) -> Self {
+        let every = Every { runs, ..self.every };
+        Self {
+            runs,
+            every,
+            ..self
+        }
     }
 
     /// Hands every finding to `write`, in order, a chunk at a time: from the sorted runs when
