@@ -621,15 +621,16 @@ impl InRuns<'_> {
             .map_err(|e| PipelineError::Failed(format!("cannot keep findings in sorted runs: {e}")))
     }
 
-    /// Adds the baseline's failures that no finding matched, after every finding.
+    /// Puts the changes in order and adds the baseline's failures that no finding matched,
+    /// after every finding.
     fn finish(&mut self, snapshot: &Snapshot, results: Option<&mut ResultsByCheck>) {
+        if let Some(changes) = &mut self.changes {
+            evaluate::engine::sort(changes);
+        }
         let Some(comparison) = self.comparison.take() else {
             return;
         };
         let gone = comparison.gone(&Coverage::of(snapshot));
-        if let Some(changes) = &mut self.changes {
-            evaluate::engine::sort(changes);
-        }
         self.count(&gone, results);
         self.runs.push_tail(gone);
     }

@@ -143,10 +143,14 @@ fn report_outcome(outcome: &SinkOutcome, spool_dir: &std::path::Path, human: boo
             outcome.undelivered,
             spool_dir.display()
         ),
-        (Some(spool_error), _) => eprintln!(
-            "error: delivery to {sink} failed ({error}) and the spool {} cannot keep its {} events: {spool_error}",
+        (Some(spool_error), spooled) => eprintln!(
+            "error: delivery to {sink} failed ({error}) and the spool {} cannot keep all of its {} undelivered events: {spool_error}{}",
             spool_dir.display(),
-            outcome.undelivered
+            outcome.undelivered,
+            spooled.map_or(String::new(), |spooled| format!(
+                "\n  some were spooled to {spooled} — re-send with `lockdown send --spool {} --send-to {sink}`",
+                spool_dir.display()
+            ))
         ),
         (None, None) => eprintln!("error: delivery to {sink} failed: {error}"),
     }

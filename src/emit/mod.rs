@@ -144,6 +144,13 @@ pub fn write_to(format: Format, report: &Report<'_>, path: &Path) -> std::io::Re
         format.write(report, &mut lock)?;
         return lock.flush();
     }
+    // A device or a pipe (`/dev/null`, `/dev/stdout`, a FIFO) is written into: renaming a file
+    // onto it would replace it.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let mut out = std::io::BufWriter::new(std::fs::OpenOptions::new().write(true).open(path)?);
+        format.write(report, &mut out)?;
+        return out.flush();
+    }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
@@ -169,6 +176,46 @@ pub fn write_to(format: Format, report: &Report<'_>, path: &Path) -> std::io::Re
 #[cfg(test)]
 mod tests {
     use super::truncate;
+
+    #[cfg(unix)]
+    #[test]
+    fn an_output_that_is_a_pipe_is_written_into_not_replaced() {
+        use std::io::Read;
+        use std::os::unix::fs::FileTypeExt;
+        let dir = std::env::temp_dir().join(format!("lockdown-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let fifo = dir.join("out");
+        let name = std::ffi::CString::new(fifo.to_str().expect("utf-8")).expect("a path");
+        // SAFETY: mkfifo on a NUL-terminated path this test owns.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                std::fs::File::open(fifo)
+                    .and_then(|mut f| f.read_to_string(&mut text))
+                    .map(|_| text)
+            })
+        };
+        let snapshot = crate::inventory::synthetic::snapshot(1, 1);
+        let report = crate::emit::Report::new(
+            &snapshot,
+            &crate::emit::ResourceCounts::of(&snapshot),
+            &[],
+            0,
+            snapshot.collection.finished_at,
+            Vec::new(),
+        );
+        super::write_to(super::Format::Json, &report, &fifo).expect("written");
+        // Checked first: a pipe replaced by a file would leave the reader waiting for good.
+        let kind = std::fs::symlink_metadata(&fifo)
+            .expect("still there")
+            .file_type();
+        assert!(kind.is_fifo(), "the pipe is still a pipe: {kind:?}");
+        let read = reader.join().expect("the reader").expect("read");
+        assert!(read.contains("\"findings\": []"), "{read}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn truncate_counts_characters_not_bytes() {

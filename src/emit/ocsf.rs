@@ -375,6 +375,7 @@ pub struct Events<'r, 'a> {
 }
 
 impl<'r, 'a> Events<'r, 'a> {
+    /// The events of `report`.
     pub fn new(report: &'r Report<'a>) -> Self {
         Self {
             report,

@@ -118,6 +118,7 @@ impl Baseline {
                     &resource.arn,
                 );
                 baseline.statuses.insert(id, p.status);
+                baseline.failures.remove(&id);
             }
         }
         baseline
@@ -130,10 +131,13 @@ impl Baseline {
         baseline
     }
 
+    /// Adds `finding`; a later finding of the same id replaces an earlier one.
     fn add(&mut self, finding: Finding) {
         self.statuses.insert(finding.id, finding.status);
         if finding.status == Status::Fail {
             self.failures.insert(finding.id, finding);
+        } else {
+            self.failures.remove(&finding.id);
         }
     }
 

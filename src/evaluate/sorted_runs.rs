@@ -167,15 +167,6 @@ impl SortedRuns {
         Ok(())
     }
 
-    /// Hands every finding to `write`, in order, `size` at a time.
-    pub fn for_each_chunk(
-        &self,
-        size: usize,
-        mut write: impl FnMut(&[Finding]) -> std::io::Result<()>,
-    ) -> std::io::Result<()> {
-        self.chunks(size)?.try_for_each(|chunk| write(&chunk?))
-    }
-
     /// Every finding, in order, `size` at a time: the runs merged as they are read.
     pub fn chunks(&self, size: usize) -> std::io::Result<Merged<'_>> {
         let mut sources: Vec<Source<'_>> = Vec::new();
@@ -355,12 +346,11 @@ mod tests {
         assert_eq!(runs.len(), expected.len());
         let mut merged = Vec::new();
         let mut sizes = Vec::new();
-        runs.for_each_chunk(64, |chunk| {
+        for chunk in runs.chunks(64).unwrap() {
+            let chunk = chunk.unwrap();
             sizes.push(chunk.len());
-            merged.extend_from_slice(chunk);
-            Ok(())
-        })
-        .unwrap();
+            merged.extend(chunk);
+        }
         assert!(sizes.iter().rev().skip(1).all(|&n| n == 64), "{sizes:?}");
         assert_eq!(merged, expected);
         let dir = runs.dir.clone().expect("files were written");

@@ -110,6 +110,7 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// Adds the accounts and checks of `findings`.
     pub fn add(&mut self, findings: &[Finding]) {
         for finding in findings {
             if !self.accounts.contains(&finding.resource.account_id) {

@@ -405,35 +405,59 @@ impl SinkOutcome {
         }
     }
 
-    /// Adds `events` to what this sink takes at the end of the run.
+    /// Adds `events` to what this sink takes at the end of the run. Once staging has failed,
+    /// nothing more is staged (a partial object is never sent as the run): the remaining
+    /// events go to the spool.
     fn stage(&mut self, events: Vec<Value>, spool_dir: &Path) {
-        let staged = match self.staged.take() {
-            Some(staged) => Ok(staged),
-            None => spool::staging(spool_dir, &self.sink).map(|(path, file)| Staged {
-                path,
-                out: std::io::BufWriter::new(file),
-                events: 0,
-                first: events[0].clone(),
-            }),
-        };
-        let written = staged.and_then(|mut staged| {
-            write_lines(&events, &mut staged.out)?;
-            staged.events += events.len();
-            Ok(staged)
-        });
-        match written {
-            Ok(staged) => self.staged = Some(staged),
-            Err(e) => {
-                // What was staged and these events are lost to this sink: say so.
-                let lost = events.len() + self.staged.take().map_or(0, |s| s.events);
-                self.undelivered += lost;
-                self.error
-                    .get_or_insert_with(|| format!("cannot stage events: {e}"));
-                self.spool_error.get_or_insert_with(|| {
-                    format!("cannot stage events in {}: {e}", spool_dir.display())
-                });
+        if self.error.is_none() {
+            let written = match &mut self.staged {
+                Some(staged) => Ok(staged),
+                None => spool::staging(spool_dir, &self.sink).map(|(path, file)| {
+                    self.staged.insert(Staged {
+                        path,
+                        out: std::io::BufWriter::new(file),
+                        events: 0,
+                        first: events[0].clone(),
+                    })
+                }),
+            }
+            .and_then(|staged| {
+                write_lines(&events, &mut staged.out)?;
+                staged.events += events.len();
+                Ok(())
+            });
+            let Err(e) = written else {
+                return;
+            };
+            // The staging file goes: what it held is lost to this sink, and said so.
+            let lost = self.staged.take().map_or(0, |staged| staged.events);
+            self.undelivered += lost;
+            self.error = Some(format!(
+                "cannot stage events in {}: {e}",
+                spool_dir.display()
+            ));
+            if lost > 0 {
+                self.spool_error = Some(format!("{lost} events staged before were lost: {e}"));
             }
         }
+        self.undelivered += events.len();
+        let saved = spool::save(spool_dir, &self.sink, &events);
+        self.spooled(saved);
+    }
+
+    /// Stops this sink's delivery because `why`: what it staged goes to the spool.
+    fn abandon(&mut self, why: String, spool_dir: &Path) {
+        if let Some(mut staged) = self.staged.take() {
+            self.undelivered += staged.events;
+            let saved = staged.out.flush().and_then(|()| {
+                spool::save_staged(spool_dir, &self.sink, staged.events, &staged.path)
+            });
+            self.spooled(saved);
+        }
+        self.error = Some(match self.error.take() {
+            Some(earlier) => format!("{earlier}; then {why}"),
+            None => why,
+        });
     }
 
     /// Sends what was staged, in one piece; spools it when the sink does not take it.
@@ -507,14 +531,16 @@ pub async fn deliver_report(
     let mut outcomes: Vec<SinkOutcome> = sinks.iter().map(SinkOutcome::new).collect();
     let chunks = match report.chunks(DELIVERY_CHUNK) {
         Ok(chunks) => chunks,
-        Err(e) => return failed(outcomes, &e),
+        Err(e) => return stopped(outcomes, &e, 0, spool_dir),
     };
+    let mut read = 0;
     // Every chunk of findings, then the run's closing events.
     for chunk in chunks.map(Some).chain([None]) {
         let findings = match chunk.transpose() {
             Ok(findings) => findings,
-            Err(e) => return failed(outcomes, &e),
+            Err(e) => return stopped(outcomes, &e, read, spool_dir),
         };
+        read += findings.as_ref().map_or(0, |f| f.len());
         let mut encoded: Vec<(Encoding, Vec<Value>)> = Vec::new();
         for outcome in &mut outcomes {
             let encoding = outcome.sink.encoding();
@@ -535,12 +561,19 @@ pub async fn deliver_report(
     outcomes
 }
 
-/// The outcomes of a delivery stopped because the run's findings could not be read back.
-fn failed(mut outcomes: Vec<SinkOutcome>, error: &std::io::Error) -> Vec<SinkOutcome> {
+/// The outcomes of a delivery stopped after `read` findings because the run's findings could
+/// not be read back.
+fn stopped(
+    mut outcomes: Vec<SinkOutcome>,
+    error: &std::io::Error,
+    read: usize,
+    spool_dir: &Path,
+) -> Vec<SinkOutcome> {
+    let why = format!(
+        "cannot read the run's findings back after {read} of them ({error}): the others were delivered nowhere"
+    );
     for outcome in &mut outcomes {
-        outcome
-            .error
-            .get_or_insert_with(|| format!("cannot read the run's findings back: {error}"));
+        outcome.abandon(why.clone(), spool_dir);
     }
     outcomes
 }
