@@ -36,52 +36,55 @@ fn cell(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Writes the header and one row per finding.
+/// Writes the header and one row per finding, a chunk of findings at a time.
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     let mut writer = ::csv::Writer::from_writer(out);
     writer.write_record(HEADER)?;
-    for finding in report.findings {
-        let compliance = finding
-            .compliance
-            .iter()
-            .map(|(framework, ids)| format!("{framework}:{}", ids.join("|")))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let id = finding.id.to_string();
-        let evidence = serde_json::to_string(&finding.evidence)?;
-        let evaluated_at = finding.evaluated_at.to_rfc3339();
-        let suppression = finding.suppression.as_ref().map_or(String::new(), |s| {
-            format!("{} (owner {}, until {})", s.reason, s.owner, s.expires)
-        });
-        let resource = &finding.resource;
-        let row = [
-            id.as_str(),
-            &resource.account_id,
-            &resource.region,
-            &finding.check_id,
-            &finding.title,
-            finding.severity.as_str(),
-            finding.status.as_str(),
-            finding.reason.as_deref().unwrap_or_default(),
-            &resource.arn,
-            &resource.resource_type,
-            &resource.name,
-            finding
-                .error
-                .as_ref()
-                .map(|e| e.permission.as_str())
-                .unwrap_or_default(),
-            &finding.remediation.text,
-            finding.remediation.url.as_deref().unwrap_or_default(),
-            &finding.controls.join(" "),
-            &compliance,
-            &evidence,
-            &suppression,
-            finding.change.map(|c| c.as_str()).unwrap_or_default(),
-            &evaluated_at,
-        ];
-        writer.write_record(row.iter().map(|text| cell(text).into_owned()))?;
-    }
+    report.each_chunk(|chunk| {
+        chunk.iter().try_for_each(|finding| {
+            let compliance = finding
+                .compliance
+                .iter()
+                .map(|(framework, ids)| format!("{framework}:{}", ids.join("|")))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let id = finding.id.to_string();
+            let evidence = serde_json::to_string(&finding.evidence)?;
+            let evaluated_at = finding.evaluated_at.to_rfc3339();
+            let suppression = finding.suppression.as_ref().map_or(String::new(), |s| {
+                format!("{} (owner {}, until {})", s.reason, s.owner, s.expires)
+            });
+            let resource = &finding.resource;
+            let row = [
+                id.as_str(),
+                &resource.account_id,
+                &resource.region,
+                &finding.check_id,
+                &finding.title,
+                finding.severity.as_str(),
+                finding.status.as_str(),
+                finding.reason.as_deref().unwrap_or_default(),
+                &resource.arn,
+                &resource.resource_type,
+                &resource.name,
+                finding
+                    .error
+                    .as_ref()
+                    .map(|e| e.permission.as_str())
+                    .unwrap_or_default(),
+                &finding.remediation.text,
+                finding.remediation.url.as_deref().unwrap_or_default(),
+                &finding.controls.join(" "),
+                &compliance,
+                &evidence,
+                &suppression,
+                finding.change.map(|c| c.as_str()).unwrap_or_default(),
+                &evaluated_at,
+            ];
+            writer.write_record(row.iter().map(|text| cell(text).into_owned()))?;
+            Ok(())
+        })
+    })?;
     writer.flush()?;
     Ok(())
 }

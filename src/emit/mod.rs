@@ -60,7 +60,10 @@ impl Format {
     /// Whether this format is written in finding order, a finding at a time (and so can be
     /// written from sorted runs without holding every finding).
     pub fn writes_from_runs(self) -> bool {
-        matches!(self, Format::Json | Format::Ndjson | Format::Ocsf)
+        matches!(
+            self,
+            Format::Json | Format::Ndjson | Format::Ocsf | Format::Csv
+        )
     }
 
     /// The file name extension of this format.
