@@ -44,6 +44,11 @@ pub struct ScanEvent {
     /// configuration items where they are fresh, direct reads for the rest).
     #[serde(default)]
     pub source: crate::collect::config_items::SettingsSource,
+    /// With `"source": "config"`: the AWS Config aggregator to read items through, in the
+    /// function's account and region (e.g. a delegated administrator's organization
+    /// aggregator), instead of each account's own Config.
+    #[serde(default)]
+    pub config_aggregator: Option<String>,
 }
 
 /// A scan event, checked and resolved: the request to run and the sinks to deliver to.
@@ -89,12 +94,20 @@ impl ScanEvent {
             external_id: None,
             account_concurrency: DEFAULT_ACCOUNT_CONCURRENCY,
         });
+        if self.config_aggregator.is_some()
+            && self.source != crate::collect::config_items::SettingsSource::Config
+        {
+            return Err(
+                "config_aggregator reads AWS Config's items: add \"source\": \"config\"".into(),
+            );
+        }
         let options = CollectOptions {
             regions: (!self.regions.is_empty()).then(|| self.regions.clone()),
             organization,
             config_max_age: self
                 .source
                 .config_max_age(crate::collect::config_items::DEFAULT_MAX_AGE_HOURS),
+            config_aggregator: self.config_aggregator.clone(),
             ..CollectOptions::default()
         };
         Ok(Invocation {

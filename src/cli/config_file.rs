@@ -44,6 +44,8 @@ pub struct ScanDefaults {
     pub history: Option<HistorySetting>,
     /// Where resource settings come from: `direct` or `config` (`--source`).
     pub source: Option<crate::collect::config_items::SettingsSource>,
+    /// The AWS Config aggregator items are read through (`--config-aggregator`).
+    pub config_aggregator: Option<String>,
 }
 
 /// `history = true` or `history = "/var/lib/lockdown/history.db"`.

@@ -233,6 +233,13 @@ struct AwsArgs {
     /// read directly.
     #[arg(long, value_name = "HOURS", default_value_t = crate::collect::config_items::DEFAULT_MAX_AGE_HOURS, value_parser = clap::value_parser!(u64).range(1..=8760))]
     config_max_age: u64,
+    /// With --source config: read the items through this AWS Config aggregator (e.g. the
+    /// organization aggregator of a delegated administrator account), in the home region
+    /// (--region), with the credentials lockdown runs with, instead of each account's own
+    /// Config: member roles need no Config permission, and one call reads 100 resources of
+    /// any region. Items of another account than the one asked about are not used.
+    #[arg(long, value_name = "NAME")]
+    config_aggregator: Option<String>,
     /// Time limit per API call attempt, in seconds.
     #[arg(long, default_value_t = crate::collect::DEFAULT_ATTEMPT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=600))]
     timeout: u64,

@@ -76,6 +76,12 @@ pub(super) fn options(aws: &AwsArgs) -> Result<CollectOptions, String> {
     }
     .with_settings(&aws.service_rate)
     .map_err(|e| format!("--service-rate {e}"))?;
+    let source = aws.source.unwrap_or_default();
+    if aws.config_aggregator.is_some()
+        && source != crate::collect::config_items::SettingsSource::Config
+    {
+        return Err("--config-aggregator reads AWS Config's items: add --source config".into());
+    }
     Ok(CollectOptions {
         profile: aws.profile.clone(),
         region: aws.region.clone(),
@@ -96,10 +102,8 @@ pub(super) fn options(aws: &AwsArgs) -> Result<CollectOptions, String> {
             external_id: aws.external_id.clone(),
             account_concurrency: usize::from(aws.org.account_concurrency),
         }),
-        config_max_age: aws
-            .source
-            .unwrap_or_default()
-            .config_max_age(aws.config_max_age),
+        config_max_age: source.config_max_age(aws.config_max_age),
+        config_aggregator: aws.config_aggregator.clone(),
         plan: Plan::everything(),
         okta: None,
         aws: true,
@@ -281,6 +285,11 @@ fn apply_config(args: &mut ScanArgs) -> Result<Vec<SuppressionRule>, Failure> {
     }
     args.checks.severity = args.checks.severity.or(defaults.severity);
     args.aws.source = args.aws.source.or(defaults.source);
+    args.aws.config_aggregator = args
+        .aws
+        .config_aggregator
+        .take()
+        .or(defaults.config_aggregator);
     if args.frameworks.framework.is_empty() {
         args.frameworks.framework = defaults.frameworks;
     }

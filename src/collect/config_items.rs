@@ -6,7 +6,9 @@
 
 use super::{CallError, CallRecorder};
 use aws_config::{Region, SdkConfig};
-use aws_sdk_config::types::{ConfigurationItemStatus, ResourceKey};
+use aws_sdk_config::types::{
+    AggregateResourceIdentifier, BaseConfigurationItem, ConfigurationItemStatus, ResourceKey,
+};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 
@@ -33,16 +35,53 @@ impl SettingsSource {
     }
 }
 
-/// The call this module makes.
+/// The call reading an account's own items.
 pub const ACTION: &str = "config:BatchGetResourceConfig";
-/// Resource keys per `BatchGetResourceConfig` call (the API's limit).
+/// The call reading items through an organization aggregator (`--config-aggregator`), made
+/// with the credentials of the account that holds it.
+pub const AGGREGATE_ACTION: &str = "config:BatchGetAggregateResourceConfig";
+/// Resource keys per `BatchGetResourceConfig` or `BatchGetAggregateResourceConfig` call (the
+/// APIs' limit).
 const BATCH: usize = 100;
+
+/// Where configuration items are read and how old one may be (`--source config`).
+#[derive(Debug, Clone)]
+pub struct ConfigSource {
+    /// Items older than this are not used.
+    pub max_age: std::time::Duration,
+    /// Read every account's items through this aggregator; `None`: each account's own Config.
+    pub aggregator: Option<Aggregator>,
+}
+
+impl ConfigSource {
+    /// The source a scan with these options reads, reaching an aggregator with `caller`, the
+    /// configuration of the credentials the scan runs with; `None` for direct reads only.
+    pub fn of(options: &super::CollectOptions, caller: &SdkConfig) -> Option<Self> {
+        Some(Self {
+            max_age: options.config_max_age?,
+            aggregator: options.config_aggregator.as_ref().map(|name| Aggregator {
+                name: name.clone(),
+                config: caller.clone(),
+            }),
+        })
+    }
+}
+
+/// An AWS Config aggregator (organization or accounts) and the configuration that reaches it:
+/// the credentials of the account holding it (often the delegated administrator), its region.
+#[derive(Debug, Clone)]
+pub struct Aggregator {
+    pub name: String,
+    pub config: SdkConfig,
+}
 
 /// One resource's configuration item (fresh enough to use): when Config captured it, its
 /// configuration (for KMS keys: what DescribeKey says) and its supplementary configuration
 /// (for S3 buckets: `BucketPolicy`, `AccessControlList`, ...), each a JSON text.
 #[derive(Debug, Clone)]
 pub struct ConfigItem {
+    /// The call that returned it ([`ACTION`] or [`AGGREGATE_ACTION`]).
+    pub action: &'static str,
     pub captured: DateTime<Utc>,
     pub configuration: Option<String>,
     pub supplementary: HashMap<String, String>,
@@ -78,9 +117,10 @@ impl ConfigItem {
     }
 }
 
-/// The error of an item whose content is not of the shape AWS Config records.
-pub fn decode_error(message: String) -> CallError {
-    CallError::data(ACTION, crate::inventory::ErrorKind::Decode, message)
+/// The error of an item (returned by `action`) whose content is not of the shape AWS Config
+/// records.
+pub fn decode_error(action: &'static str, message: String) -> CallError {
+    CallError::data(action, crate::inventory::ErrorKind::Decode, message)
 }
 
 /// What Config answered for one resource: its item, none (Config does not record it: read
@@ -94,98 +134,197 @@ pub async fn in_scope(
     resource_type: &str,
     ids: impl IntoIterator<Item = String>,
 ) -> HashMap<String, ItemOutcome> {
-    let Some(max_age) = scope.config_max_age else {
+    let Some(source) = scope.config_items else {
         return HashMap::new();
     };
     let by_region = BTreeMap::from([(scope.region.clone(), ids.into_iter().collect())]);
+    let account = &scope.account.id;
     items(
+        source,
         &scope.config,
         scope.recorder,
+        account,
         resource_type,
         &by_region,
-        max_age,
     )
     .await
 }
 
 /// The configuration items of the resources of `resource_type` (a Config type such as
-/// `AWS::S3::Bucket`) named in `by_region`, read in each region, keyed by resource id.
-/// Items older than `max_age` count as none.
+/// `AWS::S3::Bucket`) of `account` named in `by_region`, keyed by resource id: read in each
+/// region with the account's `config`, or through the source's aggregator (resources of every
+/// region in one call). Items older than the source's `max_age`, of deleted or unrecorded
+/// resources, or of another account, count as none.
 pub async fn items(
+    source: &ConfigSource,
     config: &SdkConfig,
     recorder: &CallRecorder,
+    account: &str,
     resource_type: &str,
     by_region: &BTreeMap<String, Vec<String>>,
-    max_age: std::time::Duration,
 ) -> HashMap<String, ItemOutcome> {
-    let oldest = Utc::now() - chrono::Duration::from_std(max_age).unwrap_or(chrono::Duration::MAX);
+    let oldest =
+        Utc::now() - chrono::Duration::from_std(source.max_age).unwrap_or(chrono::Duration::MAX);
+    let usable_from =
+        |action| move |item: &BaseConfigurationItem| usable(action, item, account, oldest);
     let mut outcomes = HashMap::new();
-    for (region, ids) in by_region {
-        let client = aws_sdk_config::Client::from_conf(
-            aws_sdk_config::config::Builder::from(config)
-                .region(Region::new(region.clone()))
-                .interceptor(recorder.clone())
-                .build(),
-        );
-        for chunk in ids.chunks(BATCH) {
-            let keys = chunk.iter().map(|id| {
-                ResourceKey::builder()
-                    .resource_type(resource_type.into())
-                    .resource_id(id)
-                    .build()
-                    .expect("type and id are set")
-            });
-            let answer = client
-                .batch_get_resource_config()
-                .set_resource_keys(Some(keys.collect()))
-                .send()
-                .await;
-            match answer {
-                Err(e) => {
-                    let error = CallError::from_sdk(ACTION, &e);
-                    for id in chunk {
-                        outcomes.insert(id.clone(), Err(error.clone()));
-                    }
-                }
-                Ok(answer) => {
-                    for id in chunk {
-                        outcomes.insert(id.clone(), Ok(None));
-                    }
-                    for item in answer.base_configuration_items() {
-                        let (Some(id), Some(captured)) = (
-                            item.resource_id(),
-                            item.configuration_item_capture_time().and_then(super::utc),
-                        ) else {
-                            continue;
-                        };
-                        // An old item, or one of a deleted or unrecorded resource, says
-                        // nothing about the resource listed now: it is read directly.
-                        let current = matches!(
-                            item.configuration_item_status(),
-                            Some(
-                                ConfigurationItemStatus::Ok
-                                    | ConfigurationItemStatus::ResourceDiscovered
-                            )
-                        );
-                        if captured < oldest || !current {
-                            continue;
-                        }
-                        let supplementary = item
-                            .supplementary_configuration()
-                            .map(|map| map.clone().into_iter().collect())
-                            .unwrap_or_default();
-                        outcomes.insert(
-                            id.to_owned(),
-                            Ok(Some(ConfigItem {
-                                captured,
-                                configuration: item.configuration().map(str::to_owned),
-                                supplementary,
-                            })),
-                        );
-                    }
-                }
+    let client = |config: &SdkConfig, region: Option<&String>| {
+        let mut builder =
+            aws_sdk_config::config::Builder::from(config).interceptor(recorder.clone());
+        if let Some(region) = region {
+            builder = builder.region(Region::new(region.clone()));
+        }
+        aws_sdk_config::Client::from_conf(builder.build())
+    };
+    let Some(aggregator) = &source.aggregator else {
+        for (region, ids) in by_region {
+            let client = client(config, Some(region));
+            for chunk in ids.chunks(BATCH) {
+                let keys = chunk.iter().map(|id| {
+                    ResourceKey::builder()
+                        .resource_type(resource_type.into())
+                        .resource_id(id)
+                        .build()
+                        .expect("type and id are set")
+                });
+                let answer = client
+                    .batch_get_resource_config()
+                    .set_resource_keys(Some(keys.collect()))
+                    .send()
+                    .await
+                    .map(|a| a.base_configuration_items.unwrap_or_default())
+                    .map_err(|e| CallError::from_sdk(ACTION, &e));
+                record(&mut outcomes, chunk.iter(), answer, usable_from(ACTION));
             }
         }
+        return outcomes;
+    };
+    let client = client(&aggregator.config, None);
+    let resources: Vec<(&String, &String)> = by_region
+        .iter()
+        .flat_map(|(region, ids)| ids.iter().map(move |id| (region, id)))
+        .collect();
+    for chunk in resources.chunks(BATCH) {
+        let identifiers = chunk.iter().map(|(region, id)| {
+            AggregateResourceIdentifier::builder()
+                .source_account_id(account)
+                .source_region(region.as_str())
+                .resource_type(resource_type.into())
+                .resource_id(id.as_str())
+                .build()
+                .expect("account, region, type and id are set")
+        });
+        let answer = client
+            .batch_get_aggregate_resource_config()
+            .configuration_aggregator_name(&aggregator.name)
+            .set_resource_identifiers(Some(identifiers.collect()))
+            .send()
+            .await
+            .map(|a| a.base_configuration_items.unwrap_or_default())
+            .map_err(|e| CallError::from_sdk(AGGREGATE_ACTION, &e));
+        let ids = chunk.iter().map(|(_, id)| *id);
+        record(&mut outcomes, ids, answer, usable_from(AGGREGATE_ACTION));
     }
     outcomes
+}
+
+/// Records what one call answered for the resources `ids`: the failure for each, or each one's
+/// usable item (none for those without one: they are read directly).
+fn record<'a>(
+    outcomes: &mut HashMap<String, ItemOutcome>,
+    ids: impl Iterator<Item = &'a String>,
+    answer: Result<Vec<BaseConfigurationItem>, CallError>,
+    usable: impl Fn(&BaseConfigurationItem) -> Option<(String, ConfigItem)>,
+) {
+    match answer {
+        Err(error) => outcomes.extend(ids.map(|id| (id.clone(), Err(error.clone())))),
+        Ok(items) => {
+            outcomes.extend(ids.map(|id| (id.clone(), Ok(None))));
+            outcomes.extend(
+                items
+                    .iter()
+                    .filter_map(usable)
+                    .map(|(id, item)| (id, Ok(Some(item)))),
+            );
+        }
+    }
+}
+
+/// The item as lockdown uses it, keyed by resource id, when it describes a current resource
+/// of `account`, captured at `oldest` or later.
+fn usable(
+    action: &'static str,
+    item: &BaseConfigurationItem,
+    account: &str,
+    oldest: DateTime<Utc>,
+) -> Option<(String, ConfigItem)> {
+    let id = item.resource_id()?;
+    let captured = item
+        .configuration_item_capture_time()
+        .and_then(super::utc)?;
+    // An old item, or one of a deleted or unrecorded resource, says nothing about the
+    // resource listed now; nor does one of another account (an aggregator answering for
+    // the wrong source): the resource is read directly.
+    let current = matches!(
+        item.configuration_item_status(),
+        Some(ConfigurationItemStatus::Ok | ConfigurationItemStatus::ResourceDiscovered)
+    );
+    if captured < oldest || !current || item.account_id() != Some(account) {
+        return None;
+    }
+    let supplementary = item
+        .supplementary_configuration()
+        .map(|map| map.clone().into_iter().collect())
+        .unwrap_or_default();
+    let item = ConfigItem {
+        action,
+        captured,
+        configuration: item.configuration().map(str::to_owned),
+        supplementary,
+    };
+    Some((id.to_owned(), item))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ACTION, usable};
+    use aws_sdk_config::types::{BaseConfigurationItem, ConfigurationItemStatus};
+    use chrono::{Duration, Utc};
+
+    fn item(
+        account: &str,
+        age: Duration,
+        status: ConfigurationItemStatus,
+    ) -> BaseConfigurationItem {
+        let captured = Utc::now() - age;
+        BaseConfigurationItem::builder()
+            .resource_id("bucket")
+            .account_id(account)
+            .configuration_item_status(status)
+            .configuration_item_capture_time(aws_smithy_types::DateTime::from_secs(
+                captured.timestamp(),
+            ))
+            .configuration("{}")
+            .build()
+    }
+
+    #[test]
+    fn only_a_fresh_item_of_a_current_resource_of_the_account_asked_about_is_used() {
+        let oldest = Utc::now() - Duration::hours(24);
+        let ok = ConfigurationItemStatus::Ok;
+        let fresh = item("111122223333", Duration::hours(1), ok.clone());
+        let used = usable(ACTION, &fresh, "111122223333", oldest).expect("used");
+        assert_eq!(used.0, "bucket");
+        assert_eq!(used.1.action, ACTION);
+        // An aggregator answering with another account's item says nothing about this one.
+        assert!(usable(ACTION, &fresh, "444455556666", oldest).is_none());
+        let old = item("111122223333", Duration::hours(25), ok);
+        assert!(usable(ACTION, &old, "111122223333", oldest).is_none());
+        let deleted = item(
+            "111122223333",
+            Duration::hours(1),
+            ConfigurationItemStatus::ResourceDeleted,
+        );
+        assert!(usable(ACTION, &deleted, "111122223333", oldest).is_none());
+    }
 }

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 /// The API actions this module calls.
 pub const ACTIONS: &[&str] = &[
     config_items::ACTION,
+    config_items::AGGREGATE_ACTION,
     "kms:DescribeKey",
     "kms:GetKeyPolicy",
     "kms:GetKeyRotationStatus",
@@ -174,18 +175,21 @@ async fn description(
     };
     let configuration = item
         .as_ref()
-        .and_then(|i| Some((i.source(), i.configuration()?)));
-    match configuration.map(|(source, c)| (source, c.and_then(|c| described(&c)))) {
-        Some((_, Err(message))) => {
-            out.unknown(&config_items::decode_error(message), region, TYPE, arn, &[]);
+        .and_then(|i| Some((i.source(), i.action, i.configuration()?)));
+    let described =
+        configuration.map(|(source, action, c)| (source, action, c.and_then(|c| described(&c))));
+    match described {
+        Some((_, action, Err(message))) => {
+            let error = config_items::decode_error(action, message);
+            out.unknown(&error, region, TYPE, arn, &[]);
             None
         }
-        Some((source, Ok(Some(key)))) => {
+        Some((source, _, Ok(Some(key)))) => {
             let attributes = crate::inventory::sources::attributes_from(TYPE, "kms:DescribeKey");
             sources.extend(attributes.iter().map(|a| (a.to_string(), source.clone())));
             Some((key, item))
         }
-        Some((_, Ok(None))) | None => describe(client, out, region, key_id, arn)
+        Some((_, _, Ok(None))) | None => describe(client, out, region, key_id, arn)
             .await
             .map(|key| (key, item)),
     }
@@ -225,8 +229,8 @@ async fn key(
                 key.rotation_enabled = Some(enabled);
                 sources.insert("rotation_enabled".to_owned(), item.source());
             }
-            Some((_, Err(message))) => {
-                let error = config_items::decode_error(message);
+            Some((item, Err(message))) => {
+                let error = config_items::decode_error(item.action, message);
                 out.unknown(&error, region, TYPE, &arn, ROTATION_ATTRIBUTES)
             }
             None => rotation(client, &mut out, &mut key, region, &arn).await,
@@ -293,7 +297,7 @@ pub async fn collect(scope: &Scope<'_>) -> Collected {
     let keys: Vec<(String, String)> = keys.collect();
     let ids = keys.iter().map(|(id, _)| id.clone());
     let mut items = config_items::in_scope(scope, "AWS::KMS::Key", ids).await;
-    if scope.config_max_age.is_some()
+    if scope.config_items.is_some()
         && scope.plan.wants(ROTATION_STATUS)
         && !scope.plan.reads(TYPE, ROTATION_PERIOD)
     {
@@ -365,6 +369,7 @@ mod tests {
     #[test]
     fn rotation_comes_from_the_items_key_rotation_status() {
         let item = |status: Option<&str>| ConfigItem {
+            action: super::config_items::ACTION,
             captured: chrono::Utc::now(),
             configuration: None,
             supplementary: status

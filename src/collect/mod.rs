@@ -105,6 +105,9 @@ pub struct CollectOptions {
     /// Read settings from AWS Config's configuration items at most this old where Config
     /// records them (`--source config`, [`config_items`]); `None`: direct reads only.
     pub config_max_age: Option<Duration>,
+    /// With `config_max_age`: read the items through this AWS Config aggregator, in the
+    /// caller's account and home region, instead of each account's own Config.
+    pub config_aggregator: Option<String>,
     /// Regions to scan; `None` means every region enabled in the account.
     pub regions: Option<Vec<String>>,
     /// Region × service collections running at once.
@@ -133,6 +136,7 @@ impl Default for CollectOptions {
             adaptive_retry: false,
             request_rates: budget::RequestRates::default(),
             config_max_age: None,
+            config_aggregator: None,
             attempt_timeout: Duration::from_secs(DEFAULT_ATTEMPT_TIMEOUT_SECS),
             regions: None,
             concurrency: DEFAULT_CONCURRENCY,
@@ -558,8 +562,8 @@ pub struct Scope<'a> {
     pub account: &'a crate::inventory::Account,
     pub region: String,
     pub plan: &'a plan::Plan,
-    /// How old an AWS Config item may be to be used; `None`: direct reads only.
-    pub config_max_age: Option<Duration>,
+    /// Where AWS Config's items are read, and how old one may be; `None`: direct reads only.
+    pub config_items: Option<&'a config_items::ConfigSource>,
 }
 
 impl Scope<'_> {
@@ -665,7 +669,11 @@ pub async fn collect(
         }
         Some(match &options.organization {
             Some(organization) => org::collect(options, organization, recorder.clone()).await,
-            None => collect_account(sdk_config(options).await, options, recorder.clone()).await,
+            None => {
+                let config = sdk_config(options).await;
+                let items = config_items::ConfigSource::of(options, &config);
+                collect_account(config, options, items.as_ref(), recorder.clone()).await
+            }
         })
     };
     let started_at = Utc::now();
@@ -704,6 +712,7 @@ async fn run_collector(service: &'static registry::Service, scope: Scope<'_>) ->
 async fn collect_account(
     config: SdkConfig,
     options: &CollectOptions,
+    config_items: Option<&config_items::ConfigSource>,
     recorder: CallRecorder,
 ) -> Result<Snapshot, CollectError> {
     let started_at = Utc::now();
@@ -747,7 +756,7 @@ async fn collect_account(
         account: &account,
         region: region.to_owned(),
         plan,
-        config_max_age: options.config_max_age,
+        config_items,
     };
     let global_tasks = global
         .iter()

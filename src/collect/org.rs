@@ -203,6 +203,7 @@ fn unreachable_account(account_id: &str, failure: &CallError) -> CollectionError
 async fn collect_member(
     base: &SdkConfig,
     options: &CollectOptions,
+    config_items: Option<&super::config_items::ConfigSource>,
     org: &OrgOptions,
     management: &Account,
     listed: &Listed,
@@ -220,16 +221,21 @@ async fn collect_member(
     )
     .await;
     // Boxed: an account's collection is a deep future, too big for the stack in debug builds.
-    Box::pin(super::collect_account(config, options, recorder))
-        .await
-        .map_err(|e| match e {
-            CollectError::NoIdentity(call) => call,
-            other => CallError::data(
-                "sts:AssumeRole",
-                crate::inventory::ErrorKind::Service,
-                other.to_string(),
-            ),
-        })
+    Box::pin(super::collect_account(
+        config,
+        options,
+        config_items,
+        recorder,
+    ))
+    .await
+    .map_err(|e| match e {
+        CollectError::NoIdentity(call) => call,
+        other => CallError::data(
+            "sts:AssumeRole",
+            crate::inventory::ErrorKind::Service,
+            other.to_string(),
+        ),
+    })
 }
 
 /// Merges the members' snapshots into one snapshot of the organization.
@@ -317,13 +323,23 @@ pub async fn collect(
             None => to_scan.push(account),
         }
     }
-    let (base, management_ref) = (&base, &management);
+    // An aggregator is reached with the caller's own credentials, not a member's.
+    let items = super::config_items::ConfigSource::of(options, &base);
+    let (base, management_ref, items) = (&base, &management, items.as_ref());
     let results: Vec<(Listed, Result<Snapshot, CallError>)> = futures::stream::iter(to_scan)
         .map(|account| {
             let recorder = recorder.split();
             async move {
-                let result =
-                    collect_member(base, options, org, management_ref, &account, recorder).await;
+                let result = collect_member(
+                    base,
+                    options,
+                    items,
+                    org,
+                    management_ref,
+                    &account,
+                    recorder,
+                )
+                .await;
                 (account, result)
             }
         })

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 /// The API actions this module calls (see [`super::permission`] for their IAM permissions).
 pub const ACTIONS: &[&str] = &[
     super::config_items::ACTION,
+    super::config_items::AGGREGATE_ACTION,
     "s3:GetBucketAcl",
     "s3:GetBucketEncryption",
     "s3:GetBucketLifecycleConfiguration",
@@ -354,7 +355,7 @@ async fn bucket(
                         settled.insert(action);
                     }
                     Some(Err(message)) => {
-                        let error = super::config_items::decode_error(message);
+                        let error = super::config_items::decode_error(item.action, message);
                         out.unknown(&error, &region, TYPE, &arn, &attributes);
                         settled.insert(action);
                     }
@@ -754,9 +755,9 @@ async fn buckets(scope: &super::Scope<'_>) -> Collected {
         }
     }
     let buckets: Vec<(String, Option<String>)> = buckets.collect();
-    let mut items = match scope.config_max_age {
+    let mut items = match scope.config_items {
         None => Default::default(),
-        Some(max_age) => {
+        Some(source) => {
             let mut by_region: std::collections::BTreeMap<String, Vec<String>> = Default::default();
             for (name, region) in &buckets {
                 if let Some(region) = region {
@@ -766,8 +767,16 @@ async fn buckets(scope: &super::Scope<'_>) -> Collected {
                         .push(name.clone());
                 }
             }
-            super::config_items::items(config, recorder, "AWS::S3::Bucket", &by_region, max_age)
-                .await
+            let bucket_type = "AWS::S3::Bucket";
+            super::config_items::items(
+                source,
+                config,
+                recorder,
+                &account.id,
+                bucket_type,
+                &by_region,
+            )
+            .await
         }
     };
     let tasks = buckets.into_iter().map(|(name, region)| {

@@ -191,3 +191,103 @@ async fn keys_without_config_items_are_read_directly() {
         "{denied:?}"
     );
 }
+
+/// Through an aggregator (`--config-aggregator`), read with the caller's credentials: the
+/// findings of a direct scan, with one call for the buckets of both regions; an aggregator
+/// refused or unknown is ERROR for what it would have provided, never PASS. (moto answers an
+/// aggregator with the items of the account holding it, whatever account is asked: this
+/// account is both.)
+#[tokio::test(flavor = "multi_thread")]
+async fn an_aggregator_gives_a_direct_scans_findings_in_one_call_for_every_region() {
+    let account = TestAccount::new().await;
+    let config = account.sdk_config().await;
+    let s3 = s3_client(&config, "us-east-1");
+    let [secure, plain] = ["secure", "plain"].map(|b| format!("agg-{b}-{}", account.id));
+    account.create_bucket(&secure);
+    account.create_bucket(&plain);
+    create_west_bucket(&config, &format!("agg-west-{}", account.id)).await;
+    let policy = serde_json::json!({ "Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [format!("arn:aws:s3:::{secure}"), format!("arn:aws:s3:::{secure}/*")],
+        "Condition": { "Bool": { "aws:SecureTransport": "false" } } }] });
+    s3.put_bucket_policy()
+        .bucket(&secure)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    let source = aws_sdk_config::types::AccountAggregationSource::builder()
+        .account_ids(&account.id)
+        .all_aws_regions(true)
+        .build()
+        .unwrap();
+    aws_sdk_config::Client::new(&config)
+        .put_configuration_aggregator()
+        .configuration_aggregator_name("security")
+        .account_aggregation_sources(source)
+        .send()
+        .await
+        .unwrap();
+
+    let dir = TempDir::new("config-aggregator");
+    let scan = |name: &str, extra: &[&str]| {
+        let mut command = account.lockdown();
+        command
+            .args(["scan", "--quiet", "--regions", "us-east-1,eu-west-1"])
+            .args(["--checks", "s3_bucket_*"])
+            .args(extra);
+        scan_report(&mut command, &dir.path(name))
+    };
+    let through = ["--source", "config", "--config-aggregator", "security"];
+    let direct = scan("direct.json", &[]);
+    let aggregated = scan("aggregated.json", &through);
+    assert_eq!(statuses(&aggregated), statuses(&direct));
+    let calls = &aggregated["collection"]["api_calls"];
+    assert_eq!(calls["config:BatchGetAggregateResourceConfig"], 1);
+    assert!(calls["config:BatchGetResourceConfig"].is_null(), "{calls}");
+    assert!(calls["s3:GetBucketPolicy"].is_null(), "{calls}");
+    assert_eq!(direct["collection"]["api_calls"]["s3:GetBucketPolicy"], 3);
+    let secure_transport = &statuses(&aggregated);
+    let status = crate::harness::status_of(secure_transport, "s3_bucket_secure_transport", &secure);
+    assert_eq!(status, "PASS");
+
+    // Naming no aggregator there, or refused: what the items provide is ERROR, never PASS.
+    let only_errors_differ = |name: &str, args: &[&str]| {
+        let failed = statuses(&scan(name, args));
+        let reference = statuses(&direct);
+        for (key, status) in &failed {
+            if status != &reference[key] {
+                assert_eq!(status, "ERROR", "{name}: {key:?} was {}", reference[key]);
+            }
+        }
+        for bucket in [&secure, &plain] {
+            let status = crate::harness::status_of(&failed, "s3_bucket_secure_transport", bucket);
+            assert_eq!(status, "ERROR", "{name}");
+        }
+    };
+    let unknown = [
+        "--source",
+        "config",
+        "--config-aggregator",
+        "no-such-aggregator",
+    ];
+    only_errors_differ("unknown.json", &unknown);
+    account.deny("config:BatchGetAggregateResourceConfig");
+    only_errors_differ("denied.json", &through);
+
+    // Without --source config there is no item to read through it: a usage error.
+    let output = crate::harness::run(account.lockdown().args([
+        "scan",
+        "--quiet",
+        "--config-aggregator",
+        "security",
+    ]));
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        crate::harness::describe(&output)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("add --source config"), "{stderr}");
+}

@@ -144,6 +144,14 @@ def with_epoch_times(value):
     return out
 
 
+# The calls answering configuration items, whose timestamps moto prints as Python does.
+CONFIG_ITEM_ACTIONS = (
+    "config:BatchGetResourceConfig",
+    "config:BatchGetAggregateResourceConfig",
+    "config:GetResourceConfigHistory",
+)
+
+
 def draw_fault(access_key, region, service):
     """The fault to inject for this request of `access_key`, if any."""
     with lock:
@@ -316,7 +324,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if access_key and action == "s3:GET" and urllib.parse.urlparse(self.path).path == "/" and status == 200 and rule != "WithoutRegions":
             # moto 5.2.5's ListBuckets leaves out each bucket's BucketRegion, which S3 answers.
             data = self.with_bucket_regions(data, headers)
-        if action in ("config:BatchGetResourceConfig", "config:GetResourceConfigHistory") and status == 200:
+        if action in CONFIG_ITEM_ACTIONS and status == 200:
             # moto 5.2.5 writes a configuration item's timestamps as Python prints them
             # ("2026-12-04 11:22:10.720401+00:00"); AWS's JSON protocol sends epoch seconds.
             data = json.dumps(with_epoch_times(json.loads(data))).encode()
