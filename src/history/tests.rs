@@ -22,15 +22,32 @@ fn meta(day: u32) -> RunMeta {
     }
 }
 
-fn temp_db(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lockdown-history-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir.join("history.db")
+/// A directory of this test process for a history database, removed when the test ends.
+struct TempDb(PathBuf);
+
+impl TempDb {
+    fn new(name: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("lockdown-history-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Self(dir)
+    }
+
+    fn path(&self) -> PathBuf {
+        self.0.join("history.db")
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 #[test]
 fn statuses_are_kept_as_intervals_and_drift_comes_from_the_store() {
-    let path = temp_db("intervals");
+    let db = TempDb::new("intervals");
+    let path = db.path();
     let mut store = Store::open(&path).unwrap();
     let mut run = findings();
     let watched = run
@@ -126,7 +143,8 @@ fn statuses_are_kept_as_intervals_and_drift_comes_from_the_store() {
 
 #[test]
 fn a_newer_schema_is_a_clear_error_and_prune_keeps_recent_runs() {
-    let path = temp_db("schema");
+    let db = TempDb::new("schema");
+    let path = db.path();
     let mut store = Store::open(&path).unwrap();
     let run = findings();
     for day in 1..=3 {
