@@ -66,12 +66,18 @@ pub async fn put_staged(
     bucket: &str,
     prefix: &str,
     first: &Value,
-    path: &std::path::Path,
+    staged: &super::spool::Staging,
     context: &SinkContext,
 ) -> Result<(), String> {
-    let body = aws_sdk_s3::primitives::ByteStream::from_path(path)
+    let body = aws_sdk_s3::primitives::ByteStream::read_from()
+        .path(&staged.path)
+        .offset(staged.header_len)
+        .build()
         .await
-        .map_err(|e| format!("cannot read the staged events {}: {e}", path.display()))?;
+        .map_err(|e| {
+            let path = staged.path.display();
+            format!("cannot read the staged events {path}: {e}")
+        })?;
     put(
         bucket,
         &object_key(prefix, std::slice::from_ref(first)),

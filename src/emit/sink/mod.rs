@@ -339,7 +339,7 @@ pub struct SinkOutcome {
 /// Events staged one per line in a private file of the spool directory.
 #[derive(Debug)]
 struct Staged {
-    path: PathBuf,
+    staging: spool::Staging,
     out: std::io::BufWriter<std::fs::File>,
     events: usize,
     /// The first event staged: what names the object.
@@ -348,7 +348,7 @@ struct Staged {
 
 impl Drop for Staged {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        let _ = std::fs::remove_file(&self.staging.path);
     }
 }
 
@@ -412,13 +412,14 @@ impl SinkOutcome {
         if self.error.is_none() {
             let written = match &mut self.staged {
                 Some(staged) => Ok(staged),
-                None => spool::staging(spool_dir, &self.sink).map(|(path, file)| {
-                    self.staged.insert(Staged {
-                        path,
-                        out: std::io::BufWriter::new(file),
+                None => spool::staging(spool_dir, &self.sink).and_then(|staging| {
+                    let out = std::io::BufWriter::new(staging.file.try_clone()?);
+                    Ok(self.staged.insert(Staged {
+                        staging,
+                        out,
                         events: 0,
                         first: events[0].clone(),
-                    })
+                    }))
                 }),
             }
             .and_then(|staged| {
@@ -450,7 +451,7 @@ impl SinkOutcome {
         if let Some(mut staged) = self.staged.take() {
             self.undelivered += staged.events;
             let saved = staged.out.flush().and_then(|()| {
-                spool::save_staged(spool_dir, &self.sink, staged.events, &staged.path)
+                spool::save_staged(spool_dir, &self.sink, staged.events, &staged.staging)
             });
             self.spooled(saved);
         }
@@ -467,7 +468,9 @@ impl SinkOutcome {
             return;
         };
         let sent = match staged.out.flush() {
-            Ok(()) => aws::put_staged(bucket, prefix, &staged.first, &staged.path, context).await,
+            Ok(()) => {
+                aws::put_staged(bucket, prefix, &staged.first, &staged.staging, context).await
+            }
             Err(e) => Err(format!("cannot stage events: {e}")),
         };
         match sent {
@@ -475,7 +478,8 @@ impl SinkOutcome {
             Err(error) => {
                 self.undelivered += staged.events;
                 self.error.get_or_insert(error);
-                let saved = spool::save_staged(spool_dir, &self.sink, staged.events, &staged.path);
+                let saved =
+                    spool::save_staged(spool_dir, &self.sink, staged.events, &staged.staging);
                 self.spooled(saved);
             }
         }

@@ -25,6 +25,18 @@ struct Header {
     created_at: DateTime<Utc>,
 }
 
+const STAGING_VERSION: u32 = 1;
+const STAGING_EXTENSION: &str = "spool.staging";
+
+/// The first line of a staging file: the sink its events are for.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StagingHeader {
+    lockdown_staging: u32,
+    sink: String,
+    created_at: DateTime<Utc>,
+}
+
 /// Undelivered events of one sink, read back from the spool.
 #[derive(Debug)]
 pub struct SpoolFile {
@@ -149,19 +161,39 @@ pub fn save(dir: &Path, sink: &Sink, events: &[Value]) -> std::io::Result<PathBu
     Ok(path)
 }
 
-/// Saves the `events` lines of the file at `staged` (one event per line) that `sink` did not
-/// take; returns the file written.
+/// Saves the `events` lines of the staging file `staged` that `sink` did not take; returns
+/// the file written.
 pub fn save_staged(
     dir: &Path,
     sink: &Sink,
     events: usize,
-    staged: &Path,
+    staged: &Staging,
 ) -> std::io::Result<PathBuf> {
     let path = new_path(dir, sink)?;
-    write_lines(&path, sink, events, |out| {
-        std::io::copy(&mut std::fs::File::open(staged)?, out).map(drop)
-    })?;
+    copy_events(&path, sink, events, &staged.path, staged.header_len, None)?;
     Ok(path)
+}
+
+/// Writes a spool file at `path` holding the `events` lines of the file at `from` that start
+/// at byte `start` (and end at byte `end`, when given).
+fn copy_events(
+    path: &Path,
+    sink: &Sink,
+    events: usize,
+    from: &Path,
+    start: u64,
+    end: Option<u64>,
+) -> std::io::Result<()> {
+    use std::io::{Read, Seek};
+    write_lines(path, sink, events, |out| {
+        let mut file = std::fs::File::open(from)?;
+        file.seek(std::io::SeekFrom::Start(start))?;
+        match end {
+            Some(end) => std::io::copy(&mut file.take(end - start), out),
+            None => std::io::copy(&mut file, out),
+        }
+        .map(drop)
+    })
 }
 
 /// A new file name for `sink` in the spool `dir` (created, private, if needed).
@@ -183,12 +215,57 @@ fn new_path(dir: &Path, sink: &Sink) -> std::io::Result<PathBuf> {
     Ok(dir.join(name))
 }
 
-/// A private file in the spool `dir` where a sink that takes a run in one piece stages its
-/// events; not a spool file (`lockdown send` does not read it). Its owner removes it.
-pub fn staging(dir: &Path, sink: &Sink) -> std::io::Result<(PathBuf, std::fs::File)> {
+/// A private file in the spool directory where a sink that takes a run in one piece stages its
+/// events: a header line naming the sink, then one event per line. It is not a spool file, and
+/// is locked while its owner writes it; one whose owner is gone (a run killed before its upload
+/// ended) becomes a spool file in [`read_dir`], so that `lockdown send` delivers what it held.
+/// Its owner removes it.
+#[derive(Debug)]
+pub struct Staging {
+    pub path: PathBuf,
+    /// Open for writing, and locked.
+    pub file: std::fs::File,
+    /// Where the events begin.
+    pub header_len: u64,
+}
+
+/// A new staging file for `sink` in the spool `dir`.
+pub fn staging(dir: &Path, sink: &Sink) -> std::io::Result<Staging> {
     let path = new_path(dir, sink)?.with_extension("staging");
-    let file = create_private(&path)?;
-    Ok((path, file))
+    let mut file = create_private(&path)?;
+    lock(&file)?;
+    let header = StagingHeader {
+        lockdown_staging: STAGING_VERSION,
+        sink: sink.to_string(),
+        created_at: Utc::now(),
+    };
+    let mut line = serde_json::to_vec(&header)?;
+    line.push(b'\n');
+    file.write_all(&line)?;
+    Ok(Staging {
+        path,
+        file,
+        header_len: line.len() as u64,
+    })
+}
+
+/// Takes the exclusive advisory lock of `file`: `false` when another process holds it.
+fn lock(file: &std::fs::File) -> std::io::Result<bool> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: flock on a file descriptor the caller owns.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let error = std::io::Error::last_os_error();
+            return match error.kind() {
+                std::io::ErrorKind::WouldBlock => Ok(false),
+                _ => Err(error),
+            };
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(true)
 }
 
 /// An exclusive claim on a spool file while it is delivered: an advisory lock, released when
@@ -207,18 +284,12 @@ pub fn claim(path: &Path) -> std::io::Result<Option<Claim>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
+    if !lock(&file)? {
+        return Ok(None);
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        use std::os::unix::io::AsRawFd;
-        // SAFETY: flock on a file descriptor this function owns.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-            let error = std::io::Error::last_os_error();
-            return match error.kind() {
-                std::io::ErrorKind::WouldBlock => Ok(None),
-                _ => Err(error),
-            };
-        }
         // Still the file at `path`? Another run may have settled it before we locked.
         let current = match std::fs::metadata(path) {
             Ok(current) => current,
@@ -286,25 +357,97 @@ pub struct SpoolContents {
     pub skipped: Vec<String>,
 }
 
-/// Every spool file in `dir`; an unusable file is skipped with the reason, the directory
-/// itself must be private.
+/// Every spool file in `dir`, after turning staging files whose owner is gone into spool
+/// files; an unusable file is skipped with the reason, the directory itself must be private.
 pub fn read_dir(dir: &Path) -> Result<SpoolContents, String> {
     check_private(dir).map_err(|e| format!("cannot use spool {}: {e}", dir.display()))?;
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot read spool {}: {e}", dir.display()))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.to_string_lossy().ends_with(EXTENSION))
-        .collect();
-    paths.sort();
     let mut contents = SpoolContents::default();
-    for path in paths {
+    for staged in paths_ending(dir, STAGING_EXTENSION)? {
+        if let Err(problem) = recover(dir, &staged) {
+            contents.skipped.push(problem);
+        }
+    }
+    for path in paths_ending(dir, EXTENSION)? {
         match read_file(&path) {
             Ok(file) => contents.files.push(file),
             Err(problem) => contents.skipped.push(problem),
         }
     }
     Ok(contents)
+}
+
+/// The paths in `dir` whose names end with `suffix`, sorted (oldest first for lockdown's names).
+fn paths_ending(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>, String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read spool {}: {e}", dir.display()))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.to_string_lossy().ends_with(suffix))
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// Turns the staging file at `path` into a spool file of its complete events, and removes it,
+/// unless its owner still holds it (or it is still empty: being created). An event cut short
+/// by the end of its owner is lost, and said so in the log.
+fn recover(dir: &Path, path: &Path) -> Result<(), String> {
+    let at = |line: usize, message: String| format!("{}:{line}: {message}", path.display());
+    check_private(path).map_err(|e| e.to_string())?;
+    let Some(claimed) = claim(path).map_err(|e| at(0, e.to_string()))? else {
+        return Ok(());
+    };
+    let mut reader = BufReader::new(std::fs::File::open(path).map_err(|e| at(0, e.to_string()))?);
+    let mut header_line = String::new();
+    reader
+        .read_line(&mut header_line)
+        .map_err(|e| at(1, e.to_string()))?;
+    if header_line.is_empty() {
+        return Ok(());
+    }
+    let header: StagingHeader = serde_json::from_str(&header_line)
+        .map_err(|e| at(1, format!("not a lockdown staging header: {e}")))?;
+    if header.lockdown_staging != STAGING_VERSION {
+        let message = format!(
+            "staging version {} is not supported",
+            header.lockdown_staging
+        );
+        return Err(at(1, message));
+    }
+    let sink: Sink = header.sink.parse().map_err(|e: String| at(1, e))?;
+    let start = header_line.len() as u64;
+    let (mut events, mut end, mut line) = (0, start, Vec::new());
+    let cut_short = loop {
+        line.clear();
+        let read = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| at(events + 2, e.to_string()))?;
+        if read == 0 {
+            break false;
+        }
+        let complete =
+            line.ends_with(b"\n") && serde_json::from_slice::<serde::de::IgnoredAny>(&line).is_ok();
+        if !complete {
+            break true;
+        }
+        events += 1;
+        end += read as u64;
+    };
+    if events > 0 {
+        new_path(dir, &sink)
+            .and_then(|spooled| copy_events(&spooled, &sink, events, path, start, Some(end)))
+            .map_err(|e| at(0, format!("cannot spool its events: {e}")))?;
+    }
+    std::fs::remove_file(path).map_err(|e| at(0, e.to_string()))?;
+    drop(claimed);
+    tracing::warn!(
+        staged = %path.display(),
+        events,
+        cut_short,
+        "events staged for {sink} by a run that ended before sending them are spooled{}",
+        if cut_short { "; the last one, cut short, is lost" } else { "" }
+    );
+    Ok(())
 }
 
 /// Replaces a spool file's events with those still undelivered, or removes it when none are.
@@ -362,6 +505,51 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         drop(again);
         assert!(claim(&path).unwrap().is_none(), "a delivered file is gone");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_staging_file_left_by_a_run_that_ended_becomes_a_spool_file() {
+        let dir =
+            std::env::temp_dir().join(format!("lockdown-spool-staged-{}", std::process::id()));
+        let sink: Sink = "s3://findings/lockdown".parse().unwrap();
+        let mut live = staging(&dir, &sink).unwrap();
+        // Two whole events, and a third cut short by the end of the run.
+        live.file
+            .write_all(b"{\"n\":1}\n{\"n\":2}\n{\"n\":")
+            .unwrap();
+        let contents = read_dir(&dir).unwrap();
+        assert!(contents.files.is_empty(), "held by its owner: {contents:?}");
+        assert!(contents.skipped.is_empty(), "{contents:?}");
+        assert!(live.path.exists());
+
+        // Its owner gone without removing it (killed): its lock goes with it.
+        let path = live.path.clone();
+        drop(live);
+        let contents = read_dir(&dir).unwrap();
+        assert!(contents.skipped.is_empty(), "{contents:?}");
+        assert_eq!(contents.files.len(), 1);
+        assert_eq!(contents.files[0].sink, sink);
+        assert_eq!(contents.files[0].events, [json!({"n": 1}), json!({"n": 2})]);
+        assert!(!path.exists());
+
+        // A staging file being created (still empty) is left alone; one of another shape is
+        // reported and kept.
+        let empty = dir.join(format!("empty.{STAGING_EXTENSION}"));
+        create_private(&empty).unwrap();
+        let odd = dir.join(format!("odd.{STAGING_EXTENSION}"));
+        create_private(&odd)
+            .and_then(|mut f| f.write_all(b"{\"sink\":\"stdout\"}\n{}\n"))
+            .unwrap();
+        let contents = read_dir(&dir).unwrap();
+        assert_eq!(contents.files.len(), 1);
+        assert_eq!(contents.skipped.len(), 1, "{contents:?}");
+        assert!(
+            contents.skipped[0].contains("odd.spool.staging:1"),
+            "{contents:?}"
+        );
+        assert!(empty.exists() && odd.exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
