@@ -740,7 +740,7 @@ mod tests {
         scan_request(request(Source::Snapshot(path.to_owned()), keep))
     }
 
-    /// A scan as `request` says, what it writes in JSON, NDJSON and CSV and as the next baseline
+    /// A scan as `request` says, what it writes in JSON, NDJSON, CSV and ASFF and as the next baseline
     /// (`--save-baseline`), one after the other, and what it writes in OCSF (with a framework,
     /// so that OCSF has compliance events).
     fn scan_request(request: ScanRequest) -> (Vec<u8>, Vec<u8>, ScanOutcome) {
@@ -750,7 +750,7 @@ mod tests {
             .expect("the scan runs");
         let report = outcome.report();
         let (mut documents, mut ocsf) = (Vec::new(), Vec::new());
-        for format in [Format::Json, Format::Ndjson, Format::Csv] {
+        for format in [Format::Json, Format::Ndjson, Format::Csv, Format::Asff] {
             format.write(&report, &mut documents).expect("written");
         }
         Format::Json

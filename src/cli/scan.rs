@@ -313,7 +313,7 @@ fn apply_config(args: &mut ScanArgs) -> Result<Vec<SuppressionRule>, Failure> {
 }
 
 /// How this scan keeps its findings: in sorted runs, so that memory does not grow with them,
-/// when everything it writes is written in finding order (JSON, NDJSON, OCSF, CSV, the baseline
+/// when everything it writes is written in finding order (JSON, NDJSON, OCSF, CSV, ASFF, the baseline
 /// `--save-baseline` writes). Sinks, the history and the baseline's comparison take them a
 /// chunk at a time.
 fn keep(args: &ScanArgs, ui: Ui) -> Keep {

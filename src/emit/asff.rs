@@ -139,12 +139,18 @@ pub fn finding(report: &Report<'_>, finding: &Finding, region: &str) -> Value {
     })
 }
 
-/// Writes a JSON array of ASFF findings (what `aws securityhub batch-import-findings` reads).
+/// Writes a JSON array of ASFF findings (what `aws securityhub batch-import-findings` reads),
+/// a chunk of findings at a time.
 pub fn write(report: &Report<'_>, region: &str, out: &mut dyn Write) -> std::io::Result<()> {
     out.write_all(b"[")?;
-    for (index, f) in report.findings.iter().enumerate() {
-        out.write_all(if index == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut *out, &finding(report, f, region))?;
-    }
+    let mut separator: &[u8] = b"\n";
+    report.each_chunk(|chunk| {
+        for f in chunk {
+            out.write_all(separator)?;
+            serde_json::to_writer(&mut *out, &finding(report, f, region))?;
+            separator = b",\n";
+        }
+        Ok(())
+    })?;
     out.write_all(b"\n]\n")
 }

@@ -62,7 +62,7 @@ impl Format {
     pub fn writes_from_runs(self) -> bool {
         matches!(
             self,
-            Format::Json | Format::Ndjson | Format::Ocsf | Format::Csv
+            Format::Json | Format::Ndjson | Format::Ocsf | Format::Csv | Format::Asff
         )
     }
 

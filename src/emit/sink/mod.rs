@@ -545,16 +545,24 @@ pub async fn deliver_report(
             Err(e) => return stopped(outcomes, &e, read, spool_dir),
         };
         read += findings.as_ref().map_or(0, |f| f.len());
-        let mut encoded: Vec<(Encoding, Vec<Value>)> = Vec::new();
+        // Each encoding once per chunk: its last sink takes the events, the others a copy.
+        let mut encoded: Vec<(Encoding, Vec<Value>, usize)> = Vec::new();
         for outcome in &mut outcomes {
             let encoding = outcome.sink.encoding();
-            let events = match encoded.iter().find(|(e, _)| *e == encoding) {
-                Some((_, events)) => events.clone(),
+            let at = match encoded.iter().position(|(e, ..)| *e == encoding) {
+                Some(at) => at,
                 None => {
                     let events = encoders.events(encoding, findings.as_deref());
-                    encoded.push((encoding, events.clone()));
-                    events
+                    let takers = sinks.iter().filter(|s| s.encoding() == encoding).count();
+                    encoded.push((encoding, events, takers));
+                    encoded.len() - 1
                 }
+            };
+            let (_, events, takers) = &mut encoded[at];
+            *takers -= 1;
+            let events = match takers {
+                0 => std::mem::take(events),
+                _ => events.clone(),
             };
             outcome.deliver(events, context, spool_dir).await;
         }
