@@ -6,6 +6,43 @@
 use crate::harness::{TempDir, TestAccount, create_west_bucket, s3_client, scan_report, statuses};
 use serde_json::Value;
 
+type Statuses = std::collections::BTreeMap<(String, String), String>;
+
+/// A scan of the account's buckets (the `s3_bucket_*` checks) in both regions, with `extra`
+/// arguments, written to `out`.
+fn scan_buckets(account: &TestAccount, out: &std::path::Path, extra: &[&str]) -> Value {
+    let mut command = account.lockdown();
+    command
+        .args(["scan", "--quiet", "--regions", "us-east-1,eu-west-1"])
+        .args(["--checks", "s3_bucket_*"])
+        .args(extra);
+    scan_report(&mut command, out)
+}
+
+/// Puts a policy on `bucket` denying requests made without TLS.
+async fn deny_insecure_transport(s3: &aws_sdk_s3::Client, bucket: &str) {
+    let policy = serde_json::json!({ "Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [format!("arn:aws:s3:::{bucket}"), format!("arn:aws:s3:::{bucket}/*")],
+        "Condition": { "Bool": { "aws:SecureTransport": "false" } } }] });
+    s3.put_bucket_policy()
+        .bucket(bucket)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Asserts that the findings of a scan whose Config reads failed differ from `reference` only
+/// by being ERROR.
+fn only_errors_differ(failed: &Statuses, reference: &Statuses) {
+    for (key, status) in failed {
+        if status != &reference[key] {
+            assert_eq!(status, "ERROR", "{key:?} was {}", reference[key]);
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn config_items_give_a_direct_scans_findings_with_fewer_calls() {
     let account = TestAccount::new().await;
@@ -17,16 +54,7 @@ async fn config_items_give_a_direct_scans_findings_with_fewer_calls() {
         account.create_bucket(bucket);
     }
     create_west_bucket(&config, &format!("cfg-west-{}", account.id)).await;
-    let policy = serde_json::json!({ "Version": "2012-10-17", "Statement": [{
-        "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-        "Resource": [format!("arn:aws:s3:::{secure}"), format!("arn:aws:s3:::{secure}/*")],
-        "Condition": { "Bool": { "aws:SecureTransport": "false" } } }] });
-    s3.put_bucket_policy()
-        .bucket(&secure)
-        .policy(policy.to_string())
-        .send()
-        .await
-        .unwrap();
+    deny_insecure_transport(&s3, &secure).await;
     crate::harness::block_public_access(&s3, &blocked).await;
     // The log bucket grants the log-delivery group: moto's items name that grantee.
     let logs = format!("cfg-logs-{}", account.id);
@@ -48,14 +76,7 @@ async fn config_items_give_a_direct_scans_findings_with_fewer_calls() {
         .unwrap();
 
     let dir = TempDir::new("config-source");
-    let scan = |name: &str, extra: &[&str]| {
-        let mut command = account.lockdown();
-        command
-            .args(["scan", "--quiet", "--regions", "us-east-1,eu-west-1"])
-            .args(["--checks", "s3_bucket_*"])
-            .args(extra);
-        scan_report(&mut command, &dir.path(name))
-    };
+    let scan = |name: &str, extra: &[&str]| scan_buckets(&account, &dir.path(name), extra);
     let calls = |report: &Value, action: &str| {
         report["collection"]["api_calls"][action]
             .as_u64()
@@ -122,12 +143,7 @@ async fn config_items_give_a_direct_scans_findings_with_fewer_calls() {
     // findings on the settings read directly keep their status.
     account.deny("config:BatchGetResourceConfig");
     let denied = statuses(&scan("denied.json", &["--source", "config"]));
-    let reference = statuses(&direct);
-    for (key, status) in &denied {
-        if status != &reference[key] {
-            assert_eq!(status, "ERROR", "{key:?} was {}", reference[key]);
-        }
-    }
+    only_errors_differ(&denied, &statuses(&direct));
     for check in ["s3_bucket_secure_transport", "s3_bucket_access_logging"] {
         assert_eq!(crate::harness::status_of(&denied, check, &secure), "ERROR");
     }
@@ -206,16 +222,7 @@ async fn an_aggregator_gives_a_direct_scans_findings_in_one_call_for_every_regio
     account.create_bucket(&secure);
     account.create_bucket(&plain);
     create_west_bucket(&config, &format!("agg-west-{}", account.id)).await;
-    let policy = serde_json::json!({ "Version": "2012-10-17", "Statement": [{
-        "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-        "Resource": [format!("arn:aws:s3:::{secure}"), format!("arn:aws:s3:::{secure}/*")],
-        "Condition": { "Bool": { "aws:SecureTransport": "false" } } }] });
-    s3.put_bucket_policy()
-        .bucket(&secure)
-        .policy(policy.to_string())
-        .send()
-        .await
-        .unwrap();
+    deny_insecure_transport(&s3, &secure).await;
     let source = aws_sdk_config::types::AccountAggregationSource::builder()
         .account_ids(&account.id)
         .all_aws_regions(true)
@@ -230,14 +237,7 @@ async fn an_aggregator_gives_a_direct_scans_findings_in_one_call_for_every_regio
         .unwrap();
 
     let dir = TempDir::new("config-aggregator");
-    let scan = |name: &str, extra: &[&str]| {
-        let mut command = account.lockdown();
-        command
-            .args(["scan", "--quiet", "--regions", "us-east-1,eu-west-1"])
-            .args(["--checks", "s3_bucket_*"])
-            .args(extra);
-        scan_report(&mut command, &dir.path(name))
-    };
+    let scan = |name: &str, extra: &[&str]| scan_buckets(&account, &dir.path(name), extra);
     let through = ["--source", "config", "--config-aggregator", "security"];
     let direct = scan("direct.json", &[]);
     let aggregated = scan("aggregated.json", &through);
@@ -254,12 +254,7 @@ async fn an_aggregator_gives_a_direct_scans_findings_in_one_call_for_every_regio
     // Naming no aggregator there, or refused: what the items provide is ERROR, never PASS.
     let only_errors_differ = |name: &str, args: &[&str]| {
         let failed = statuses(&scan(name, args));
-        let reference = statuses(&direct);
-        for (key, status) in &failed {
-            if status != &reference[key] {
-                assert_eq!(status, "ERROR", "{name}: {key:?} was {}", reference[key]);
-            }
-        }
+        only_errors_differ(&failed, &statuses(&direct));
         for bucket in [&secure, &plain] {
             let status = crate::harness::status_of(&failed, "s3_bucket_secure_transport", bucket);
             assert_eq!(status, "ERROR", "{name}");
