@@ -232,8 +232,16 @@ pub struct Staging {
 /// A new staging file for `sink` in the spool `dir`.
 pub fn staging(dir: &Path, sink: &Sink) -> std::io::Result<Staging> {
     let path = new_path(dir, sink)?.with_extension("staging");
-    let mut file = create_private(&path)?;
-    lock(&file)?;
+    // Locked and given its header under another name, so that `lockdown send` never sees it
+    // unlocked: the lock stays with the open file across the rename.
+    let creating = path.with_extension("staging-new");
+    let mut file = create_private(&creating)?;
+    if !lock(&file)? {
+        let _ = std::fs::remove_file(&creating);
+        return Err(std::io::Error::other(
+            "a new staging file is locked by another process",
+        ));
+    }
     let header = StagingHeader {
         lockdown_staging: STAGING_VERSION,
         sink: sink.to_string(),
@@ -241,7 +249,13 @@ pub fn staging(dir: &Path, sink: &Sink) -> std::io::Result<Staging> {
     };
     let mut line = serde_json::to_vec(&header)?;
     line.push(b'\n');
-    file.write_all(&line)?;
+    let named = file
+        .write_all(&line)
+        .and_then(|()| std::fs::rename(&creating, &path));
+    if let Err(e) = named {
+        let _ = std::fs::remove_file(&creating);
+        return Err(e);
+    }
     Ok(Staging {
         path,
         file,
