@@ -94,6 +94,9 @@ impl ScanEvent {
             external_id: None,
             account_concurrency: DEFAULT_ACCOUNT_CONCURRENCY,
         });
+        if self.config_aggregator.as_deref() == Some("") {
+            return Err("config_aggregator needs the aggregator's name".into());
+        }
         if self.config_aggregator.is_some()
             && self.source != crate::collect::config_items::SettingsSource::Config
         {

@@ -77,6 +77,9 @@ pub(super) fn options(aws: &AwsArgs) -> Result<CollectOptions, String> {
     .with_settings(&aws.service_rate)
     .map_err(|e| format!("--service-rate {e}"))?;
     let source = aws.source.unwrap_or_default();
+    if aws.config_aggregator.as_deref() == Some("") {
+        return Err("--config-aggregator needs the aggregator's name".into());
+    }
     if aws.config_aggregator.is_some()
         && source != crate::collect::config_items::SettingsSource::Config
     {

@@ -61,7 +61,14 @@ impl ConfigSource {
             max_age: options.config_max_age?,
             aggregator: options.config_aggregator.as_ref().map(|name| Aggregator {
                 name: name.clone(),
-                config: caller.clone(),
+                // The home region, with the same default as the scan's.
+                config: match caller.region() {
+                    Some(_) => caller.clone(),
+                    None => caller
+                        .to_builder()
+                        .region(Region::new(super::DEFAULT_HOME_REGION))
+                        .build(),
+                },
             }),
         })
     }

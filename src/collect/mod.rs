@@ -82,6 +82,9 @@ macro_rules! or_unknown {
     };
 }
 
+/// The home region when the configuration names none.
+pub const DEFAULT_HOME_REGION: &str = "us-east-1";
+
 /// How to reach AWS.
 #[derive(Debug, Clone)]
 pub struct CollectOptions {
@@ -722,7 +725,7 @@ async fn collect_account(
     let home_region = config
         .region()
         .map(|r| r.to_string())
-        .unwrap_or_else(|| "us-east-1".to_owned());
+        .unwrap_or_else(|| DEFAULT_HOME_REGION.to_owned());
     let plan = &options.plan;
     let mut collected = Collected::default();
     let regions = if plan.needs_regions() {

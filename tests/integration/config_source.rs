@@ -253,12 +253,22 @@ async fn an_aggregator_gives_a_direct_scans_findings_in_one_call_for_every_regio
 
     // Naming no aggregator there, or refused: what the items provide is ERROR, never PASS.
     let only_errors_differ = |name: &str, args: &[&str]| {
-        let failed = statuses(&scan(name, args));
+        let report = scan(name, args);
+        let failed = statuses(&report);
         only_errors_differ(&failed, &statuses(&direct));
         for bucket in [&secure, &plain] {
             let status = crate::harness::status_of(&failed, "s3_bucket_secure_transport", bucket);
             assert_eq!(status, "ERROR", "{name}");
         }
+        // The error names the call that failed, the aggregator's.
+        let error = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check_id"] == "s3_bucket_secure_transport")
+            .map(|f| f["error"]["action"].clone())
+            .unwrap();
+        assert_eq!(error, "config:BatchGetAggregateResourceConfig", "{name}");
     };
     let unknown = [
         "--source",
@@ -270,19 +280,21 @@ async fn an_aggregator_gives_a_direct_scans_findings_in_one_call_for_every_regio
     account.deny("config:BatchGetAggregateResourceConfig");
     only_errors_differ("denied.json", &through);
 
-    // Without --source config there is no item to read through it: a usage error.
-    let output = crate::harness::run(account.lockdown().args([
-        "scan",
-        "--quiet",
-        "--config-aggregator",
-        "security",
-    ]));
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "{}",
-        crate::harness::describe(&output)
-    );
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("add --source config"), "{stderr}");
+    // Without --source config there is no item to read through it, nor without a name: usage
+    // errors.
+    for (args, says) in [
+        (
+            &["--config-aggregator", "security"][..],
+            "add --source config",
+        ),
+        (
+            &["--source", "config", "--config-aggregator", ""][..],
+            "needs the aggregator's name",
+        ),
+    ] {
+        let output = crate::harness::run(account.lockdown().args(["scan", "--quiet"]).args(args));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+    }
 }

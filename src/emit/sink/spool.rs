@@ -376,6 +376,9 @@ pub struct SpoolContents {
 pub fn read_dir(dir: &Path) -> Result<SpoolContents, String> {
     check_private(dir).map_err(|e| format!("cannot use spool {}: {e}", dir.display()))?;
     let mut contents = SpoolContents::default();
+    // Only where a live run's lock can be seen (flock): elsewhere a staging file is left to
+    // its owner.
+    #[cfg(unix)]
     for staged in paths_ending(dir, STAGING_EXTENSION)? {
         if let Err(problem) = recover(dir, &staged) {
             contents.skipped.push(problem);
@@ -403,8 +406,9 @@ fn paths_ending(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Turns the staging file at `path` into a spool file of its complete events, and removes it,
-/// unless its owner still holds it (or it is still empty: being created). An event cut short
-/// by the end of its owner is lost, and said so in the log.
+/// unless its owner still holds it (or it is empty). What follows the last complete event (an
+/// event cut short by the end of its owner) is lost, and said so in the log.
+#[cfg(unix)]
 fn recover(dir: &Path, path: &Path) -> Result<(), String> {
     let at = |line: usize, message: String| format!("{}:{line}: {message}", path.display());
     check_private(path).map_err(|e| e.to_string())?;
@@ -431,22 +435,23 @@ fn recover(dir: &Path, path: &Path) -> Result<(), String> {
     let sink: Sink = header.sink.parse().map_err(|e: String| at(1, e))?;
     let start = header_line.len() as u64;
     let (mut events, mut end, mut line) = (0, start, Vec::new());
-    let cut_short = loop {
+    loop {
         line.clear();
         let read = reader
             .read_until(b'\n', &mut line)
             .map_err(|e| at(events + 2, e.to_string()))?;
-        if read == 0 {
-            break false;
-        }
         let complete =
             line.ends_with(b"\n") && serde_json::from_slice::<serde::de::IgnoredAny>(&line).is_ok();
-        if !complete {
-            break true;
+        if read == 0 || !complete {
+            break;
         }
         events += 1;
         end += read as u64;
-    };
+    }
+    let length = std::fs::metadata(path)
+        .map_err(|e| at(0, e.to_string()))?
+        .len();
+    let lost_bytes = length.saturating_sub(end);
     if events > 0 {
         new_path(dir, &sink)
             .and_then(|spooled| copy_events(&spooled, &sink, events, path, start, Some(end)))
@@ -457,9 +462,13 @@ fn recover(dir: &Path, path: &Path) -> Result<(), String> {
     tracing::warn!(
         staged = %path.display(),
         events,
-        cut_short,
+        lost_bytes,
         "events staged for {sink} by a run that ended before sending them are spooled{}",
-        if cut_short { "; the last one, cut short, is lost" } else { "" }
+        if lost_bytes > 0 {
+            "; what followed the last complete event (cut short or unreadable) is lost"
+        } else {
+            ""
+        }
     );
     Ok(())
 }
