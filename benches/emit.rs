@@ -122,7 +122,7 @@ fn bench_emit(c: &mut Criterion) {
     // SAFETY: set before any thread of the benchmark reads the environment.
     unsafe { std::env::set_var("LOCKDOWN_SPLUNK_TOKEN", "bench-token") };
     let events: Vec<_> = report
-        .findings
+        .findings()
         .iter()
         .map(|f| ocsf::detection_finding(&report, f))
         .collect();

@@ -94,23 +94,19 @@ impl ScanEvent {
             external_id: None,
             account_concurrency: DEFAULT_ACCOUNT_CONCURRENCY,
         });
-        if self.config_aggregator.as_deref() == Some("") {
-            return Err("config_aggregator needs the aggregator's name".into());
-        }
-        if self.config_aggregator.is_some()
-            && self.source != crate::collect::config_items::SettingsSource::Config
-        {
-            return Err(
-                "config_aggregator reads AWS Config's items: add \"source\": \"config\"".into(),
-            );
-        }
+        let spelling = crate::collect::config_items::Spelling {
+            aggregator: "config_aggregator",
+            config_source: "\"source\": \"config\"",
+        };
+        let config_items = self.source.config_options(
+            crate::collect::config_items::DEFAULT_MAX_AGE_HOURS,
+            self.config_aggregator.clone(),
+            &spelling,
+        )?;
         let options = CollectOptions {
             regions: (!self.regions.is_empty()).then(|| self.regions.clone()),
             organization,
-            config_max_age: self
-                .source
-                .config_max_age(crate::collect::config_items::DEFAULT_MAX_AGE_HOURS),
-            config_aggregator: self.config_aggregator.clone(),
+            config_items,
             ..CollectOptions::default()
         };
         Ok(Invocation {

@@ -932,7 +932,7 @@ mod tests {
                 latest.sort();
                 let failing = match &outcome.failing {
                     Some(failing) => failing,
-                    None => &Failing::of(outcome.report().findings, 3),
+                    None => &Failing::of(outcome.report().findings(), 3),
                 };
                 let text = crate::emit::terminal::render(&outcome.report(), failing, "snapshot");
                 (documents, ocsf, recorded, latest, text, outcome)

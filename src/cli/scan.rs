@@ -76,15 +76,15 @@ pub(super) fn options(aws: &AwsArgs) -> Result<CollectOptions, String> {
     }
     .with_settings(&aws.service_rate)
     .map_err(|e| format!("--service-rate {e}"))?;
-    let source = aws.source.unwrap_or_default();
-    if aws.config_aggregator.as_deref() == Some("") {
-        return Err("--config-aggregator needs the aggregator's name".into());
-    }
-    if aws.config_aggregator.is_some()
-        && source != crate::collect::config_items::SettingsSource::Config
-    {
-        return Err("--config-aggregator reads AWS Config's items: add --source config".into());
-    }
+    let spelling = crate::collect::config_items::Spelling {
+        aggregator: "--config-aggregator",
+        config_source: "--source config",
+    };
+    let config_items = aws.source.unwrap_or_default().config_options(
+        aws.config_max_age,
+        aws.config_aggregator.clone(),
+        &spelling,
+    )?;
     Ok(CollectOptions {
         profile: aws.profile.clone(),
         region: aws.region.clone(),
@@ -105,8 +105,7 @@ pub(super) fn options(aws: &AwsArgs) -> Result<CollectOptions, String> {
             external_id: aws.external_id.clone(),
             account_concurrency: usize::from(aws.org.account_concurrency),
         }),
-        config_max_age: source.config_max_age(aws.config_max_age),
-        config_aggregator: aws.config_aggregator.clone(),
+        config_items,
         plan: Plan::everything(),
         okta: None,
         aws: true,
@@ -420,7 +419,7 @@ pub fn scan(mut args: ScanArgs, ui: Ui) -> Result<u8, Failure> {
     if ui.human {
         let failing = match &outcome.failing {
             Some(failing) => failing,
-            None => &terminal::Failing::of(report.findings, args.output.summary_limit),
+            None => &terminal::Failing::of(report.findings(), args.output.summary_limit),
         };
         eprint!("{}", terminal::render(&report, failing, &outcome.source));
         eprint!("{}", render_text(&report.compliance));

@@ -24,13 +24,45 @@ pub enum SettingsSource {
 /// How old a configuration item may be by default (`--config-max-age`), in hours.
 pub const DEFAULT_MAX_AGE_HOURS: u64 = 24;
 
+/// What `--source config` reads: items at most `max_age` old, through `aggregator` when one
+/// is named, else in each account.
+#[derive(Debug, Clone)]
+pub struct ConfigOptions {
+    pub max_age: std::time::Duration,
+    pub aggregator: Option<String>,
+}
+
+/// How the settings of a source are spelled where they are given (command line, Lambda
+/// event), for error messages.
+pub struct Spelling {
+    pub aggregator: &'static str,
+    pub config_source: &'static str,
+}
+
 impl SettingsSource {
-    /// How old an AWS Config item may be to be used (`max_age_hours`) with this source;
-    /// `None` for direct reads only.
-    pub fn config_max_age(self, max_age_hours: u64) -> Option<std::time::Duration> {
-        match self {
-            Self::Direct => None,
-            Self::Config => Some(std::time::Duration::from_secs(max_age_hours * 3600)),
+    /// What this source reads, with items at most `max_age_hours` old read through
+    /// `aggregator` if named; `None` for direct reads only. An aggregator needs a name and the
+    /// config source: the error says so, spelled as `spelling`.
+    pub fn config_options(
+        self,
+        max_age_hours: u64,
+        aggregator: Option<String>,
+        spelling: &Spelling,
+    ) -> Result<Option<ConfigOptions>, String> {
+        let named = spelling.aggregator;
+        match (self, aggregator) {
+            (_, Some(name)) if name.is_empty() => {
+                Err(format!("{named} needs the aggregator's name"))
+            }
+            (Self::Direct, Some(_)) => Err(format!(
+                "{named} reads AWS Config's items: add {}",
+                spelling.config_source
+            )),
+            (Self::Direct, None) => Ok(None),
+            (Self::Config, aggregator) => Ok(Some(ConfigOptions {
+                max_age: std::time::Duration::from_secs(max_age_hours * 3600),
+                aggregator,
+            })),
         }
     }
 }
@@ -57,9 +89,10 @@ impl ConfigSource {
     /// The source a scan with these options reads, reaching an aggregator with `caller`, the
     /// configuration of the credentials the scan runs with; `None` for direct reads only.
     pub fn of(options: &super::CollectOptions, caller: &SdkConfig) -> Option<Self> {
+        let config = options.config_items.as_ref()?;
         Some(Self {
-            max_age: options.config_max_age?,
-            aggregator: options.config_aggregator.as_ref().map(|name| Aggregator {
+            max_age: config.max_age,
+            aggregator: config.aggregator.as_ref().map(|name| Aggregator {
                 name: name.clone(),
                 // The home region, with the same default as the scan's.
                 config: match caller.region() {

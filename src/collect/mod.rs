@@ -105,12 +105,10 @@ pub struct CollectOptions {
     pub attempt_timeout: Duration,
     /// Requests per second per service in each account and region ([`budget`]).
     pub request_rates: budget::RequestRates,
-    /// Read settings from AWS Config's configuration items at most this old where Config
-    /// records them (`--source config`, [`config_items`]); `None`: direct reads only.
-    pub config_max_age: Option<Duration>,
-    /// With `config_max_age`: read the items through this AWS Config aggregator, in the
-    /// caller's account and home region, instead of each account's own Config.
-    pub config_aggregator: Option<String>,
+    /// Read settings from AWS Config's configuration items where Config records them
+    /// (`--source config`, [`config_items`]): items how old, read through which aggregator
+    /// (in the caller's account and home region) if any; `None`: direct reads only.
+    pub config_items: Option<config_items::ConfigOptions>,
     /// Regions to scan; `None` means every region enabled in the account.
     pub regions: Option<Vec<String>>,
     /// Region × service collections running at once.
@@ -138,8 +136,7 @@ impl Default for CollectOptions {
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             adaptive_retry: false,
             request_rates: budget::RequestRates::default(),
-            config_max_age: None,
-            config_aggregator: None,
+            config_items: None,
             attempt_timeout: Duration::from_secs(DEFAULT_ATTEMPT_TIMEOUT_SECS),
             regions: None,
             concurrency: DEFAULT_CONCURRENCY,

@@ -460,10 +460,10 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         report.lockdown_version,
         summary_section(report),
         rollup_section(&report.compliance),
-        failing_section(report.findings),
+        failing_section(report.findings()),
         parameters_section(report),
         accounts_section(report),
-        findings_section(report.findings),
+        findings_section(report.findings()),
     )
 }
 

@@ -41,7 +41,7 @@ pub enum Format {
 impl Format {
     /// Writes `report` in this format.
     pub fn write(self, report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
-        if report.runs.is_some() && !self.writes_from_runs() {
+        if report.runs().is_some() && !self.writes_from_runs() {
             return Err(std::io::Error::other(format!(
                 "{self:?} output needs every finding in memory; this run kept them in sorted runs"
             )));

@@ -65,7 +65,7 @@ pub struct Assessment<'a> {
 
 /// Writes `report` as an assessment-results document with one result.
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
-    let (accounts, check_ids) = RunMeta::scope_of(&report.account.id, report.findings);
+    let (accounts, check_ids) = RunMeta::scope_of(&report.account.id, report.findings());
     let meta = RunMeta {
         started_at: report.collection.started_at,
         evaluated_at: report.evaluated_at,
@@ -91,7 +91,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             finished_at: meta.finished_at,
             lockdown_version: &report.collection.lockdown_version,
             accounts: meta.accounts,
-            findings: report.findings,
+            findings: report.findings(),
             compliance: &report.compliance,
         }],
     };

@@ -125,17 +125,9 @@ pub struct Report<'a> {
     /// The clock checks were evaluated against.
     pub evaluated_at: DateTime<Utc>,
     pub summary: Summary,
-    /// The findings held; none with `runs` (see [`Report::chunks`]).
-    #[serde(skip)]
-    pub findings: &'a [Finding],
-    /// Every finding, in sorted runs, when the run did not hold them in memory: NDJSON, OCSF
-    /// and JSON are written from them.
-    #[serde(skip)]
-    pub runs: Option<&'a SortedRuns>,
-    /// The report's `findings` array: `findings`, or every finding of `runs` (kept in step by
-    /// [`Report::with_findings`] and [`Report::with_runs`]).
-    #[serde(rename = "findings")]
-    every: Every<'a>,
+    /// The report's `findings` array: the findings held, or every finding of the sorted runs
+    /// ([`Report::findings`], [`Report::runs`]).
+    findings: Every<'a>,
     pub collection_errors: &'a [CollectionError],
     /// Per-framework compliance roll-ups, for the frameworks asked for with `--framework`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -315,9 +307,7 @@ impl<'a> Report<'a> {
                 collection_errors: failed_calls(snapshot),
                 ..tally.summary.clone()
             },
-            findings: &[],
-            runs: None,
-            every: Every::default(),
+            findings: Every::default(),
             collection_errors: &snapshot.errors,
             compliance,
             suppressions_expired: Vec::new(),
@@ -332,26 +322,25 @@ impl<'a> Report<'a> {
     }
 
     /// This report with `findings` attached.
-    pub fn with_findings(self, findings: &'a [Finding]) -> Self {
-        let every = Every {
-            findings,
-            ..self.every
-        };
-        Self {
-            findings,
-            every,
-            ..self
-        }
+    pub fn with_findings(mut self, findings: &'a [Finding]) -> Self {
+        self.findings.findings = findings;
+        self
     }
 
     /// This report with every finding in `runs` (when there are some).
-    pub fn with_runs(self, runs: Option<&'a SortedRuns>) -> Self {
-        let every = Every { runs, ..self.every };
-        Self {
-            runs,
-            every,
-            ..self
-        }
+    pub fn with_runs(mut self, runs: Option<&'a SortedRuns>) -> Self {
+        self.findings.runs = runs;
+        self
+    }
+
+    /// The findings held; none when they are in sorted runs (see [`Report::chunks`]).
+    pub fn findings(&self) -> &'a [Finding] {
+        self.findings.findings
+    }
+
+    /// Every finding, in sorted runs, when the run did not hold them in memory.
+    pub fn runs(&self) -> Option<&'a SortedRuns> {
+        self.findings.runs
     }
 
     /// Hands every finding to `write`, in order, a chunk at a time: from the sorted runs when
@@ -367,10 +356,10 @@ impl<'a> Report<'a> {
     /// Every finding, in order, `size` at a time: from the sorted runs when there are some,
     /// else from `findings`.
     pub fn chunks(&self, size: usize) -> std::io::Result<Chunks<'a>> {
-        Ok(match self.runs {
+        Ok(match self.runs() {
             Some(runs) => Box::new(runs.chunks(size)?.map(|chunk| chunk.map(Cow::Owned))),
             None => Box::new(
-                self.findings
+                self.findings()
                     .chunks(size)
                     .map(|chunk| Ok(Cow::Borrowed(chunk))),
             ),

@@ -117,8 +117,7 @@ impl Baseline {
                     &resource.region,
                     &resource.arn,
                 );
-                baseline.statuses.insert(id, p.status);
-                baseline.failures.remove(&id);
+                baseline.record(id, p.status, None);
             }
         }
         baseline
@@ -133,12 +132,18 @@ impl Baseline {
 
     /// Adds `finding`; a later finding of the same id replaces an earlier one.
     fn add(&mut self, finding: Finding) {
-        self.statuses.insert(finding.id, finding.status);
-        if finding.status == Status::Fail {
-            self.failures.insert(finding.id, finding);
-        } else {
-            self.failures.remove(&finding.id);
-        }
+        let (id, status) = (finding.id, finding.status);
+        self.record(id, status, (status == Status::Fail).then_some(finding));
+    }
+
+    /// Records the `status` of finding `id`, with the finding itself when it is a failure; a
+    /// later record of the same id replaces an earlier one.
+    fn record(&mut self, id: FindingId, status: Status, failure: Option<Finding>) {
+        self.statuses.insert(id, status);
+        match failure {
+            Some(finding) => self.failures.insert(id, finding),
+            None => self.failures.remove(&id),
+        };
     }
 
     /// Marks every finding with its change, and appends each baseline failure of a check in
